@@ -1,0 +1,66 @@
+"""The gatewatch command line: thin commands that parse options, build config and call the library.
+
+Each subcommand lives in its own module and exposes a click command named ``command``;
+this group loads them lazily so ``gatewatch simulate`` does not import Locust.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from gatewatch.errors import ExitCode, GatewatchError
+
+_SUBCOMMANDS = {
+    "simulate": "gatewatch.cli.simulate",
+    "contract": "gatewatch.cli.contract",
+    "load": "gatewatch.cli.load",
+    "probe": "gatewatch.cli.probe",
+    "smoke": "gatewatch.cli.smoke",
+}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_SUBCOMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = _SUBCOMMANDS.get(cmd_name)
+        if module is None:
+            return None
+        try:
+            loaded = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name == module:
+                return None  # a command still being built is absent, not a traceback
+            raise
+        command: click.Command = loaded.command
+        return command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="gatewatch")
+def cli() -> None:
+    """Contract tests, load tests and a synthetic probe for the partner gateway's status API.
+
+    Exit codes: 0 pass, 1 the target failed, 2 usage or configuration error,
+    3 the target could not be reached.
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: run the CLI and map gatewatch errors to documented exit codes."""
+    try:
+        code = cli.main(args=argv, prog_name="gatewatch", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(ExitCode.USAGE)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(ExitCode.USAGE)
+    except GatewatchError as exc:
+        click.echo(f"gatewatch: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else ExitCode.OK)

@@ -1,0 +1,55 @@
+"""The exceptions gatewatch raises, and the exit code each maps to.
+
+::
+
+    GatewatchError
+    ├── ConfigError          exit 2: a bad targets file, flag, secret or contract
+    │   ├── ContractError    contracts/ is malformed or inconsistent
+    │   └── ProductionRefused  traffic to a production target without --allow-production
+    └── TargetUnreachable    exit 3: the target could not be reached
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The documented exit codes of every gatewatch command."""
+
+    OK = 0
+    TARGET_FAILED = 1
+    USAGE = 2
+    UNREACHABLE = 3
+
+
+class GatewatchError(Exception):
+    """Base of every error gatewatch raises on purpose."""
+
+    exit_code: ExitCode = ExitCode.TARGET_FAILED
+
+
+class ConfigError(GatewatchError):
+    """A configuration, usage or contract error: names the file, the key and what was expected."""
+
+    exit_code = ExitCode.USAGE
+
+    def __init__(self, message: str, *, file: str | None = None, key: str | None = None) -> None:
+        where = ": ".join(part for part in (file, key) if part)
+        super().__init__(f"{where}: {message}" if where else message)
+        self.file = file
+        self.key = key
+
+
+class ContractError(ConfigError):
+    """contracts/ cannot be loaded or contradicts itself."""
+
+
+class ProductionRefused(ConfigError):
+    """A command would send messages or load to a production target without permission."""
+
+
+class TargetUnreachable(GatewatchError):
+    """The target did not answer at all (connection refused, DNS failure, timeout)."""
+
+    exit_code = ExitCode.UNREACHABLE
