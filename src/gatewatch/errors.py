@@ -50,6 +50,14 @@ class ProductionRefused(ConfigError):
 
 
 class TargetUnreachable(GatewatchError):
-    """The target did not answer at all (connection refused, DNS failure, timeout)."""
+    """The target did not answer (connection refused, DNS failure, timeout, dropped connection).
+
+    `connected` is False when no connection was made at all: the target is down or absent,
+    as opposed to a connection it opened and then dropped or left unanswered.
+    """
 
     exit_code = ExitCode.UNREACHABLE
+
+    def __init__(self, message: str, *, connected: bool = False) -> None:
+        super().__init__(message)
+        self.connected = connected

@@ -70,6 +70,8 @@ class Contract:
     lookup_path: str
     batch_path: str
     response_codes: Mapping[str, frozenset[int]]
+    # (operation, status code) -> the schema file its JSON body must match
+    response_schemas: Mapping[tuple[str, int], str]
     batch_max_ids: int
     batch_separator: str
     send_body_max_bytes: int
@@ -213,16 +215,12 @@ def _enum(schemas: Mapping[str, Mapping[str, Any]], name: str, folder: Path) -> 
     return tuple(values)
 
 
-def _statuses_in(
-    values: Any, known: tuple[str, ...], file: Path, key: str
-) -> frozenset[str]:
+def _statuses_in(values: Any, known: tuple[str, ...], file: Path, key: str) -> frozenset[str]:
     if not isinstance(values, list):
         raise ContractError("expected a list of statuses", file=str(file), key=key)
     unknown = [v for v in values if v not in known]
     if unknown:
-        raise ContractError(
-            f"{unknown} not in the status enum {list(known)}", file=str(file), key=key
-        )
+        raise ContractError(f"{unknown} not in the status enum {list(known)}", file=str(file), key=key)
     return frozenset(values)
 
 
@@ -271,9 +269,7 @@ def _build(
         send_codes |= _codes(op)
     missing = [c for c in channels if c not in send_paths]
     if missing:
-        raise ContractError(
-            f"channels {missing} have no send operation", file=str(openapi_file), key="paths"
-        )
+        raise ContractError(f"channels {missing} have no send operation", file=str(openapi_file), key="paths")
 
     lc = _get(rules_doc, "lifecycle", rules_file, dict)
     transitions_doc = _get(rules_doc, "lifecycle.transitions", rules_file, dict)
@@ -285,9 +281,7 @@ def _build(
     }
     final = _statuses_in(lc.get("final"), statuses, rules_file, "lifecycle.final")
     if any(transitions.get(s) for s in final):
-        raise ContractError(
-            "a final status may not have transitions", file=str(rules_file), key="lifecycle"
-        )
+        raise ContractError("a final status may not have transitions", file=str(rules_file), key="lifecycle")
 
     recipients: dict[str, Recipient] = {}
     for outcome, spec in _get(rules_doc, "test_recipients.outcomes", rules_file, dict).items():
@@ -295,8 +289,8 @@ def _build(
         if not isinstance(spec, dict) or not isinstance(spec.get("suffix"), str):
             raise ContractError("expected {suffix: str, path: [...]}", file=str(rules_file), key=key)
         _statuses_in(spec.get("path"), statuses, rules_file, key + ".path")
-        path = tuple(spec["path"])
-        recipients[outcome] = Recipient(outcome, spec["suffix"], path, spec.get("reason"))
+        steps = tuple(spec["path"])
+        recipients[outcome] = Recipient(outcome, spec["suffix"], steps, spec.get("reason"))
     default_outcome = _get(rules_doc, "test_recipients.default", rules_file, str)
     if default_outcome not in recipients:
         raise ContractError(
@@ -309,7 +303,8 @@ def _build(
     for rule_id, spec in _get(rules_doc, "rules", rules_file, dict).items():
         if not isinstance(spec, dict) or spec.get("provenance") not in PROVENANCES:
             raise ContractError(
-                "expected provenance: documented or pinned", file=str(rules_file),
+                "expected provenance: documented or pinned",
+                file=str(rules_file),
                 key=f"rules.{rule_id}",
             )
         rules[rule_id] = Rule(rule_id, spec["provenance"], str(spec.get("summary", "")))
@@ -324,9 +319,7 @@ def _build(
         initial_statuses=_statuses_in(lc.get("initial"), statuses, rules_file, "lifecycle.initial"),
         transitions={s: transitions.get(s, frozenset()) for s in statuses},
         final_statuses=final,
-        needs_reason=_statuses_in(
-            lc.get("needs_reason", []), statuses, rules_file, "lifecycle.needs_reason"
-        ),
+        needs_reason=_statuses_in(lc.get("needs_reason", []), statuses, rules_file, "lifecycle.needs_reason"),
         recipients=recipients,
         default_outcome=default_outcome,
         send_paths=send_paths,
@@ -337,6 +330,7 @@ def _build(
             "lookup": _codes(ops["lookup"][0][1]),
             "batch": _codes(ops["batch"][0][1]),
         },
+        response_schemas=_response_schemas(openapi, contract_json_type(rules_doc, rules_file)),
         batch_max_ids=_get(limits, "batch_max_ids", rules_file, int),
         batch_separator=_get(limits, "batch_separator", rules_file, str),
         send_body_max_bytes=_get(limits, "send_body_max_bytes", rules_file, int),
@@ -352,6 +346,29 @@ def _build(
     )
     contract._validators.update(_compile(schemas))
     return contract
+
+
+def contract_json_type(rules_doc: Mapping[str, Any], file: Path) -> str:
+    """The media type JSON answers carry (limits.json_content_type)."""
+    value: str = _get(rules_doc, "limits.json_content_type", file, str)
+    return value
+
+
+def _response_schemas(openapi: Mapping[str, Any], media: str) -> dict[tuple[str, int], str]:
+    components = openapi.get("components", {}).get("responses", {})
+    found: dict[tuple[str, int], str] = {}
+    for item in openapi.get("paths", {}).values():
+        for op in item.values():
+            if not isinstance(op, dict) or "x-gatewatch-operation" not in op:
+                continue
+            for code, declared in op.get("responses", {}).items():
+                response = declared
+                if "$ref" in declared:
+                    response = components.get(declared["$ref"].rsplit("/", 1)[-1], {})
+                ref = response.get("content", {}).get(media, {}).get("schema", {}).get("$ref")
+                if isinstance(ref, str):
+                    found[(op["x-gatewatch-operation"], int(code))] = ref.rsplit("/", 1)[-1]
+    return found
 
 
 def _one_status(value: str, statuses: tuple[str, ...], file: Path) -> str:
