@@ -29,6 +29,9 @@ DEFAULT_SECOND_KEY_ENV = "GATEWATCH_SECOND_API_KEY"
 DEFAULT_REPORTS_DIR = Path("reports")
 # The pinned test numbers are these digits plus the contract's recipient suffix.
 DEFAULT_RECIPIENT_PREFIX = "+39340000"
+# The embedded simulator finishes a lifecycle in about a second; a real gateway's
+# deadline is configuration (deadlines_s in the targets file).
+LOCAL_DEADLINE_S = 10.0
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -307,6 +310,7 @@ def local_target(contract: Contract, base_url: str | None = None, name: str = "l
         base_url=base_url,
         channels=contract.channels,
         recipients=default_recipients(contract),
+        deadlines_s={"default": LOCAL_DEADLINE_S},
         retry_delays_s=contract.retry_delays_s,
         auth_header=contract.auth_header,
         auth_scheme=contract.auth_scheme,

@@ -1,3 +1,8 @@
-"""The pytest plugin: fixtures and options for running gatewatch suites under pytest."""
+"""The pytest plugin gatewatch registers: the contract suite's options and fixtures.
+
+Kept thin: the suite lives in gatewatch.suite, the simulator in gatewatch.simulator.
+"""
 
 from __future__ import annotations
+
+pytest_plugins = ["gatewatch.suite.plugin"]

@@ -12,6 +12,7 @@ from gatewatch.checks.expect import (
     batch_agrees_with_singles,
     batch_excludes,
     expect_bad_request,
+    expect_error_answer,
     expect_found,
     expect_other_channel,
     expect_other_company,
@@ -21,19 +22,21 @@ from gatewatch.checks.expect import (
     expect_unknown_id,
     sent_id,
 )
-from gatewatch.checks.registry import REGISTRY, Check, Violation, check, run_checks, violation
+from gatewatch.checks.registry import REGISTRY, Check, Findings, Violation, check, run_checks, violation
 from gatewatch.checks.response import parse_updated_at, status_bodies
 from gatewatch.checks.tracker import LifecycleTracker
 
 __all__ = [
     "REGISTRY",
     "Check",
+    "Findings",
     "LifecycleTracker",
     "Violation",
     "batch_agrees_with_singles",
     "batch_excludes",
     "check",
     "expect_bad_request",
+    "expect_error_answer",
     "expect_found",
     "expect_other_channel",
     "expect_other_company",

@@ -48,6 +48,19 @@ class Check:
     fn: CheckFn
 
 
+class Findings(list[Violation]):
+    """The violations an expectation found, and the rules it judged (found or not)."""
+
+    def __init__(self, rules: Iterable[str], violations: Iterable[Violation] = ()) -> None:
+        super().__init__(violations)
+        self.rules = frozenset(rules)
+
+    def __add__(self, other: object) -> Findings:  # type: ignore[override]
+        if not isinstance(other, list):
+            return NotImplemented
+        return Findings(self.rules | getattr(other, "rules", frozenset()), [*self, *other])
+
+
 REGISTRY: dict[str, Check] = {}
 
 

@@ -7,6 +7,7 @@ this group loads them lazily so ``gatewatch simulate`` does not import Locust.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
@@ -63,4 +64,16 @@ def main(argv: list[str] | None = None) -> None:
     except GatewatchError as exc:
         click.echo(f"gatewatch: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("gatewatch: interrupted", err=True)
+        sys.exit(ExitCode.USAGE)
+    except Exception as exc:
+        if os.environ.get("GATEWATCH_DEBUG"):
+            raise
+        click.echo(
+            f"gatewatch: internal error: {type(exc).__name__}: {exc} "
+            "(a bug in gatewatch; GATEWATCH_DEBUG=1 shows the traceback)",
+            err=True,
+        )
+        sys.exit(ExitCode.USAGE)
     sys.exit(code if isinstance(code, int) else ExitCode.OK)

@@ -1,0 +1,112 @@
+"""`gatewatch contract`: run the contract suite against a target (pytest underneath)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from gatewatch.cli.options import production_option, reports_option, target_options
+from gatewatch.errors import ExitCode
+from gatewatch.suite.locate import suite_dir
+from gatewatch.suite.plugin import PROFILES
+
+# pytest's exit codes mapped to ours: tests failed is the target's fault; an internal
+# error, a usage error or no test collected is a usage or configuration problem.
+_PYTEST_EXIT = {
+    0: ExitCode.OK,
+    1: ExitCode.TARGET_FAILED,
+    2: ExitCode.USAGE,
+    3: ExitCode.USAGE,
+    4: ExitCode.USAGE,
+    5: ExitCode.USAGE,
+}
+
+
+@click.command(context_settings={"ignore_unknown_options": False})
+@target_options
+@reports_option
+@production_option
+@click.option(
+    "--profile",
+    type=click.Choice(sorted(PROFILES)),
+    default="ci",
+    show_default=True,
+    help="ci: fast, for every deploy; deep: many more examples, for nightly runs.",
+)
+@click.option("--seed", type=int, default=None, help="Replay a run: the seed it printed.")
+@click.option("-k", "keyword", default=None, help="Only tests matching this pytest -k expression.")
+@click.option("-x", "--exitfirst", is_flag=True, help="Stop at the first failing test.")
+@click.option("-v", "--verbose", is_flag=True, help="One line per test.")
+def command(
+    config_file: Path | None,
+    target_name: str | None,
+    base_url: str | None,
+    contracts_dir: Path | None,
+    api_key_env: str | None,
+    second_api_key_env: str | None,
+    reports_dir: Path,
+    allow_production: bool,
+    profile: str,
+    seed: int | None,
+    keyword: str | None,
+    exitfirst: bool,
+    verbose: bool,
+) -> int:
+    """Run the contract suite; exit 0 if the target conforms, 1 if any rule failed.
+
+    With neither --target nor --base-url the embedded simulator is started and tested.
+    Reports: REPORTS_DIR/junit.xml, REPORTS_DIR/allure-results/, REPORTS_DIR/summary.json.
+    """
+    import pytest
+
+    from gatewatch.suite import plugin
+
+    args = [
+        str(suite_dir()),
+        "-p",
+        "no:cacheprovider",
+        "--rootdir",
+        str(suite_dir()),
+        "--junitxml",
+        str(reports_dir / "junit.xml"),
+        "--alluredir",
+        str(reports_dir / "allure-results"),
+        "--clean-alluredir",
+        "--reports-dir",
+        str(reports_dir),
+        "--profile",
+        profile,
+        "-o",
+        "junit_family=xunit2",
+        "-o",
+        "junit_logging=no",
+        # The CLI has imported gatewatch before pytest starts, so its modules cannot be
+        # assertion-rewritten; the suite's failures carry their own messages anyway.
+        "--assert=plain",
+        "-rfEs",
+        "--tb=short",
+        "-v" if verbose else "-q",
+    ]
+    options = {
+        "--targets-file": config_file,
+        "--target": target_name,
+        "--base-url": base_url,
+        "--contracts": contracts_dir,
+        "--api-key-env": api_key_env,
+        "--second-api-key-env": second_api_key_env,
+        "--seed": seed,
+        "-k": keyword,
+    }
+    for flag, value in options.items():
+        if value is not None:
+            args += [flag, str(value)]
+    if allow_production:
+        args.append("--allow-production")
+    if exitfirst:
+        args.append("-x")
+    plugin.early_exit.clear()
+    code = int(pytest.main(args))
+    if plugin.early_exit:
+        return int(plugin.early_exit[-1])
+    return int(_PYTEST_EXIT.get(code, ExitCode.USAGE))

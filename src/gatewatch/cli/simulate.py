@@ -1,0 +1,141 @@
+"""`gatewatch simulate`: run the embedded gateway simulator as a process.
+
+Prints one line, ``READY <base-url>``, once it listens, and runs until SIGTERM or SIGINT
+(exit 0). Extra API keys come only from environment variables (``--api-key-env NAME``),
+never from a flag value, which any user could read in the process list.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from types import FrameType
+
+import click
+
+from gatewatch.contract import default_contract
+from gatewatch.simulator import Faults, Simulator, SimulatorConfig, catalogue, keys_from_env
+
+
+def _list_defects() -> None:
+    specs = catalogue(default_contract())
+    width = max(len(spec.name) for spec in specs)
+    rule_width = max(len(spec.rule) for spec in specs)
+    for spec in specs:
+        click.echo(f"{spec.name:<{width}}  {spec.rule:<{rule_width}}  {spec.description}")
+
+
+def _wait_for_signal() -> None:
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    # A timed wait so that signal handlers run promptly on every platform.
+    while not stop.wait(0.5):
+        pass
+
+
+@click.command(name="simulate")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=0, show_default=True, type=int, help="Port (0: any free one).")
+@click.option(
+    "--defect",
+    "defects",
+    multiple=True,
+    metavar="NAME",
+    help="Switch on a named contract violation (repeatable; see --list-defects).",
+)
+@click.option("--list-defects", is_flag=True, help="Print the defect catalogue and exit.")
+@click.option("--latency-ms", default=0.0, type=click.FloatRange(min=0), help="Added latency.")
+@click.option(
+    "--jitter-ms", default=0.0, type=click.FloatRange(min=0), help="Up to this much more latency, at random."
+)
+@click.option(
+    "--error-rate", default=0.0, type=click.FloatRange(0, 1), help="Fraction of answers that are 500."
+)
+@click.option(
+    "--drop-rate",
+    default=0.0,
+    type=click.FloatRange(0, 1),
+    help="Fraction of connections closed without an answer.",
+)
+@click.option(
+    "--malformed-rate",
+    default=0.0,
+    type=click.FloatRange(0, 1),
+    help="Fraction of 200s with a truncated JSON body.",
+)
+@click.option(
+    "--step-s",
+    default=None,
+    type=click.FloatRange(min=0),
+    help="Seconds between lifecycle steps, every channel.  [default: 0.2]",
+)
+@click.option(
+    "--realistic",
+    is_flag=True,
+    help="Lifecycle steps of seconds, slower on later channels (overrides --step-s).",
+)
+@click.option(
+    "--max-messages",
+    default=100_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Forget the oldest messages beyond this many.",
+)
+@click.option("--control", is_flag=True, help="Serve /_control/ (runtime faults, defects, reset).")
+@click.option(
+    "--api-key-env",
+    "key_envs",
+    multiple=True,
+    metavar="NAME",
+    help="Environment variable holding extra keys as KEY=COMPANY,... (repeatable).",
+)
+def command(
+    host: str,
+    port: int,
+    defects: tuple[str, ...],
+    list_defects: bool,
+    latency_ms: float,
+    jitter_ms: float,
+    error_rate: float,
+    drop_rate: float,
+    malformed_rate: float,
+    step_s: float | None,
+    realistic: bool,
+    max_messages: int,
+    control: bool,
+    key_envs: tuple[str, ...],
+) -> None:
+    """Run the embedded gateway simulator until SIGTERM or SIGINT."""
+    if list_defects:
+        _list_defects()
+        return
+    config = SimulatorConfig(
+        host=host,
+        port=port,
+        defects=defects,
+        max_messages=max_messages,
+        control=control,
+        extra_api_keys=keys_from_env(key_envs),
+        faults=Faults(
+            latency_ms=latency_ms,
+            jitter_ms=jitter_ms,
+            error_rate=error_rate,
+            drop_rate=drop_rate,
+            malformed_rate=malformed_rate,
+        ),
+    )
+    if realistic:
+        preset = SimulatorConfig.realistic()
+        config = config.with_changes(step_s=preset.step_s, step_overrides=preset.step_overrides)
+    elif step_s is not None:
+        config = config.with_changes(step_s=step_s)
+    with Simulator(config) as sim:
+        click.echo(f"READY {sim.base_url}")
+        sys.stdout.flush()
+        _wait_for_signal()

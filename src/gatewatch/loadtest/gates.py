@@ -1,0 +1,266 @@
+"""SLO gates: read from a YAML file into frozen objects, evaluated against what a run measured.
+
+The file (load/slo.yaml)::
+
+    warmup_s: 5                      # not gated: requests started in the first 5 s
+    latency_ms:                      # per kind (known, other_channel, unknown, batch) or all
+      known: {p95: 200, p99: 500}
+    max_failure_ratio: 0.01          # failed / measured requests, all kinds together
+    min_throughput_rps: 20           # measured requests / measured seconds
+    max_dropped_ratio: 0.01          # open model: dropped starts / scheduled starts
+
+Every key is optional except that at least one gate must be declared. Errors name the
+file and the key. The failure-ratio gate, not any single failed request, decides a run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from gatewatch.errors import ConfigError
+from gatewatch.loadtest.kinds import ALL, KINDS
+from gatewatch.loadtest.recorder import Recorder
+
+Status = Literal["pass", "fail", "skip"]
+_TOP_KEYS = frozenset(
+    {"warmup_s", "latency_ms", "max_failure_ratio", "min_throughput_rps", "max_dropped_ratio"}
+)
+_PERCENTILE = re.compile(r"^p(\d{1,2}(?:\.\d+)?|100)$")
+
+
+@dataclass(frozen=True, slots=True)
+class LatencyGate:
+    """The `percentile` of `kind`'s latency must be at most `limit_ms`."""
+
+    kind: str
+    percentile: float
+    limit_ms: float
+
+    @property
+    def name(self) -> str:
+        """E.g. `latency known p99`."""
+        return f"latency {self.kind} p{self.percentile:g}"
+
+
+@dataclass(frozen=True, slots=True)
+class Slo:
+    """The gates of a run and the warm-up they ignore."""
+
+    source: str
+    warmup_s: float = 0.0
+    latency: tuple[LatencyGate, ...] = ()
+    max_failure_ratio: float | None = None
+    min_throughput_rps: float | None = None
+    max_dropped_ratio: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GateResult:
+    """One gate's verdict: what was measured against which limit."""
+
+    name: str
+    status: Status
+    measured: float | None
+    limit: float
+    comparison: Literal["<=", ">="]
+    unit: str
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "gate": self.name,
+            "status": self.status,
+            "measured": self.measured,
+            "limit": self.limit,
+            "comparison": self.comparison,
+            "unit": self.unit,
+            "detail": self.detail,
+        }
+
+
+def load_slo(path: Path | str) -> Slo:
+    """The gates in the YAML file at `path`; a ConfigError names the file and key when wrong."""
+    path = Path(path)
+    file = str(path)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read the SLO file: {exc.strerror}", file=file) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"not valid YAML: {exc}", file=file) from None
+    return parse_slo(doc, file)
+
+
+def parse_slo(doc: Any, file: str) -> Slo:
+    """Validate an already parsed SLO document (see the module docstring for its form)."""
+    if not isinstance(doc, dict):
+        raise ConfigError("expected a mapping of gates at the top level", file=file)
+    unknown = sorted(set(doc) - _TOP_KEYS)
+    if unknown:
+        raise ConfigError(f"unknown keys {unknown}; expected some of {sorted(_TOP_KEYS)}", file=file)
+    slo = Slo(
+        source=file,
+        warmup_s=_number(doc.get("warmup_s", 0), file, "warmup_s", minimum=0),
+        latency=_latency_gates(doc.get("latency_ms", {}), file),
+        max_failure_ratio=_ratio(doc.get("max_failure_ratio"), file, "max_failure_ratio"),
+        min_throughput_rps=_optional(doc.get("min_throughput_rps"), file, "min_throughput_rps"),
+        max_dropped_ratio=_ratio(doc.get("max_dropped_ratio"), file, "max_dropped_ratio"),
+    )
+    if not (slo.latency or slo.max_failure_ratio is not None or slo.min_throughput_rps is not None):
+        raise ConfigError("declares no gate: a run could never fail", file=file)
+    return slo
+
+
+def _number(value: Any, file: str, key: str, *, minimum: float = 0, positive: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"expected a number, got {value!r}", file=file, key=key)
+    if value < minimum or (positive and value <= 0):
+        raise ConfigError(
+            f"expected a number {'>' if positive else '>='} {minimum}, got {value}", file=file, key=key
+        )
+    return float(value)
+
+
+def _optional(value: Any, file: str, key: str) -> float | None:
+    return None if value is None else _number(value, file, key, positive=True)
+
+
+def _ratio(value: Any, file: str, key: str) -> float | None:
+    if value is None:
+        return None
+    ratio = _number(value, file, key)
+    if ratio > 1:
+        raise ConfigError(f"expected a ratio between 0 and 1, got {ratio}", file=file, key=key)
+    return ratio
+
+
+def _latency_gates(doc: Any, file: str) -> tuple[LatencyGate, ...]:
+    if not isinstance(doc, dict):
+        raise ConfigError("expected a mapping of KIND: {pNN: milliseconds}", file=file, key="latency_ms")
+    gates: list[LatencyGate] = []
+    for kind_key, limits in doc.items():
+        where = f"latency_ms.{kind_key}"
+        if kind_key not in (*KINDS, ALL):
+            raise ConfigError(f"unknown request kind; expected one of {[*KINDS, ALL]}", file=file, key=where)
+        if not isinstance(limits, dict) or not limits:
+            raise ConfigError("expected {pNN: milliseconds}, e.g. {p95: 200, p99: 500}", file=file, key=where)
+        for name, limit in limits.items():
+            match = _PERCENTILE.match(str(name))
+            if match is None or not 0 < float(match.group(1)) <= 100:
+                raise ConfigError(
+                    f"expected a percentile key such as p95 or p99.9, got {name!r}", file=file, key=where
+                )
+            gates.append(
+                LatencyGate(
+                    kind_key, float(match.group(1)), _number(limit, file, f"{where}.{name}", positive=True)
+                )
+            )
+    return tuple(gates)
+
+
+def evaluate(slo: Slo, recorder: Recorder, *, active: Iterable[str], open_model: bool) -> list[GateResult]:
+    """Every gate of `slo` against `recorder` (`active`: the kinds the mix requests)."""
+    active_kinds = tuple(active)
+    results = [_latency(gate, recorder, active_kinds) for gate in slo.latency]
+    total = recorder.total()
+    if slo.max_failure_ratio is not None:
+        if total.requests == 0:
+            results.append(
+                _no_data("failure ratio", slo.max_failure_ratio, "<=", "ratio", "no requests measured")
+            )
+        else:
+            ratio = total.failures / total.requests
+            results.append(
+                _judge(
+                    "failure ratio",
+                    ratio,
+                    slo.max_failure_ratio,
+                    "<=",
+                    "ratio",
+                    f"{total.failures} of {total.requests} measured requests failed",
+                )
+            )
+    if slo.min_throughput_rps is not None:
+        if recorder.window_s <= 0:
+            results.append(
+                _no_data("throughput", slo.min_throughput_rps, ">=", "req/s", "no requests measured")
+            )
+        else:
+            rate = total.requests / recorder.window_s
+            results.append(
+                _judge(
+                    "throughput",
+                    rate,
+                    slo.min_throughput_rps,
+                    ">=",
+                    "req/s",
+                    f"{total.requests} requests in {recorder.window_s:.1f} s",
+                )
+            )
+    if slo.max_dropped_ratio is not None:
+        results.append(_dropped(slo.max_dropped_ratio, recorder, open_model))
+    return results
+
+
+def _latency(gate: LatencyGate, recorder: Recorder, active: Sequence[str]) -> GateResult:
+    if gate.kind == ALL:
+        view, key = recorder.histograms.combined(active, ALL), ALL
+    elif gate.kind not in active:
+        return GateResult(gate.name, "skip", None, gate.limit_ms, "<=", "ms", "kind not in the mix")
+    else:
+        view, key = recorder.histograms, gate.kind
+    value = view.percentile_ms(key, gate.percentile)
+    if value is None:
+        return _no_data(gate.name, gate.limit_ms, "<=", "ms", "no measured requests of this kind")
+    return _judge(gate.name, value, gate.limit_ms, "<=", "ms", f"{view.count(key)} samples")
+
+
+def _dropped(limit: float, recorder: Recorder, open_model: bool) -> GateResult:
+    name = "dropped starts"
+    if not open_model:
+        return GateResult(name, "skip", None, limit, "<=", "ratio", "closed model: no arrival schedule")
+    if recorder.scheduled == 0:
+        return _no_data(name, limit, "<=", "ratio", "no scheduled starts measured")
+    lost = sum(recorder.dropped.values())
+    reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(recorder.dropped.items())) or "none"
+    return _judge(
+        name, lost / recorder.scheduled, limit, "<=", "ratio", f"{lost} of {recorder.scheduled} ({reasons})"
+    )
+
+
+def _judge(
+    name: str, measured: float, limit: float, comparison: Literal["<=", ">="], unit: str, detail: str
+) -> GateResult:
+    ok = measured <= limit if comparison == "<=" else measured >= limit
+    return GateResult(name, "pass" if ok else "fail", measured, limit, comparison, unit, detail)
+
+
+def _no_data(name: str, limit: float, comparison: Literal["<=", ">="], unit: str, detail: str) -> GateResult:
+    # Nothing measured is never a pass: a run that measured nothing cannot vouch for a release.
+    return GateResult(name, "fail", None, limit, comparison, unit, detail)
+
+
+def passed(results: Sequence[GateResult]) -> bool:
+    """True when no gate failed (skipped gates do not fail a run)."""
+    return all(r.status != "fail" for r in results)
+
+
+def describe(slo: Slo) -> Mapping[str, Any]:
+    """The gates as declared, for the JSON summary."""
+    return {
+        "source": slo.source,
+        "warmup_s": slo.warmup_s,
+        "latency_ms": [
+            {"kind": g.kind, "percentile": g.percentile, "limit_ms": g.limit_ms} for g in slo.latency
+        ],
+        "max_failure_ratio": slo.max_failure_ratio,
+        "min_throughput_rps": slo.min_throughput_rps,
+        "max_dropped_ratio": slo.max_dropped_ratio,
+    }

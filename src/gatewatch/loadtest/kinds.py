@@ -1,0 +1,111 @@
+"""The kinds of request the load test makes, their Locust names, and what each must get back.
+
+A kind is one row in Locust's statistics and one set of gates: every id of that kind is
+grouped under one name (e.g. ``/partner-gateway/v1/messages/status/[id] (known id)``).
+Paths come from the contract; the expected answers are the contract suite's own checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from gatewatch.checks import (
+    Violation,
+    expect_found,
+    expect_other_channel,
+    expect_status,
+    expect_unknown_id,
+)
+from gatewatch.contract import Contract
+from gatewatch.errors import ConfigError
+from gatewatch.exchange import Exchange, Operation
+
+KNOWN = "known"
+OTHER_CHANNEL = "other_channel"
+UNKNOWN = "unknown"
+BATCH = "batch"
+KINDS: tuple[str, ...] = (KNOWN, OTHER_CHANNEL, UNKNOWN, BATCH)
+# The aggregate over every kind, as a gate key and a report row.
+ALL = "all"
+
+Expectation = Callable[[Exchange, Contract], list[Violation]]
+
+
+def _expect_batch(exchange: Exchange, contract: Contract) -> list[Violation]:
+    """A batch of known and unknown ids within the limits answers 200 (and partitions them)."""
+    return expect_status(exchange, contract, "batch_partition", {200}, "a batch of known and unknown ids")
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """One kind of request: its key, label, operation and the check of its expected answer."""
+
+    key: str
+    label: str
+    operation: Operation
+    expect: Expectation
+
+
+_KINDS: Mapping[str, Kind] = {
+    KNOWN: Kind(KNOWN, "known id", "lookup", expect_found),
+    OTHER_CHANNEL: Kind(OTHER_CHANNEL, "other channel", "lookup", expect_other_channel),
+    UNKNOWN: Kind(UNKNOWN, "unknown id", "lookup", expect_unknown_id),
+    BATCH: Kind(BATCH, "batch", "batch", _expect_batch),
+}
+
+
+def kind(key: str) -> Kind:
+    """The kind called `key`."""
+    return _KINDS[key]
+
+
+def request_name(contract: Contract, key: str) -> str:
+    """The name Locust groups every request of kind `key` under (one statistics row)."""
+    found = kind(key)
+    path = contract.batch_path if found.operation == "batch" else contract.lookup_path
+    # Whatever the template variable is called, the id part reads [id].
+    templated = path.split("{", 1)[0] + "[id]" if "{" in path else path
+    return f"{templated} ({found.label})"
+
+
+@dataclass(frozen=True, slots=True)
+class Mix:
+    """The weights of the request kinds: how often each is picked, relative to the others."""
+
+    weights: Mapping[str, int]
+
+    @property
+    def active(self) -> tuple[str, ...]:
+        """The kinds with a positive weight, in the canonical order."""
+        return tuple(k for k in KINDS if self.weights.get(k, 0) > 0)
+
+    def as_text(self) -> str:
+        """The mix in the form `parse_mix` reads."""
+        return ",".join(f"{k}={self.weights[k]}" for k in KINDS if k in self.weights)
+
+
+DEFAULT_MIX_TEXT = "known=70,other_channel=10,unknown=10,batch=10"
+
+
+def parse_mix(text: str, *, key: str = "--gatewatch-mix") -> Mix:
+    """Parse `known=70,other_channel=10,...`; kinds left out get weight 0."""
+    weights: dict[str, int] = {}
+    for part in (p.strip() for p in text.split(",")):
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if not sep or name not in KINDS:
+            raise ConfigError(
+                f"expected KIND=WEIGHT items with KIND one of {list(KINDS)}, got {part!r}", key=key
+            )
+        try:
+            weight = int(value)
+        except ValueError:
+            raise ConfigError(f"weight of {name} must be a whole number, got {value!r}", key=key) from None
+        if weight < 0 or name in weights:
+            raise ConfigError(f"{name} must appear once with a weight >= 0", key=key)
+        weights[name] = weight
+    mix = Mix(weights)
+    if not mix.active:
+        raise ConfigError(f"at least one kind needs a positive weight, got {text!r}", key=key)
+    return mix

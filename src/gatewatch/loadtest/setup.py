@@ -1,0 +1,106 @@
+"""The setup phase: get ids that exist, spread over the channels, before the load starts.
+
+Each load process (standalone, or every worker) sends its own few messages through the
+GatewayClient, round-robin over the target's channels and test recipients, so the ids
+are real on whichever gateway the process talks to and no ids travel between machines.
+A target with `known_ids` configured (read-only, e.g. production) uses those instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from gatewatch.checks import expect_send_accepted, sent_id
+from gatewatch.client import GatewayClient
+from gatewatch.config import Target
+from gatewatch.contract import Contract
+from gatewatch.errors import ConfigError, GatewatchError, TargetUnreachable
+from gatewatch.secrets import Secret
+
+SETUP_TEXT = "gatewatch load test"
+# Attempts per wanted id: a fault-injecting target may refuse some sends.
+ATTEMPTS_PER_ID = 3
+
+
+class SetupFailed(GatewatchError):
+    """The setup phase could not get an id on every channel."""
+
+
+@dataclass(frozen=True, slots=True)
+class KnownMessage:
+    """An id that exists on the target, and the channel it was sent on."""
+
+    id: str
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class KnownIds:
+    """The ids the load looks up, grouped by channel."""
+
+    messages: tuple[KnownMessage, ...]
+
+    @property
+    def by_channel(self) -> Mapping[str, tuple[KnownMessage, ...]]:
+        """Channel -> its messages, in the order they were sent."""
+        out: dict[str, list[KnownMessage]] = {}
+        for message in self.messages:
+            out.setdefault(message.channel, []).append(message)
+        return {channel: tuple(found) for channel, found in out.items()}
+
+
+def prepare_known_ids(target: Target, key: Secret | None, contract: Contract, count: int) -> KnownIds:
+    """`count` ids spread over the target's channels (sent now), or the configured known_ids."""
+    if target.known_ids:
+        return KnownIds(tuple(KnownMessage(k.id, k.channel) for k in target.known_ids))
+    if target.base_url is None:
+        raise ConfigError("the load setup needs a base URL", key="--host")
+    numbers = [target.recipients[outcome] for outcome in sorted(target.recipients)]
+    if not numbers:
+        raise ConfigError(
+            f"target {target.name!r} has neither recipients nor known_ids: the load has no ids to look up",
+            key=f"targets.{target.name}",
+        )
+    channels = target.channels
+    wanted = max(count, len(channels))
+    sent: list[KnownMessage] = []
+    last_problem = ""
+    with GatewayClient(
+        target.base_url,
+        key,
+        contract=contract,
+        timeouts=target.timeouts,
+        retry_delays_s=target.retry_delays_s,
+        auth_header=target.auth_header,
+        auth_scheme=target.auth_scheme,
+    ) as client:
+        for attempt in range(wanted * ATTEMPTS_PER_ID):  # bounded
+            if len(sent) >= wanted:
+                break
+            channel = channels[len(sent) % len(channels)]
+            to = numbers[(attempt // len(channels)) % len(numbers)]
+            try:
+                exchange = client.send(channel, to, SETUP_TEXT)
+            except TargetUnreachable as exc:
+                if not exc.connected:
+                    raise  # nothing listens there: no point trying again
+                last_problem = str(exc)
+                continue
+            if exchange.status == 401:
+                raise ConfigError(
+                    f"the target refused the key in ${target.api_key_env} (401) during the load setup",
+                    key=target.api_key_env,
+                )
+            problems = expect_send_accepted(exchange, contract)
+            message_id = sent_id(exchange)
+            if problems or message_id is None:
+                last_problem = problems[0].headline() if problems else "no customerMessageId"
+                continue
+            sent.append(KnownMessage(message_id, channel))
+    missing = [c for c in channels if not any(m.channel == c for m in sent)]
+    if missing:
+        raise SetupFailed(
+            f"the load setup got no id on {missing} after {wanted * ATTEMPTS_PER_ID} sends; last: {last_problem}"
+        )
+    return KnownIds(tuple(sent))

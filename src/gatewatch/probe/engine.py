@@ -1,0 +1,386 @@
+"""One probe run on one channel: send, wait, poll with backoff, check every answer, classify.
+
+Every answer goes through the checks the contract suite uses (`run_checks`, the
+expectations, the lifecycle tracker). How each situation is classified:
+
+- no connection for the send: unreachable; the send's connection dropped, or it was
+  answered anything but a success code: send_failed (never resent: a second real
+  message is worse than a missed run); 401 on the send or any lookup: auth_failed;
+- any broken rule (a malformed body, a repeated 500, an unknown status, a forbidden
+  move, a final status that changes): contract_violation, and the run stops there;
+- a final status: its outcome (delivered, error with the reason, expired), after
+  `confirm_lookups` more lookups show it has not changed;
+- a lookup whose connection drops is retried a few times at once; if it still fails that
+  lookup is missed and polling goes on. At the deadline a message that is not final is
+  stuck, or unreachable when that last lookup (or every lookup) could not get through.
+
+Precedence: auth_failed, contract_violation, the final status, interrupted, unreachable,
+stuck. The UNKNOWN test recipient never settles, so its runs end stuck.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import requests
+
+from gatewatch.checks import (
+    LifecycleTracker,
+    Violation,
+    expect_found,
+    expect_send_accepted,
+    parse_updated_at,
+    run_checks,
+    sent_id,
+    status_bodies,
+)
+from gatewatch.contract import Contract
+from gatewatch.errors import TargetUnreachable
+from gatewatch.exchange import Exchange
+from gatewatch.probe.clock import Clock
+from gatewatch.probe.outcomes import Outcome, final_outcome
+from gatewatch.probe.polling import confirm_wait, schedule
+from gatewatch.probe.settings import ChannelPlan, ProbeSettings
+from gatewatch.probe.timing import StatusTiming, Timeline
+
+# A run keeps at most this many violations: the first ones say what broke.
+MAX_VIOLATIONS = 20
+_UNAUTHORIZED = 401
+
+
+class ProbeClient(Protocol):
+    """The two calls the probe makes (GatewayClient has them)."""
+
+    def send(self, channel: str, to: str, text: str) -> Exchange:
+        """POST a message; the answer carries its id."""
+
+    def lookup(self, message_id: str, channel: str | None) -> Exchange:
+        """GET one message's status."""
+
+
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    """A message the gateway accepted: recorded at once, so a crash still leaves its id."""
+
+    run_id: str
+    target: str
+    channel: str
+    message_id: str
+    sent_at: float  # epoch seconds
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunResult:
+    """What one run saw and concluded."""
+
+    run_id: str
+    target: str
+    channel: str
+    to: str
+    outcome: Outcome
+    reason: str | None
+    message_id: str | None
+    final_status: str | None
+    last_status: str | None
+    statuses: tuple[StatusTiming, ...]
+    lookups: int  # lookup requests, 500 retries and reconnects included
+    requests: int  # every request, the send included
+    server_errors: int
+    transport_errors: int
+    violations: tuple[Violation, ...]
+    started_at: float  # epoch seconds
+    sent_at: float | None  # epoch seconds: when the gateway created the message, best estimate
+    duration_s: float
+    deadline_s: float
+
+    @property
+    def pending(self) -> bool:
+        """True when the message exists but was not seen final: later runs look it up again."""
+        return self.message_id is not None and self.final_status is None
+
+    def time_to(self, status: str) -> StatusTiming | None:
+        """When `status` was first seen, or None."""
+        return next((t for t in self.statuses if t.status == status), None)
+
+
+def new_run_id() -> str:
+    """A short unique id for one channel's run."""
+    return uuid.uuid4().hex[:16]
+
+
+def mask_number(number: str) -> str:
+    """A recipient as records show it: enough to tell test numbers apart, not a real number."""
+    return "***" + number[-4:]
+
+
+@dataclass(slots=True)
+class _Read:
+    exchange: Exchange
+    status: str | None
+    description: str | None
+
+
+@dataclass(slots=True)
+class _Run:
+    client: ProbeClient
+    contract: Contract
+    plan: ChannelPlan
+    settings: ProbeSettings
+    clock: Clock
+    run_id: str
+    target: str
+    on_sent: Callable[[SentMessage], None] | None
+    started: float = 0.0
+    started_wall: float = 0.0
+    epoch_offset: float = 0.0
+    message_id: str | None = None
+    timeline: Timeline | None = None
+    tracker: LifecycleTracker | None = None
+    violations: list[Violation] = field(default_factory=list)
+    lookups: int = 0
+    requests: int = 0
+    server_errors: int = 0
+    transport_errors: int = 0
+    last_transport_error: str | None = None
+    last_read_failed: bool = False
+    auth_failed: str | None = None
+    interrupted: bool = False
+    final_status: str | None = None
+    final_description: str | None = None
+
+    # -- the run ------------------------------------------------------------------------
+
+    def execute(self) -> RunResult:
+        self.started = self.clock.monotonic()
+        self.started_wall = self.clock.time()
+        self.epoch_offset = self.started_wall - self.started
+        early = self._send()
+        if early is not None:
+            return self._result(*early)
+        assert self.message_id is not None
+        self._poll(self.message_id)
+        return self._result(*self._conclude())
+
+    def _send(self) -> tuple[Outcome, str] | None:
+        """Send; an outcome when the run ends here."""
+        plan = self.plan
+        text = self.settings.text.format(run_id=self.run_id)
+        try:
+            exchange = self.client.send(plan.channel, plan.to, text)
+        except TargetUnreachable as exc:
+            self.requests += 1
+            if exc.connected:
+                return Outcome.SEND_FAILED, f"the send's connection failed: {exc}"
+            return Outcome.UNREACHABLE, str(exc)
+        except requests.RequestException as exc:  # e.g. a body cut off mid-stream
+            self.requests += 1
+            return Outcome.SEND_FAILED, f"the send's answer could not be read: {type(exc).__name__}"
+        answered = self.clock.monotonic()
+        self.requests += exchange.attempts
+        self.server_errors += exchange.server_errors
+        self._violate(run_checks(exchange, self.contract))
+        if exchange.status == _UNAUTHORIZED:
+            return Outcome.AUTH_FAILED, f"send answered 401{_error_detail(exchange)}"
+        if exchange.status not in self.contract.send_success_codes:
+            return Outcome.SEND_FAILED, f"send answered {exchange.status}{_error_detail(exchange)}"
+        self._violate(expect_send_accepted(exchange, self.contract))
+        message_id = sent_id(exchange)
+        if message_id is None:
+            return Outcome.CONTRACT_VIOLATION, self._first_violation()
+        self.message_id = message_id
+        asked = answered - exchange.response.elapsed_s
+        self.timeline = Timeline(min(asked, answered), answered, self.epoch_offset)
+        self.tracker = LifecycleTracker(self.contract, max_messages=1)
+        if self.on_sent is not None:
+            sent_at = self.epoch_offset + self.timeline.origin
+            self.on_sent(SentMessage(self.run_id, self.target, self.plan.channel, message_id, sent_at))
+        if self.violations:
+            return Outcome.CONTRACT_VIOLATION, self._first_violation()
+        return None
+
+    def _poll(self, message_id: str) -> None:
+        settings, plan = self.settings, self.plan
+        offsets = schedule(
+            plan.initial_delay_s, plan.deadline_s, settings.backoff, reserve=settings.confirm_lookups
+        )
+        index = 0
+        confirms_left: int | None = None
+        for _ in range(len(offsets) + settings.confirm_lookups):  # bounded: the lookup budget
+            if confirms_left is None:
+                due = self.started + offsets[index]
+                index += 1
+            else:
+                now_offset = self.clock.monotonic() - self.started
+                due = (
+                    self.started + now_offset + confirm_wait(offsets, now_offset, settings.confirm_wait_max_s)
+                )
+            if self._wait_until(due):
+                self.interrupted = True
+                return
+            read = self._lookup(message_id)
+            if self.interrupted:
+                return
+            if read is None:
+                self.last_read_failed = True
+            else:
+                self.last_read_failed = False
+                if read.exchange.status == _UNAUTHORIZED:
+                    self.auth_failed = f"lookup answered 401{_error_detail(read.exchange)}"
+                    return
+                if self.violations:
+                    return
+                if read.status is not None and self.contract.is_final(read.status):
+                    if confirms_left is None:
+                        self.final_status, self.final_description = read.status, read.description
+                        confirms_left = settings.confirm_lookups
+                    else:
+                        confirms_left -= 1
+                    if confirms_left == 0:
+                        return
+            if confirms_left is None and index >= len(offsets):
+                return
+
+    def _lookup(self, message_id: str) -> _Read | None:
+        """One lookup, reconnecting a few times if its connection fails; None if it never answered."""
+        settings = self.settings
+        for attempt in range(1 + settings.transport_retries):  # bounded by transport_retries
+            if attempt and self.clock.wait(settings.transport_retry_delay_s):
+                self.interrupted = True
+                return None
+            try:
+                exchange = self.client.lookup(message_id, self.plan.channel)
+            except TargetUnreachable as exc:
+                self._transport_failed(str(exc))
+                continue
+            except requests.RequestException as exc:
+                self._transport_failed(f"the answer could not be read: {type(exc).__name__}")
+                continue
+            return self._read(exchange)
+        return None
+
+    def _read(self, exchange: Exchange) -> _Read:
+        answered = self.clock.monotonic()
+        self.lookups += exchange.attempts
+        self.requests += exchange.attempts
+        self.server_errors += exchange.server_errors
+        contract = self.contract
+        assert self.tracker is not None and self.timeline is not None
+        self._violate(run_checks(exchange, contract))
+        if exchange.status != _UNAUTHORIZED:
+            self._violate(expect_found(exchange, contract))
+        self._violate(self.tracker.observe(exchange))
+        bodies = status_bodies(exchange)
+        body = bodies[0] if bodies else {}
+        status = body.get("deliveryStato")
+        if not isinstance(status, str) or status not in contract.statuses:
+            return _Read(exchange, None, None)
+        description = body.get("deliveryStatoDescription")
+        self.timeline.observe(
+            answered - exchange.response.elapsed_s,
+            answered,
+            status,
+            parse_updated_at(body.get("updatedAt")),
+            initial=status in contract.initial_statuses,
+        )
+        return _Read(exchange, status, description if isinstance(description, str) else None)
+
+    # -- bookkeeping --------------------------------------------------------------------
+
+    def _wait_until(self, due: float) -> bool:
+        return self.clock.wait(max(0.0, due - self.clock.monotonic()))
+
+    def _transport_failed(self, message: str) -> None:
+        self.lookups += 1
+        self.requests += 1
+        self.transport_errors += 1
+        self.last_transport_error = message
+
+    def _violate(self, found: list[Violation]) -> None:
+        room = MAX_VIOLATIONS - len(self.violations)
+        if room > 0:
+            self.violations.extend(found[:room])
+
+    def _first_violation(self) -> str:
+        if not self.violations:
+            return "the answer broke the contract"
+        more = len(self.violations) - 1
+        return self.violations[0].headline() + (f" (+{more} more)" if more else "")
+
+    def _conclude(self) -> tuple[Outcome, str | None]:
+        if self.auth_failed is not None:
+            return Outcome.AUTH_FAILED, self.auth_failed
+        if self.violations:
+            return Outcome.CONTRACT_VIOLATION, self._first_violation()
+        if self.final_status is not None:
+            return final_outcome(self.contract, self.final_status), self.final_description
+        last = self.timeline.last_status if self.timeline else None
+        if self.interrupted:
+            return Outcome.INTERRUPTED, f"stopped after {self._elapsed():.1f} s, last status {last}"
+        if self.last_read_failed or (last is None and self.transport_errors):
+            return Outcome.UNREACHABLE, self.last_transport_error
+        return Outcome.STUCK, f"still {last} at the {self.plan.deadline_s:g} s deadline"
+
+    def _elapsed(self) -> float:
+        return self.clock.monotonic() - self.started
+
+    def _result(self, outcome: Outcome, reason: str | None) -> RunResult:
+        timeline = self.timeline
+        return RunResult(
+            run_id=self.run_id,
+            target=self.target,
+            channel=self.plan.channel,
+            to=mask_number(self.plan.to),
+            outcome=outcome,
+            reason=reason,
+            message_id=self.message_id,
+            final_status=self.final_status,
+            last_status=timeline.last_status if timeline else None,
+            statuses=timeline.timings() if timeline else (),
+            lookups=self.lookups,
+            requests=self.requests,
+            server_errors=self.server_errors,
+            transport_errors=self.transport_errors,
+            violations=tuple(self.violations),
+            started_at=self.started_wall,
+            sent_at=self.epoch_offset + timeline.origin if timeline else None,
+            duration_s=self._elapsed(),
+            deadline_s=self.plan.deadline_s,
+        )
+
+
+def _error_detail(exchange: Exchange) -> str:
+    """` (CODE: message)` from an error body, if it has one."""
+    body = exchange.response.json_or_none()
+    if isinstance(body, dict) and isinstance(body.get("code"), str):
+        message = body.get("message")
+        text = f"{body['code']}: {message}" if isinstance(message, str) else body["code"]
+        return f" ({text[:200]})"
+    return ""
+
+
+def run_channel(
+    client: ProbeClient,
+    contract: Contract,
+    plan: ChannelPlan,
+    settings: ProbeSettings,
+    *,
+    clock: Clock,
+    target: str,
+    run_id: str | None = None,
+    on_sent: Callable[[SentMessage], None] | None = None,
+) -> RunResult:
+    """Probe one channel once: send, follow the message to a final status or the deadline."""
+    run = _Run(
+        client=client,
+        contract=contract,
+        plan=plan,
+        settings=settings,
+        clock=clock,
+        run_id=run_id or new_run_id(),
+        target=target,
+        on_sent=on_sent,
+    )
+    return run.execute()

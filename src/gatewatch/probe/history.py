@@ -1,0 +1,299 @@
+"""The probe's history: JSON lines, appended, flushed and fsynced as each fact is known.
+
+Record types (each line has `type` and `v`, the format version):
+
+- `sent`: the gateway accepted a message (run id, channel, message id, sent_at). Written
+  the moment the send returns, so a crash or SIGTERM mid-run still leaves the id.
+- `run`: one per run, when it ends (interrupted runs included): outcome, reason,
+  statuses with their times and error bounds, lookups, 500s, violations.
+- `late`: a message left pending by an earlier run was seen final (or broke a rule).
+- `abandoned`: a pending message given up on (too old, too many, or forgotten by the gateway).
+
+Pending messages are rebuilt from the file's tail when the probe starts (the file is
+never read whole: it only grows) and kept in memory after that, bounded in number (beyond
+`max_pending` the oldest is forgotten).
+Timestamps are RFC 3339 UTC; durations are seconds. The key never reaches a record: the
+client redacts everything it records, and records hold no request headers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from gatewatch.errors import ConfigError
+from gatewatch.probe.engine import RunResult, SentMessage
+from gatewatch.probe.late import LateCheck, PendingMessage
+from gatewatch.probe.outcomes import Outcome
+
+FORMAT_VERSION = 1
+# Enough for tens of thousands of runs: far more than the pending age covers at any sane rate.
+TAIL_BYTES = 4 * 1024 * 1024
+
+
+def rfc3339(epoch: float) -> str:
+    """Epoch seconds as RFC 3339 UTC with milliseconds."""
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_time(value: object) -> float | None:
+    """An RFC 3339 string from a record as epoch seconds, or None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def run_record(result: RunResult) -> dict[str, Any]:
+    """The `run` line of a result."""
+    return {
+        "type": "run",
+        "v": FORMAT_VERSION,
+        "run_id": result.run_id,
+        "target": result.target,
+        "channel": result.channel,
+        "to": result.to,
+        "started_at": rfc3339(result.started_at),
+        "ended_at": rfc3339(result.started_at + result.duration_s),
+        "sent_at": rfc3339(result.sent_at) if result.sent_at is not None else None,
+        "duration_s": round(result.duration_s, 4),
+        "deadline_s": result.deadline_s,
+        "message_id": result.message_id,
+        "outcome": result.outcome.value,
+        "exit_code": int(result.outcome.exit_code),
+        "reason": result.reason,
+        "final_status": result.final_status,
+        "last_status": result.last_status,
+        "pending": result.pending,
+        "statuses": [t.to_dict() for t in result.statuses],
+        "lookups": result.lookups,
+        "requests": result.requests,
+        "server_errors": result.server_errors,
+        "transport_errors": result.transport_errors,
+        "violations": [
+            {"rule": v.rule, "provenance": v.provenance, "message": v.message} for v in result.violations
+        ],
+    }
+
+
+def late_record(check: LateCheck) -> dict[str, Any]:
+    """The `late` line of a re-check that settled a message or found a violation."""
+    pending = check.pending
+    return {
+        "type": "late",
+        "v": FORMAT_VERSION,
+        "run_id": pending.run_id,
+        "target": pending.target,
+        "channel": pending.channel,
+        "message_id": pending.message_id,
+        "checked_at": rfc3339(check.checked_at),
+        "status": check.status,
+        "outcome": check.outcome.value if check.outcome else None,
+        "reason": check.reason,
+        "final": check.outcome is not None,
+        "timing": check.timing.to_dict() if check.timing else None,
+        "violations": [
+            {"rule": v.rule, "provenance": v.provenance, "message": v.message} for v in check.violations
+        ],
+    }
+
+
+@dataclass(slots=True)
+class ChannelState:
+    """What the metrics need from earlier runs of a channel (a --once process has no memory)."""
+
+    last_success_at: float | None = None
+    last_run_at: float | None = None
+    consecutive_failures: int = 0
+
+
+class History:
+    """The history file (optional) and the pending messages; thread-safe."""
+
+    def __init__(self, path: Path | None, *, target: str, max_pending: int, max_age_s: float) -> None:
+        self.path = path
+        self.target = target
+        self.max_pending = max_pending
+        self.max_age_s = max_age_s
+        self._lock = threading.Lock()
+        self._pending: OrderedDict[str, PendingMessage] = OrderedDict()
+        self.channels: dict[str, ChannelState] = {}
+        if path is not None:
+            self._prepare(path)
+            for record in _tail_records(path):
+                self._replay(record)
+
+    # -- reading ------------------------------------------------------------------------
+
+    def pending(self) -> list[PendingMessage]:
+        """Messages still to look up again, oldest first."""
+        with self._lock:
+            return list(self._pending.values())
+
+    def expired(self, now: float) -> list[PendingMessage]:
+        """Pending messages older than max_age_s."""
+        with self._lock:
+            return [p for p in self._pending.values() if now - p.sent_at > self.max_age_s]
+
+    # -- writing ------------------------------------------------------------------------
+
+    def record_sent(self, sent: SentMessage) -> None:
+        """A message was accepted: note it before anything else can go wrong."""
+        record = {
+            "type": "sent",
+            "v": FORMAT_VERSION,
+            "run_id": sent.run_id,
+            "target": sent.target,
+            "channel": sent.channel,
+            "message_id": sent.message_id,
+            "sent_at": rfc3339(sent.sent_at),
+        }
+        with self._lock:
+            self._append(record)
+            self._replay(record)
+
+    def record_run(self, result: RunResult) -> dict[str, Any]:
+        """A run ended; returns the record written."""
+        record = run_record(result)
+        with self._lock:
+            self._append(record)
+            self._replay(record)
+        return record
+
+    def record_late(self, check: LateCheck) -> None:
+        """A re-check settled a message, or saw it break a rule (still-pending checks are not written)."""
+        if check.gone:
+            self.record_abandoned(check.pending, "the gateway no longer knows the id (404)")
+            return
+        with self._lock:
+            if check.outcome is not None or check.violations:
+                record = late_record(check)
+                self._append(record)
+                self._replay(record)
+            elif check.reachable and check.pending.run_id in self._pending:
+                self._pending[check.pending.run_id] = replace(
+                    check.pending, last_status=check.status, last_seen_at=check.checked_at
+                )
+
+    def record_abandoned(self, pending: PendingMessage, reason: str) -> None:
+        """Give up on a pending message."""
+        record = {
+            "type": "abandoned",
+            "v": FORMAT_VERSION,
+            "run_id": pending.run_id,
+            "target": pending.target,
+            "channel": pending.channel,
+            "message_id": pending.message_id,
+            "reason": reason,
+        }
+        with self._lock:
+            self._append(record)
+            self._replay(record)
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _prepare(self, path: Path) -> None:
+        """Create the file if needed; end a line a crash cut short, so the next record starts clean."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        except OSError as exc:
+            raise ConfigError(f"cannot open the history file: {exc.strerror}", file=str(path)) from None
+        try:
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                os.write(fd, b"\n")
+        finally:
+            os.close(fd)
+
+    def _append(self, record: Mapping[str, Any]) -> None:
+        if self.path is None:
+            return
+        line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+        # One write() on an O_APPEND descriptor: a line is never interleaved with another
+        # process's, and fsync makes it survive a crash or power loss right after.
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def _replay(self, record: Mapping[str, Any]) -> None:
+        """Update pending messages and channel state from one record (read or just written)."""
+        if record.get("target") != self.target:
+            return
+        kind, run_id, channel = record.get("type"), record.get("run_id"), record.get("channel")
+        if not isinstance(run_id, str) or not isinstance(channel, str):
+            return
+        if kind == "sent":
+            sent_at = parse_time(record.get("sent_at"))
+            message_id = record.get("message_id")
+            if sent_at is not None and isinstance(message_id, str):
+                self._add_pending(
+                    PendingMessage(run_id, self.target, channel, message_id, sent_at, None, sent_at)
+                )
+        elif kind == "run":
+            self._replay_run(record, run_id, channel)
+        elif kind == "late" and record.get("final") or kind == "abandoned":
+            self._pending.pop(run_id, None)
+
+    def _replay_run(self, record: Mapping[str, Any], run_id: str, channel: str) -> None:
+        state = self.channels.setdefault(channel, ChannelState())
+        ended = parse_time(record.get("ended_at"))
+        outcome = record.get("outcome")
+        if outcome != Outcome.INTERRUPTED.value:
+            state.last_run_at = ended
+            if outcome == Outcome.DELIVERED.value:
+                state.last_success_at = ended
+                state.consecutive_failures = 0
+            else:
+                state.consecutive_failures += 1
+        known = self._pending.get(run_id)
+        if not record.get("pending"):
+            self._pending.pop(run_id, None)
+        elif known is not None and ended is not None:
+            last = record.get("last_status")
+            self._pending[run_id] = replace(
+                known, last_status=last if isinstance(last, str) else None, last_seen_at=ended
+            )
+
+    def _add_pending(self, pending: PendingMessage) -> None:
+        self._pending[pending.run_id] = pending
+        while len(self._pending) > self.max_pending:  # bounded by max_pending
+            self._pending.popitem(last=False)
+
+
+def _tail_records(path: Path) -> list[dict[str, Any]]:
+    """The records in the last TAIL_BYTES of the file; lines that do not parse are skipped."""
+    try:
+        with path.open("rb") as fh:
+            size = fh.seek(0, os.SEEK_END)
+            start = max(0, size - TAIL_BYTES)
+            fh.seek(start)
+            data = fh.read()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the history file: {exc.strerror}", file=str(path)) from None
+    lines = data.split(b"\n")
+    if start > 0:
+        lines = lines[1:]  # the first line is probably cut
+    records = []
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records

@@ -1,0 +1,303 @@
+"""The probe's Prometheus metrics, in a registry of its own, and the three ways out of it.
+
+Names follow Prometheus conventions: a `gatewatch_probe_` prefix, base units (seconds),
+`_total` on counters, `_timestamp_seconds` on times. Labels are bounded sets only
+(channel, outcome, status, rule from the contract); never a message or run id.
+
+- a Pushgateway (`push`): for --once runs; PUT replaces the target's group each run;
+- a node-exporter textfile (`write_textfile`): prometheus_client writes a temporary
+  file and renames it, so the collector never reads half a file;
+- an HTTP /metrics endpoint (`serve`) for the loop.
+
+A --once process starts with empty counters; the gauges alerts rely on (success, last
+success and last run times, consecutive failures) are seeded from the history, so they
+stay right across processes when --history is given.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.exposition import push_to_gateway, start_http_server, write_to_textfile
+
+from gatewatch.contract import Contract
+from gatewatch.probe.engine import RunResult
+from gatewatch.probe.history import ChannelState
+from gatewatch.probe.late import LateCheck
+from gatewatch.probe.outcomes import VERDICTS, Outcome
+
+log = logging.getLogger(__name__)
+
+PREFIX = "gatewatch_probe"
+DEFAULT_JOB = "gatewatch_probe"
+PUSH_TIMEOUT_S = 10.0
+# From a fast simulator (tenths of a second) to a slow channel's deadline (minutes).
+TIME_BUCKETS_S = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0)
+
+
+class ProbeMetrics:
+    """Every metric the probe exports, updated from run results."""
+
+    def __init__(self, contract: Contract, channels: Iterable[str]) -> None:
+        self.contract = contract
+        self.registry = CollectorRegistry(auto_describe=True)
+        self._lock = threading.Lock()
+        self._failures: dict[str, int] = {}
+        reg = self.registry
+        self.success = Gauge(
+            f"{PREFIX}_success",
+            "1 if the channel's last run delivered its message, else 0.",
+            ["channel"],
+            registry=reg,
+        )
+        self.last_success = Gauge(
+            f"{PREFIX}_last_success_timestamp_seconds",
+            "When the channel's last delivered run ended (Unix time).",
+            ["channel"],
+            registry=reg,
+        )
+        self.last_run = Gauge(
+            f"{PREFIX}_last_run_timestamp_seconds",
+            "When the channel's last run ended, whatever its outcome (Unix time).",
+            ["channel"],
+            registry=reg,
+        )
+        self.last_outcome = Gauge(
+            f"{PREFIX}_last_outcome",
+            "1 for the outcome of the channel's last run, 0 for the others.",
+            ["channel", "outcome"],
+            registry=reg,
+        )
+        self.consecutive_failures = Gauge(
+            f"{PREFIX}_consecutive_failures",
+            "Runs in a row that did not deliver (0 after a delivered run).",
+            ["channel"],
+            registry=reg,
+        )
+        self.runs = Counter(f"{PREFIX}_runs", "Probe runs by outcome.", ["channel", "outcome"], registry=reg)
+        self.lookups = Counter(
+            f"{PREFIX}_lookups", "Lookup requests spent (retries included).", ["channel"], registry=reg
+        )
+        self.last_lookups = Gauge(
+            f"{PREFIX}_last_run_lookups",
+            "Lookup requests the channel's last run spent.",
+            ["channel"],
+            registry=reg,
+        )
+        self.server_errors = Counter(
+            f"{PREFIX}_server_errors",
+            "500 answers seen (each one, retried or not).",
+            ["channel"],
+            registry=reg,
+        )
+        self.transport_errors = Counter(
+            f"{PREFIX}_transport_errors",
+            "Requests whose connection failed or dropped before an answer.",
+            ["channel"],
+            registry=reg,
+        )
+        self.violations = Counter(
+            f"{PREFIX}_contract_violations",
+            "Broken contract rules seen, by rule.",
+            ["channel", "rule"],
+            registry=reg,
+        )
+        self.time_to_status = Histogram(
+            f"{PREFIX}_time_to_status_seconds",
+            "Time from the send to the first sighting of each status (estimate; late ones included).",
+            ["channel", "status"],
+            buckets=TIME_BUCKETS_S,
+            registry=reg,
+        )
+        self.last_time_to_status = Gauge(
+            f"{PREFIX}_last_time_to_status_seconds",
+            "Time from the send to each status in the channel's last run that saw it.",
+            ["channel", "status"],
+            registry=reg,
+        )
+        self.late_finals = Counter(
+            f"{PREFIX}_late_finals",
+            "Messages seen final by a later run than their own, by outcome.",
+            ["channel", "outcome"],
+            registry=reg,
+        )
+        self.pending = Gauge(
+            f"{PREFIX}_pending_messages", "Messages not yet seen final, still looked up.", registry=reg
+        )
+        self.duration = Gauge(
+            f"{PREFIX}_last_run_duration_seconds",
+            "How long the channel's last run took.",
+            ["channel"],
+            registry=reg,
+        )
+        self.export_errors = Counter(
+            f"{PREFIX}_export_errors", "Failed pushes or textfile writes.", ["exporter"], registry=reg
+        )
+        for channel in channels:
+            self._failures[channel] = 0
+            for counter in (self.lookups, self.server_errors, self.transport_errors):
+                counter.labels(channel=channel)
+            self.consecutive_failures.labels(channel=channel).set(0)
+            for outcome in VERDICTS:
+                self.runs.labels(channel=channel, outcome=outcome.value)
+                self.late_finals.labels(channel=channel, outcome=outcome.value)
+        for exporter in ("pushgateway", "textfile"):
+            self.export_errors.labels(exporter=exporter)
+
+    def seed(self, states: Mapping[str, ChannelState]) -> None:
+        """Carry the alerting gauges over from earlier processes (read from the history)."""
+        with self._lock:
+            for channel, state in states.items():
+                if channel not in self._failures:
+                    continue
+                self._failures[channel] = state.consecutive_failures
+                self.consecutive_failures.labels(channel=channel).set(state.consecutive_failures)
+                if state.last_success_at is not None:
+                    self.last_success.labels(channel=channel).set(state.last_success_at)
+                if state.last_run_at is not None:
+                    self.last_run.labels(channel=channel).set(state.last_run_at)
+
+    def observe_run(self, result: RunResult) -> None:
+        """Count a run that concluded (interrupted runs change nothing)."""
+        if result.outcome is Outcome.INTERRUPTED:
+            return
+        channel = result.channel
+        ended = result.started_at + result.duration_s
+        with self._lock:
+            self.runs.labels(channel=channel, outcome=result.outcome.value).inc()
+            for outcome in VERDICTS:
+                self.last_outcome.labels(channel=channel, outcome=outcome.value).set(
+                    1 if outcome is result.outcome else 0
+                )
+            self.success.labels(channel=channel).set(1 if result.outcome.ok else 0)
+            self.last_run.labels(channel=channel).set(ended)
+            if result.outcome.ok:
+                self.last_success.labels(channel=channel).set(ended)
+                self._failures[channel] = 0
+            else:
+                self._failures[channel] = self._failures.get(channel, 0) + 1
+            self.consecutive_failures.labels(channel=channel).set(self._failures[channel])
+            self.lookups.labels(channel=channel).inc(result.lookups)
+            self.last_lookups.labels(channel=channel).set(result.lookups)
+            self.server_errors.labels(channel=channel).inc(result.server_errors)
+            self.transport_errors.labels(channel=channel).inc(result.transport_errors)
+            self.duration.labels(channel=channel).set(result.duration_s)
+            for v in result.violations:
+                self.violations.labels(channel=channel, rule=v.rule).inc()
+            seen: set[str] = set()
+            for timing in result.statuses:
+                if timing.status in seen:
+                    continue  # a status seen again after a regression is not a new arrival
+                seen.add(timing.status)
+                self.time_to_status.labels(channel=channel, status=timing.status).observe(timing.at_s)
+                self.last_time_to_status.labels(channel=channel, status=timing.status).set(timing.at_s)
+
+    def observe_late(self, check: LateCheck) -> None:
+        """Count a late final status (and its time) or the violations a re-check found."""
+        channel = check.pending.channel
+        with self._lock:
+            self.lookups.labels(channel=channel).inc(check.lookups)
+            self.server_errors.labels(channel=channel).inc(check.server_errors)
+            for v in check.violations:
+                self.violations.labels(channel=channel, rule=v.rule).inc()
+            if check.outcome is not None:
+                self.late_finals.labels(channel=channel, outcome=check.outcome.value).inc()
+            if check.timing is not None:
+                self.time_to_status.labels(channel=channel, status=check.timing.status).observe(
+                    check.timing.at_s
+                )
+
+    def set_pending(self, count: int) -> None:
+        """How many messages are still pending."""
+        self.pending.set(count)
+
+    def export_failed(self, exporter: str) -> None:
+        """Count a failed export."""
+        self.export_errors.labels(exporter=exporter).inc()
+
+
+# -- exporters --------------------------------------------------------------------------
+
+
+def safe_url(url: str) -> str:
+    """`url` without user:password, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None and parts.username is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def push(
+    metrics: ProbeMetrics,
+    url: str,
+    *,
+    job: str = DEFAULT_JOB,
+    grouping_key: Mapping[str, str] | None = None,
+    timeout_s: float = PUSH_TIMEOUT_S,
+) -> str | None:
+    """PUT the registry to a Pushgateway; an error message (already logged) when it failed."""
+    try:
+        push_to_gateway(
+            url, job=job, registry=metrics.registry, grouping_key=dict(grouping_key or {}), timeout=timeout_s
+        )
+    except Exception as exc:  # any failure to push must not end the probe
+        metrics.export_failed("pushgateway")
+        message = f"could not push to {safe_url(url)}: {type(exc).__name__}: {exc}"
+        log.warning("%s", message)
+        return message
+    return None
+
+
+def write_textfile(metrics: ProbeMetrics, path: Path) -> str | None:
+    """Write the registry for node-exporter's textfile collector, atomically (temp file, rename)."""
+    try:
+        write_to_textfile(str(path), metrics.registry)
+    except OSError as exc:
+        metrics.export_failed("textfile")
+        message = f"could not write {path}: {exc.strerror or exc}"
+        log.warning("%s", message)
+        return message
+    return None
+
+
+@dataclass(slots=True)
+class MetricsServer:
+    """A running /metrics endpoint; `close()` stops it."""
+
+    host: str
+    port: int
+    _server: object
+    _thread: threading.Thread
+
+    def close(self) -> None:
+        """Stop serving and join the thread (bounded)."""
+        shutdown = getattr(self._server, "shutdown", None)
+        close = getattr(self._server, "server_close", None)
+        if shutdown is not None:
+            shutdown()
+        if close is not None:
+            close()
+        self._thread.join(timeout=5.0)
+
+
+def serve(metrics: ProbeMetrics, host: str, port: int) -> MetricsServer:
+    """Serve /metrics on host:port (port 0 picks a free one) from a daemon thread."""
+    server, thread = start_http_server(port, addr=host, registry=metrics.registry)
+    bound_port = int(server.server_address[1])
+    return MetricsServer(host, bound_port, server, thread)
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """HOST:PORT (or :PORT for every interface) as a pair; ValueError when malformed."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or int(port) > 65535:
+        raise ValueError(f"expected HOST:PORT, got {value!r}")
+    return host.strip("[]") or "0.0.0.0", int(port)

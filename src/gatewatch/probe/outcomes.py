@@ -1,0 +1,81 @@
+"""What a probe run concluded, and the exit code each conclusion maps to.
+
+The names are part of the probe's interface: they label metrics, fill the history's
+`outcome` field and appear in the stdout line, so changing one breaks dashboards.
+The three that name a final status (delivered, error, expired) are the contract's test
+recipient outcomes; `final_outcome` maps a final status to one through the contract,
+so no status is spelled here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from gatewatch.contract import Contract
+from gatewatch.errors import ContractError, ExitCode
+
+
+class Outcome(StrEnum):
+    """The conclusion of one run, from the best to the most fundamental failure."""
+
+    DELIVERED = "delivered"
+    ERROR = "error"  # final status with a reason: the gateway says it could not deliver
+    EXPIRED = "expired"
+    STUCK = "stuck"  # still not final at the deadline
+    CONTRACT_VIOLATION = "contract_violation"  # an answer broke a rule of the contract
+    SEND_FAILED = "send_failed"  # the send was not accepted (or its connection dropped)
+    AUTH_FAILED = "auth_failed"  # 401 on the send or a lookup
+    UNREACHABLE = "unreachable"  # no connection could be made, or none at the end
+    # Not a verdict: the probe was stopped (SIGTERM) before the run could conclude. It
+    # appears in the history only; metrics count concluded runs.
+    INTERRUPTED = "interrupted"
+
+    @property
+    def ok(self) -> bool:
+        """True only for a delivered message."""
+        return self is Outcome.DELIVERED
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """0 for delivered, 3 for unreachable, 1 for every other outcome."""
+        if self is Outcome.DELIVERED:
+            return ExitCode.OK
+        if self is Outcome.UNREACHABLE:
+            return ExitCode.UNREACHABLE
+        return ExitCode.TARGET_FAILED
+
+
+#: The outcomes metrics are labelled with (every run that concluded has one of these).
+VERDICTS: tuple[Outcome, ...] = tuple(o for o in Outcome if o is not Outcome.INTERRUPTED)
+
+
+def final_outcome(contract: Contract, status: str) -> Outcome:
+    """The outcome of a message that settled on the final `status`."""
+    for name, recipient in contract.recipients.items():
+        if recipient.final_status == status and contract.is_final(status):
+            return Outcome(name)
+    raise ContractError(f"final status {status!r} has no test recipient outcome", key="test_recipients")
+
+
+def check_contract(contract: Contract) -> None:
+    """Refuse a contract whose final statuses do not map onto the probe's outcomes."""
+    names = {o.value for o in Outcome}
+    for status in sorted(contract.final_statuses):
+        outcome = next((name for name, r in contract.recipients.items() if r.final_status == status), None)
+        if outcome is None or outcome not in names:
+            raise ContractError(
+                f"final status {status!r} needs a test recipient outcome named one of "
+                f"{sorted(n for n in names)}",
+                key="test_recipients.outcomes",
+            )
+
+
+def combined_exit_code(outcomes: Iterable[Outcome]) -> ExitCode:
+    """One exit code for several channels: 0 if all delivered, 3 if every failure was unreachable."""
+    failed = [o for o in outcomes if not o.ok]
+    if not failed:
+        return ExitCode.OK
+    if all(o is Outcome.UNREACHABLE for o in failed):
+        return ExitCode.UNREACHABLE
+    return ExitCode.TARGET_FAILED

@@ -1,0 +1,138 @@
+"""How a probe run is configured: per-channel delays and deadlines, durations, the backoff.
+
+Defaults follow the vendor page ("a few seconds for SMS, potentially longer for RCS and
+WhatsApp"): the contract lists the quick channel first, so the first channel waits
+`DEFAULT_FIRST_DELAY_S` before its first lookup and every other one `DEFAULT_OTHER_DELAY_S`
+(the same convention as the simulator's realistic preset). A target's `initial_delay_s`
+and `deadlines_s` (targets file) override them, and flags override both.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from gatewatch.config import Target
+from gatewatch.contract import Contract
+from gatewatch.errors import ConfigError
+from gatewatch.probe.polling import Backoff
+
+DEFAULT_FIRST_DELAY_S = 2.0
+DEFAULT_OTHER_DELAY_S = 5.0
+# The embedded simulator moves a message every 0.2 s by default: look early, give up soon.
+EMBEDDED_DELAY_S = 0.1
+EMBEDDED_DEADLINE_S = 5.0
+DEFAULT_CONFIRM_LOOKUPS = 2
+DEFAULT_PENDING_MAX_AGE_S = 24 * 3600.0
+# A probe message says what it is, so a person who sees it on a handset knows.
+DEFAULT_TEXT = "gatewatch synthetic probe {run_id}"
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
+
+
+def parse_duration(text: str, *, key: str) -> float:
+    """Seconds in `text`: `120s`, `2m`, `500ms`, `1h`, `1d`, or a bare number of seconds."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ConfigError(f"expected a duration like 500ms, 30s, 2m or 1h, got {text!r}", key=key)
+    seconds = float(match.group(1)) * _UNIT_S[match.group(2)]
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ConfigError(f"expected a positive duration, got {text!r}", key=key)
+    return seconds
+
+
+def parse_channel_durations(
+    values: tuple[str, ...], channels: tuple[str, ...], *, key: str
+) -> dict[str, float]:
+    """`CHANNEL=DURATION` (or a bare DURATION for every channel) flags, as channel -> seconds."""
+    found: dict[str, float] = {}
+    for value in values:
+        name, sep, duration = value.partition("=")
+        if not sep:
+            seconds = parse_duration(value, key=key)
+            found.update(dict.fromkeys(channels, seconds))
+            continue
+        if name not in channels:
+            raise ConfigError(f"unknown channel {name!r}; expected one of {list(channels)}", key=key)
+        found[name] = parse_duration(duration, key=key)
+    return found
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChannelPlan:
+    """One channel's run: whom to send to, how long to wait first, and the deadline."""
+
+    channel: str
+    to: str
+    initial_delay_s: float
+    deadline_s: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProbeSettings:
+    """Everything a probe run needs besides the target and the clock."""
+
+    plans: tuple[ChannelPlan, ...]
+    backoff: Backoff = field(default_factory=Backoff)
+    confirm_lookups: int = DEFAULT_CONFIRM_LOOKUPS
+    # Reconnect attempts when a lookup's connection drops, before that lookup counts as missed.
+    transport_retries: int = 2
+    transport_retry_delay_s: float = 0.2
+    # The longest wait before confirming a final status.
+    confirm_wait_max_s: float = 2.0
+    text: str = DEFAULT_TEXT
+    pending_max_age_s: float = DEFAULT_PENDING_MAX_AGE_S
+    max_pending: int = 50
+
+    def __post_init__(self) -> None:
+        if not self.plans:
+            raise ConfigError("expected at least one channel to probe", key="--channel")
+        if self.confirm_lookups < 0 or self.confirm_lookups >= self.backoff.max_lookups:
+            raise ConfigError(
+                f"expected 0 to {self.backoff.max_lookups - 1} confirmation lookups, got {self.confirm_lookups}",
+                key="--confirm-lookups",
+            )
+        if self.transport_retries < 0 or self.transport_retries > 10:
+            raise ConfigError("expected 0 to 10 reconnect attempts", key="transport_retries")
+
+
+def default_initial_delay(contract: Contract, channel: str, embedded: bool) -> float:
+    """The wait before the first lookup when nothing configures it."""
+    if embedded:
+        return EMBEDDED_DELAY_S
+    return DEFAULT_FIRST_DELAY_S if channel == contract.channels[0] else DEFAULT_OTHER_DELAY_S
+
+
+def channel_plans(
+    target: Target,
+    contract: Contract,
+    *,
+    channels: tuple[str, ...],
+    to: str,
+    deadline_s: float | None = None,
+    initial_delays: Mapping[str, float] | None = None,
+) -> tuple[ChannelPlan, ...]:
+    """A plan per channel: flags first, then the target's settings, then the defaults."""
+    plans = []
+    for channel in channels:
+        delay = (initial_delays or {}).get(channel)
+        if delay is None:
+            delay = target.initial_delay_s.get(channel, target.initial_delay_s.get("default"))
+        if delay is None:
+            delay = default_initial_delay(contract, channel, target.embedded)
+        deadline = deadline_s
+        if deadline is None:
+            configured = channel in target.deadlines_s or "default" in target.deadlines_s
+            deadline = (
+                target.deadline_for(channel) if configured or not target.embedded else EMBEDDED_DEADLINE_S
+            )
+        if delay >= deadline:
+            raise ConfigError(
+                f"{channel}: the initial delay ({delay:g} s) must be shorter than the deadline ({deadline:g} s)",
+                key="--initial-delay",
+            )
+        plans.append(ChannelPlan(channel=channel, to=to, initial_delay_s=delay, deadline_s=deadline))
+    return tuple(plans)

@@ -1,0 +1,217 @@
+"""The simulator's configuration: immutable value objects validated at the edge.
+
+`SimulatorConfig` says where to listen, which keys exist, how fast messages move and
+which faults and defects start switched on. `Faults` is the part that can also change
+at runtime. Environment variables (extra API keys) are read here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from types import MappingProxyType
+from typing import Any
+
+from gatewatch.contract import Contract
+from gatewatch.errors import ConfigError
+from gatewatch.simulator.wire import BATCH, LOOKUP, SEND
+
+#: The keys every simulator accepts out of the box (gateway-api.md, pinned).
+DEFAULT_API_KEYS: Mapping[str, str] = MappingProxyType({"key-a": "A", "key-b": "B"})
+
+#: The operation kinds (openapi.yaml x-gatewatch-operation) a fault may be scoped to.
+OPERATIONS: frozenset[str] = frozenset({SEND, LOOKUP, BATCH})
+
+# The realistic preset: the vendor page says "a few seconds for SMS, potentially longer
+# for RCS and WhatsApp". The contract lists the quick channel first, so each further
+# channel waits a little longer than the one before it.
+_REALISTIC_FIRST_STEP_S = 2.0
+_REALISTIC_EXTRA_STEP_S = 3.0
+
+
+def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(mapping))
+
+
+def _rate(name: str, value: float) -> float:
+    if not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
+        raise ConfigError(f"expected a fraction between 0 and 1, got {value!r}", key=name)
+    return float(value)
+
+
+def _non_negative(name: str, value: float) -> float:
+    if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
+        raise ConfigError(f"expected a non-negative number, got {value!r}", key=name)
+    return float(value)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Faults:
+    """Transport-level misbehaviour for probe and load tests (not contract violations).
+
+    Rates are fractions of the requests in scope, spread evenly (a rate of 0.1 hits
+    every 10th request), so a test or an SLO gate sees the same counts on every run.
+    """
+
+    latency_ms: float = 0.0
+    jitter_ms: float = 0.0
+    error_rate: float = 0.0
+    drop_rate: float = 0.0
+    malformed_rate: float = 0.0
+    operations: frozenset[str] = OPERATIONS
+
+    def __post_init__(self) -> None:
+        _non_negative("latency_ms", self.latency_ms)
+        _non_negative("jitter_ms", self.jitter_ms)
+        for name in ("error_rate", "drop_rate", "malformed_rate"):
+            _rate(name, getattr(self, name))
+        unknown = set(self.operations) - OPERATIONS
+        if unknown or not self.operations:
+            raise ConfigError(
+                f"expected a non-empty subset of {sorted(OPERATIONS)}, got {sorted(self.operations)}",
+                key="operations",
+            )
+        object.__setattr__(self, "operations", frozenset(self.operations))
+
+    @property
+    def active(self) -> bool:
+        """True when any fault would change an answer."""
+        return bool(
+            self.latency_ms or self.jitter_ms or self.error_rate or self.drop_rate or self.malformed_rate
+        )
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Faults:
+        """Build from a JSON-like mapping (the control endpoint's body); ConfigError names the key."""
+        if not isinstance(data, Mapping):
+            raise ConfigError("expected an object of fault settings")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"unknown fault settings {unknown}; expected some of {sorted(known)}")
+        values = dict(data)
+        if "operations" in values:
+            ops = values["operations"]
+            if not isinstance(ops, list | tuple | set | frozenset) or not all(
+                isinstance(op, str) for op in ops
+            ):
+                raise ConfigError("expected a list of operation names", key="operations")
+            values["operations"] = frozenset(ops)
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form, as the control endpoint answers it."""
+        return {
+            "latency_ms": self.latency_ms,
+            "jitter_ms": self.jitter_ms,
+            "error_rate": self.error_rate,
+            "drop_rate": self.drop_rate,
+            "malformed_rate": self.malformed_rate,
+            "operations": sorted(self.operations),
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SimulatorConfig:
+    """How an embedded gateway simulator listens and behaves."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    #: Everything before /partner-gateway/v1 in the URL (gateway-api.md: `{base}`).
+    base_path: str = "/api"
+    api_keys: Mapping[str, str] = field(default_factory=lambda: DEFAULT_API_KEYS)
+    #: Keys added to `api_keys` (from the environment or a file, never a flag value).
+    extra_api_keys: Mapping[str, str] = field(default_factory=lambda: _frozen({}))
+    #: Seconds between lifecycle steps, for every channel without an override.
+    step_s: float = 0.2
+    step_overrides: Mapping[str, float] = field(default_factory=lambda: _frozen({}))
+    #: The oldest messages are forgotten beyond this many.
+    max_messages: int = 100_000
+    #: Serve /_control/... (runtime faults, defects, reset, true timelines).
+    control: bool = False
+    faults: Faults = field(default_factory=Faults)
+    defects: tuple[str, ...] = ()
+    #: Upper case on purpose: a defect that lower-cases echoed ids must be visible.
+    id_prefix: str = "GW-"
+    #: Seed for latency jitter, so runs repeat.
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "api_keys", _frozen(self.api_keys))
+        object.__setattr__(self, "extra_api_keys", _frozen(self.extra_api_keys))
+        object.__setattr__(self, "step_overrides", _frozen(self.step_overrides))
+        object.__setattr__(self, "defects", tuple(self.defects))
+        if not isinstance(self.port, int) or not 0 <= self.port <= 65535:
+            raise ConfigError(f"expected a port between 0 and 65535, got {self.port!r}", key="port")
+        _non_negative("step_s", self.step_s)
+        for channel, seconds in self.step_overrides.items():
+            _non_negative(f"step_overrides.{channel}", seconds)
+        if not isinstance(self.max_messages, int) or self.max_messages < 1:
+            raise ConfigError(f"expected a positive integer, got {self.max_messages!r}", key="max_messages")
+        if self.base_path and (not self.base_path.startswith("/") or self.base_path.endswith("/")):
+            raise ConfigError(f"expected '' or a path like /api, got {self.base_path!r}", key="base_path")
+        if not self.id_prefix.isascii() or "/" in self.id_prefix or "," in self.id_prefix:
+            raise ConfigError("expected URL-safe ASCII without / or ,", key="id_prefix")
+        keys = self.all_api_keys
+        if not keys or not all(isinstance(k, str) and k and v for k, v in keys.items()):
+            raise ConfigError("expected at least one non-empty key with a company", key="api_keys")
+
+    @property
+    def all_api_keys(self) -> Mapping[str, str]:
+        """Every accepted key and the company it identifies."""
+        return {**self.api_keys, **self.extra_api_keys}
+
+    def step_for(self, channel: str) -> float:
+        """Seconds between lifecycle steps for messages sent on `channel`."""
+        return self.step_overrides.get(channel, self.step_s)
+
+    def check_against(self, contract: Contract) -> None:
+        """Raise ConfigError when the config names channels the contract does not have."""
+        unknown = sorted(set(self.step_overrides) - set(contract.channels))
+        if unknown:
+            raise ConfigError(
+                f"channels {unknown} are not in the contract's {list(contract.channels)}",
+                key="step_overrides",
+            )
+
+    def with_changes(self, **changes: Any) -> SimulatorConfig:
+        """A copy with some fields changed (validated again)."""
+        return replace(self, **changes)
+
+    @classmethod
+    def realistic(cls, contract: Contract | None = None, **changes: Any) -> SimulatorConfig:
+        """Lifecycle steps of a few seconds, longer on the channels the contract lists later."""
+        from gatewatch.contract import default_contract
+
+        channels = (contract or default_contract()).channels
+        steps = {
+            channel: _REALISTIC_FIRST_STEP_S + index * _REALISTIC_EXTRA_STEP_S
+            for index, channel in enumerate(channels)
+        }
+        return cls(step_s=_REALISTIC_FIRST_STEP_S, step_overrides=steps, **changes)
+
+
+def keys_from_env(names: Iterable[str], environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Extra API keys from environment variables, each holding `KEY=COMPANY[,KEY=COMPANY...]`.
+
+    Keys are secrets, so they never travel as flag values (visible in `ps`); errors name
+    the variable, never its value.
+    """
+    env = os.environ if environ is None else environ
+    keys: dict[str, str] = {}
+    for name in names:
+        raw = env.get(name)
+        if raw is None:
+            raise ConfigError("environment variable is not set", key=name)
+        entries = [entry.strip() for entry in raw.replace("\n", ",").split(",")]
+        entries = [entry for entry in entries if entry]
+        if not entries:
+            raise ConfigError("expected at least one KEY=COMPANY entry", key=name)
+        for entry in entries:
+            key, sep, company = entry.partition("=")
+            if not sep or not key.strip() or not company.strip():
+                raise ConfigError("expected KEY=COMPANY entries separated by commas", key=name)
+            keys[key.strip()] = company.strip()
+    return keys

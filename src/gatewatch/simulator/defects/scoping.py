@@ -1,0 +1,151 @@
+"""Defects of scoping and parameter handling: channel, company, unknown and unusual ids."""
+
+from __future__ import annotations
+
+import re
+
+from gatewatch.simulator import lifecycle
+from gatewatch.simulator.defects._support import unsettled_recipient
+from gatewatch.simulator.defects.registry import defect
+from gatewatch.simulator.stages import INTERNAL_ERROR, Stages
+from gatewatch.simulator.store import Message
+from gatewatch.simulator.wire import BATCH, LOOKUP, ApiError, Code, Request
+
+# Bytes an id may hold without percent-encoding (RFC 3986 unreserved).
+_PLAIN_ID = re.compile(rb"^[A-Za-z0-9._~-]+$")
+
+
+@defect(
+    name="channel_mismatch_found",
+    rule="channel_scoped",
+    description="A single lookup with another channel than the send's finds the message (200).",
+)
+def channel_mismatch_found(st: Stages) -> None:
+    inner = st.find
+
+    def find(request: Request, message_id: str, channel: str, company: str) -> Message | None:
+        found = inner(request, message_id, channel, company)
+        if found is None and request.op == LOOKUP:
+            any_channel = st.store.get(message_id)
+            if any_channel is not None and any_channel.company == company:
+                return any_channel
+        return found
+
+    st.find = find
+
+
+@defect(
+    name="tenant_leak_single",
+    rule="company_scoped",
+    description="A single lookup finds another company's message (200 instead of 404).",
+)
+def tenant_leak_single(st: Stages) -> None:
+    inner = st.find
+
+    def find(request: Request, message_id: str, channel: str, company: str) -> Message | None:
+        found = inner(request, message_id, channel, company)
+        if found is None and request.op == LOOKUP:
+            any_company = st.store.get(message_id)
+            if any_company is not None and any_company.channel == channel:
+                return any_company
+        return found
+
+    st.find = find
+
+
+@defect(
+    name="tenant_leak_batch",
+    rule="batch_scoped",
+    description="A batch lookup returns another company's messages among its statuses.",
+)
+def tenant_leak_batch(st: Stages) -> None:
+    inner = st.find
+
+    def find(request: Request, message_id: str, channel: str, company: str) -> Message | None:
+        found = inner(request, message_id, channel, company)
+        if found is None and request.op == BATCH:
+            any_company = st.store.get(message_id)
+            if any_company is not None and any_company.channel == channel:
+                return any_company
+        return found
+
+    st.find = find
+
+
+@defect(
+    name="unknown_id_200_unknown",
+    rule="unknown_id_not_found",
+    description="A single lookup of an id that was never sent answers 200 with status UNKNOWN.",
+)
+def unknown_id_200_unknown(st: Stages) -> None:
+    inner = st.find
+    recipient = unsettled_recipient(st.contract)
+
+    def find(request: Request, message_id: str, channel: str, company: str) -> Message | None:
+        found = inner(request, message_id, channel, company)
+        if found is None and request.op == LOOKUP and st.store.get(message_id) is None:
+            now = st.clock()
+            return Message(
+                id=message_id,
+                channel=channel,
+                company=company,
+                to="",
+                recipient=recipient,
+                sent_at=now,
+                step_s=0.0,
+                steps=lifecycle.timeline(recipient, now, 0.0, st.contract),
+            )
+        return found
+
+    st.find = find
+
+
+@defect(
+    name="channel_case_insensitive",
+    rule="channel_param_validated",
+    description="The channel parameter is matched ignoring case ('sms' is accepted, not 400).",
+)
+def channel_case_insensitive(st: Stages) -> None:
+    inner = st.parse_channel
+    folded = {channel.casefold(): channel for channel in st.contract.channels}
+
+    def parse_channel(request: Request, values: list[str]) -> str | ApiError:
+        result = inner(request, values)
+        if isinstance(result, ApiError) and len(values) == 1:
+            return folded.get(values[0].casefold(), result)
+        return result
+
+    st.parse_channel = parse_channel
+
+
+@defect(
+    name="missing_channel_500",
+    rule="channel_param_validated",
+    description="A lookup or batch without the channel parameter answers 500 instead of 400.",
+)
+def missing_channel_500(st: Stages) -> None:
+    inner = st.parse_channel
+
+    def parse_channel(request: Request, values: list[str]) -> str | ApiError:
+        result = inner(request, values)
+        if isinstance(result, ApiError) and result.code == Code.MISSING_CHANNEL:
+            return INTERNAL_ERROR
+        return result
+
+    st.parse_channel = parse_channel
+
+
+@defect(
+    name="unusual_id_500",
+    rule="unknown_id_not_found",
+    description="An id with reserved, unicode or percent-encoded characters answers 500.",
+)
+def unusual_id_500(st: Stages) -> None:
+    inner = st.decode_id
+
+    def decode_id(request: Request, raw: bytes) -> str | ApiError:
+        if not _PLAIN_ID.match(raw):
+            return INTERNAL_ERROR
+        return inner(request, raw)
+
+    st.decode_id = decode_id

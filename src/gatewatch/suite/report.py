@@ -1,0 +1,210 @@
+"""The suite's own reports: summary.json, the terminal rule table, Allure environment.
+
+JUnit XML and the Allure results come from pytest and allure-pytest; this adds what they
+do not know: rules, provenance, requests made, 500s seen and how to replay each failure.
+Everything written here comes from Exchanges and Violations, which are already redacted.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gatewatch.suite.session import ContractViolation, SuiteSession
+
+SUMMARY_FILE = "summary.json"
+ALLURE_DIR = "allure-results"
+EXAMPLES_PER_RULE = 3
+
+
+@dataclass
+class _Failure:
+    test: str
+    rules: list[str]
+    message: str
+
+
+@dataclass
+class SuiteReporter:
+    """Collects test outcomes of a suite run and writes the summary at the end."""
+
+    reports_dir: Path
+    profile: str
+    started: float
+    session: SuiteSession | None = None
+    tests: dict[str, int] = field(default_factory=lambda: {"passed": 0, "failed": 0, "skipped": 0})
+    failures: list[_Failure] = field(default_factory=list)
+    skip_reasons: dict[str, str] = field(default_factory=dict)
+
+    def attach(self, session: SuiteSession) -> None:
+        """The suite session whose tally this reporter summarises."""
+        self.session = session
+
+    def on_report(
+        self,
+        item: pytest.Item,
+        report: pytest.TestReport,
+        rules: tuple[str, ...],
+        error: BaseException | None = None,
+    ) -> None:
+        """Count one test phase's outcome; remember failures and skip reasons."""
+        if report.when != "call" and not (report.failed or report.skipped):
+            return
+        if report.skipped:
+            self.tests["skipped"] += 1
+            reason = _skip_reason(report)
+            for rule in rules:
+                self.skip_reasons.setdefault(rule, reason)
+            return
+        if report.failed:
+            self.tests["failed"] += 1
+            exc = getattr(getattr(report, "longrepr", None), "reprcrash", None)
+            message = str(getattr(exc, "message", report.longreprtext.splitlines()[-1:] or [""]))
+            violated = rules
+            if isinstance(error, ContractViolation):
+                violated = tuple(sorted({v.rule for v in error.violations}))
+            self.failures.append(_Failure(item.nodeid, list(violated), message.splitlines()[0][:300]))
+            return
+        self.tests["passed"] += 1
+
+    # -- output -----------------------------------------------------------------------------
+
+    def rules(self) -> dict[str, dict[str, Any]]:
+        """Each contract rule: passed, failed or skipped (with the reason), with examples."""
+        assert self.session is not None
+        gw = self.session
+        tally = gw.tally
+        out: dict[str, dict[str, Any]] = {}
+        for rule_id, rule in gw.contract.rules.items():
+            violations = tally.violations.get(rule_id, [])
+            if violations:
+                status, reason = "failed", None
+            elif tally.exercised.get(rule_id):
+                status, reason = "passed", None
+            else:
+                status = "skipped"
+                reason = (
+                    tally.skipped.get(rule_id)
+                    or self.skip_reasons.get(rule_id)
+                    or "not exercised by this run"
+                )
+            seen: list[str] = []
+            reproduce: list[str] = []
+            for v in violations:
+                if v.message not in seen and len(seen) < EXAMPLES_PER_RULE:
+                    seen.append(v.message)
+                    if v.exchange is not None:
+                        reproduce.append(v.exchange.request.curl())
+            out[rule_id] = {
+                "provenance": rule.provenance,
+                "summary": rule.summary,
+                "status": status,
+                "reason": reason,
+                "checks": tally.exercised.get(rule_id, 0),
+                "violations": len(violations),
+                "examples": seen,
+                "reproduce": reproduce,
+            }
+        return out
+
+    def replay_command(self, seed: int, test: str | None = None) -> str:
+        """The one-line command that replays this run (or one test of it)."""
+        assert self.session is not None
+        target = self.session.target
+        parts = ["gatewatch", "contract"]
+        if target.name not in ("local", "base-url"):
+            parts += ["--target", target.name]
+        if target.base_url and target.name in ("local", "base-url"):
+            parts += ["--base-url", target.base_url]
+        if self.profile != "ci":
+            parts += ["--profile", self.profile]
+        parts += ["--seed", str(seed)]
+        if test:
+            parts += ["-k", test.rsplit("::", 1)[-1].split("[", 1)[0]]
+        return " ".join(shlex.quote(p) for p in parts)
+
+    def write(self, exitstatus: int, *, seed: int, environ: Mapping[str, str]) -> Path:
+        """Write summary.json (and Allure's environment file when Allure results exist)."""
+        assert self.session is not None
+        gw = self.session
+        rules = self.rules()
+        summary = {
+            "tool": "gatewatch",
+            "target": {"name": gw.target.name, "kind": gw.target.kind, "base_url": gw.base_url},
+            "profile": self.profile,
+            "seed": seed,
+            "replay": self.replay_command(seed),
+            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
+            "duration_s": round(time.time() - self.started, 3),
+            "exit_status": int(exitstatus),
+            "result": "failed" if any(r["status"] == "failed" for r in rules.values()) else "passed",
+            "requests": gw.tally.requests,
+            "server_errors": gw.tally.server_errors,
+            "first_failure_s": gw.tally.first_failure_s,
+            "tests": self.tests,
+            "rules": rules,
+            "failures": [
+                {
+                    "test": f.test,
+                    "rules": f.rules,
+                    "message": f.message,
+                    "reproduce": self.replay_command(seed, f.test),
+                }
+                for f in self.failures
+            ],
+        }
+        self.reports_dir.mkdir(parents=True, exist_ok=True)
+        path = self.reports_dir / SUMMARY_FILE
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        tmp.replace(path)
+        allure_dir = self.reports_dir / ALLURE_DIR
+        if allure_dir.is_dir():
+            (allure_dir / "environment.properties").write_text(
+                "\n".join(
+                    [
+                        f"target={gw.target.name}",
+                        f"kind={gw.target.kind}",
+                        f"base_url={gw.base_url}",
+                        f"profile={self.profile}",
+                        f"seed={seed}",
+                        f"channels={','.join(gw.target.channels)}",
+                        f"contracts={gw.contract.root}",
+                    ]
+                )
+                + "\n",
+                encoding="utf-8",
+            )
+        return path
+
+    def terminal_lines(self, *, seed: int) -> list[str]:
+        """The rule table and reproduction lines for the end of the console output."""
+        assert self.session is not None
+        rules = self.rules()
+        lines = ["", "gatewatch contract rules:"]
+        width = max(len(r) for r in rules)
+        for rule_id, r in rules.items():
+            extra = f" ({r['reason']})" if r["reason"] else f" {r['checks']} checks"
+            if r["violations"]:
+                extra = f" {r['violations']} violation(s): {r['examples'][0][:120]}"
+            lines.append(f"  {r['status'].upper():8} {rule_id:{width}} [{r['provenance']}]{extra}")
+        tally = self.session.tally
+        lines.append(f"requests: {tally.requests}, 500s seen: {tally.server_errors}, seed: {seed}")
+        for f in self.failures:
+            lines.append(f"reproduce {f.test}: {self.replay_command(seed, f.test)}")
+        lines.append(f"summary: {self.reports_dir / SUMMARY_FILE}")
+        return lines
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return "skipped"

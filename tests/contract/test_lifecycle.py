@@ -1,0 +1,102 @@
+"""The lifecycle: each test recipient reaches its outcome in time, by allowed moves only.
+
+The outcome tests follow the fleet sent at the start of the run; the state machine sends
+on random channels and recipients and looks up (singly and in batches) in random order
+and at random times. Every answer goes through the lifecycle tracker, which fails a move
+the contract does not allow and any change after a final status.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, rule, run_state_machine_as_test
+
+from gatewatch.checks import (
+    batch_agrees_with_singles,
+    expect_found,
+    expect_send_accepted,
+    sent_id,
+    violation,
+)
+from gatewatch.suite import Fleet, SuiteSession, follow
+from gatewatch.suite.plugin import profile_limits
+
+
+def test_each_recipient_reaches_its_outcome(gw: SuiteSession, fleet: Fleet, channel: str) -> None:
+    if channel not in gw.target.channels:
+        pytest.skip(f"target {gw.target.name!r} does not use channel {channel}")
+    deadline = gw.target.deadline_for(channel)
+    late: list[str] = []
+    for message in fleet.on(channel):
+        expected = gw.contract.recipients[message.outcome]
+        status = follow(gw, message, deadline)
+        if status != expected.final_status:
+            late.append(
+                f"{message.outcome} recipient {message.to}: {' -> '.join(message.seen) or 'nothing'} "
+                f"after {deadline:.0f} s, expected {expected.final_status}"
+            )
+    gw.record(
+        ["recipient_outcome"],
+        [violation(gw.contract, "recipient_outcome", text, None, "follow") for text in late],
+    )
+
+
+def test_lifecycle_state_machine(gw: SuiteSession, request: pytest.FixtureRequest) -> None:
+    if not gw.may_send:
+        gw.skip_rules(["lifecycle_transition"], "production target: read-only")
+        pytest.skip("production target: read-only without --allow-production (no sends)")
+    _, runs, steps = profile_limits(request.config)
+    contract = gw.contract
+    recipients = sorted(gw.target.recipients.items())
+
+    class Lifecycle(RuleBasedStateMachine):
+        messages = Bundle("messages")
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.sent: dict[str, list[str]] = {}
+
+        @rule(
+            target=messages,
+            channel=st.sampled_from(gw.target.channels),
+            recipient=st.sampled_from(recipients),
+        )
+        def send(self, channel: str, recipient: tuple[str, str]) -> tuple[str, str]:
+            exchange = gw.client.send(channel, recipient[1], f"gatewatch lifecycle ({recipient[0]})")
+            gw.verify(exchange, expect_send_accepted(exchange, contract))
+            message_id = sent_id(exchange)
+            assert message_id is not None
+            self.sent.setdefault(channel, []).append(message_id)
+            return (message_id, channel)
+
+        @rule(message=messages)
+        def lookup(self, message: tuple[str, str]) -> None:
+            exchange = gw.client.lookup(*message)
+            gw.verify(exchange, expect_found(exchange, contract))
+
+        @rule(message=messages)
+        def batch(self, message: tuple[str, str]) -> None:
+            channel = message[1]
+            ids = self.sent[channel][-contract.batch_max_ids :]
+            singles = {}
+            for message_id in ids:
+                single = gw.verify(gw.client.lookup(message_id, channel))
+                body = single.response.json_or_none()
+                if isinstance(body, dict):
+                    singles[message_id] = str(body.get("deliveryStato"))
+            exchange = gw.client.batch(ids, channel)
+            gw.verify(exchange, batch_agrees_with_singles(exchange, contract, singles))
+
+        @rule(pause=st.floats(min_value=0.0, max_value=0.3))
+        def wait(self, pause: float) -> None:
+            # Deliberate: lookups at random moments of the lifecycle, not a race being hidden.
+            time.sleep(pause)
+
+    run_state_machine_as_test(
+        Lifecycle,
+        settings=settings(max_examples=runs, stateful_step_count=steps, deadline=None, database=None),
+    )

@@ -1,0 +1,136 @@
+"""Targets files, flags and secrets: validated at the edge, errors name file and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gatewatch.config import default_recipients, load_targets, read_keys, resolve_target
+from gatewatch.contract import default_contract
+from gatewatch.errors import ConfigError, ProductionRefused
+from gatewatch.secrets import Secret, read_secret, redact
+
+CONTRACT = default_contract()
+
+GOOD = """
+[targets.local]
+kind = "local"
+
+[targets.staging]
+kind = "staging"
+base_url = "https://staging.example.test/api/"
+channels = ["SMS", "RCS"]
+timeouts = { connect_s = 2, read_s = 5 }
+deadlines_s = { SMS = 30, default = 120 }
+api_key_env = "STAGING_KEY"
+
+[targets.staging.recipients]
+delivered = "+393400000001"
+error = "+393400000002"
+
+[targets.production]
+kind = "production"
+base_url = "https://gw.example.test/api"
+known_ids = [{ id = "abc", channel = "SMS" }]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "gatewatch.toml"
+    path.write_text(text)
+    return path
+
+
+def test_a_good_file_gives_typed_targets(tmp_path: Path) -> None:
+    targets = load_targets(write(tmp_path, GOOD), CONTRACT)
+    staging = targets["staging"]
+    assert staging.base_url == "https://staging.example.test/api"
+    assert staging.channels == ("SMS", "RCS")
+    assert staging.timeouts.as_tuple() == (2.0, 5.0)
+    assert staging.deadline_for("SMS") == 30 and staging.deadline_for("RCS") == 120
+    assert staging.recipients == {"delivered": "+393400000001", "error": "+393400000002"}
+    assert targets["local"].embedded and targets["local"].recipients == default_recipients(CONTRACT)
+    production = targets["production"]
+    assert production.is_production and production.recipients == {}
+    assert production.known_ids[0].id == "abc"
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "expected"),
+    [
+        ("[targets.x]\nkind = 'moon'\n", "targets.x.kind", "expected one of"),
+        ("[targets.x]\nkind = 'staging'\n", "targets.x.base_url", "required"),
+        ("[targets.x]\nkind = 'local'\nbase_url = 'ftp://h'\n", "targets.x.base_url", "http(s) URL"),
+        ("[targets.x]\nkind = 'local'\nchannels = ['sms']\n", "targets.x.channels", "expected a non-empty list"),
+        ("[targets.x]\nkind = 'local'\nrecipients = { lost = '+1' }\n", "targets.x.recipients", "unknown outcomes"),
+        ("[targets.x]\nkind = 'local'\ntimeouts = { read_s = -1 }\n", "targets.x.timeouts", "positive"),
+        ("[targets.x]\nkind = 'local'\nflavour = 1\n", "targets.x", "unknown keys"),
+        ("[targets.x]\nkind = 'local'\nknown_ids = [{ id = 'a', channel = 'FAX' }]\n", "targets.x.known_ids[0]",
+         "expected"),
+        ("targets = 3\n", "targets", "expected a [targets.NAME] table"),
+        ("[targets.x\n", "", "not valid TOML"),
+    ],
+)
+def test_a_bad_file_names_the_file_and_the_key(tmp_path: Path, text: str, key: str, expected: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_targets(path, CONTRACT)
+    message = str(caught.value)
+    assert str(path) in message and key in message and expected in message
+    assert caught.value.exit_code == 2
+
+
+def test_no_target_is_the_embedded_simulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GATEWATCH_CONFIG", raising=False)
+    target = resolve_target(contract=CONTRACT)
+    assert target.embedded and target.kind == "local"
+
+
+def test_base_url_overrides_and_keeps_the_kind(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD)
+    target = resolve_target(config_file=path, target_name="production", base_url="http://127.0.0.1:9/api")
+    assert target.base_url == "http://127.0.0.1:9/api" and target.is_production
+    with pytest.raises(ProductionRefused, match="--allow-production"):
+        target.require_traffic_allowed(False, "send messages")
+    target.require_traffic_allowed(True, "send messages")
+
+
+def test_a_remote_base_url_without_a_file_is_not_local() -> None:
+    target = resolve_target(base_url="https://gw.example.test/api", contract=CONTRACT)
+    assert target.kind == "staging"
+    with pytest.raises(ProductionRefused, match="127.0.0.1"):
+        target.require_loopback("load tests")
+
+
+def test_an_unknown_target_lists_the_known_ones(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"no target 'nope'; the file has \['local', 'production', 'staging'\]"):
+        resolve_target(config_file=write(tmp_path, GOOD), target_name="nope")
+
+
+def test_keys_come_from_the_environment_or_a_file(tmp_path: Path) -> None:
+    secret_file = tmp_path / "key"
+    secret_file.write_text("from-file-key\n")
+    env = {"STAGING_KEY": "from-env-key", "GATEWATCH_SECOND_API_KEY_FILE": str(secret_file)}
+    target = load_targets(write(tmp_path, GOOD), CONTRACT)["staging"]
+    keys = read_keys(target, env)
+    assert keys.primary == Secret("from-env-key") and keys.second == Secret("from-file-key")
+    assert read_keys(target, {}).primary is None
+
+
+def test_the_embedded_simulator_has_default_keys() -> None:
+    keys = read_keys(resolve_target(contract=CONTRACT), {})
+    assert keys.primary is not None and keys.second is not None
+
+
+def test_a_missing_secrets_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="GATEWATCH_API_KEY_FILE"):
+        read_secret("GATEWATCH_API_KEY", {"GATEWATCH_API_KEY_FILE": str(tmp_path / "missing")})
+
+
+def test_secrets_never_show_and_redact_scrubs_bearer_tokens() -> None:
+    secret = Secret("s3cr3t-value")
+    assert "s3cr3t" not in repr(secret) + str(secret) + f"{secret}"
+    text = "curl -H 'Authorization: Bearer s3cr3t-value' ?k=s3cr3t-value and Bearer other-token"
+    assert redact(text, [secret]) == "curl -H 'Authorization: Bearer ***' ?k=*** and Bearer ***"

@@ -1,0 +1,145 @@
+"""The lifecycle: each test recipient walks its contract path, in real time, monotonically."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from gatewatch.contract import default_contract
+from gatewatch.simulator import Simulator, SimulatorConfig
+from gatewatch.simulator.lifecycle import format_time, step_at, timeline
+
+from .client import Api, wait_until
+
+OUTCOMES = sorted(default_contract().recipients)
+
+
+def observe(api: Api, message_id: str, channel: str, final: str) -> list[dict[str, object]]:
+    """Poll single lookups until `final` shows (bounded); return every answer's body."""
+    seen: list[dict[str, object]] = []
+
+    def reached() -> bool:
+        body = api.lookup(message_id, channel).json()
+        seen.append(body)
+        return body["deliveryStato"] == final
+
+    wait_until(reached, timeout=5.0, interval=0.01)
+    return seen
+
+
+@pytest.mark.parametrize("outcome", OUTCOMES)
+def test_recipient_walks_its_path_on_every_channel(api: Api, outcome: str) -> None:
+    recipient = api.contract.recipients[outcome]
+    for channel in api.contract.channels:
+        message_id = api.sent(channel, api.number(outcome))
+        seen = observe(api, message_id, channel, recipient.final_status)
+        statuses = [body["deliveryStato"] for body in seen]
+        distinct = list(dict.fromkeys(statuses))
+        # Polling every 10 ms against 200 ms steps sees every step, in the path's order.
+        assert tuple(distinct) == recipient.path
+        assert statuses[0] in api.contract.initial_statuses
+        for before, after in zip(statuses, statuses[1:], strict=False):
+            assert api.contract.can_move(before, after)
+        for body in seen:
+            expected = recipient.reason if body["deliveryStato"] in api.contract.needs_reason else None
+            assert body["deliveryStatoDescription"] == expected
+
+
+def test_default_recipient_is_delivered(api: Api) -> None:
+    default = api.contract.recipients[api.contract.default_outcome]
+    channel = api.contract.channels[0]
+    message_id = api.sent(channel)
+    assert api.wait_final(message_id, channel) == default.final_status
+
+
+def test_reason_is_non_empty_for_statuses_that_need_one(api: Api) -> None:
+    for outcome, recipient in api.contract.recipients.items():
+        if set(recipient.path) & api.contract.needs_reason:
+            channel = api.contract.channels[0]
+            message_id = api.sent(channel, api.number(outcome))
+            api.wait_final(message_id, channel)
+            body = api.lookup(message_id, channel).json()
+            assert body["deliveryStatoDescription"]
+
+
+def test_updated_at_is_when_the_step_was_reached(api: Api) -> None:
+    channel = api.contract.channels[0]
+    message_id = api.sent(channel, api.number("delivered"))
+    seen = observe(api, message_id, channel, api.contract.recipients["delivered"].final_status)
+    message = api.sim.message(message_id)
+    assert message is not None
+    truth = {step.status: step.updated_at for step in message.steps}
+    stamps = []
+    for body in seen:
+        assert body["updatedAt"] == truth[body["deliveryStato"]]
+        stamps.append(datetime.fromisoformat(str(body["updatedAt"])))
+    assert stamps == sorted(stamps)
+
+
+def test_final_status_never_changes(api: Api) -> None:
+    channel = api.contract.channels[0]
+    for outcome in OUTCOMES:
+        message_id = api.sent(channel, api.number(outcome))
+        api.wait_settled(message_id)
+        answers = {
+            (body["deliveryStato"], body["updatedAt"])
+            for body in (api.lookup(message_id, channel).json() for _ in range(10))
+        }
+        assert len(answers) == 1
+
+
+def test_true_timeline_steps_are_step_seconds_apart(api: Api) -> None:
+    channel = api.contract.channels[0]
+    message_id = api.sent(channel, api.number("delivered"))
+    message = api.sim.message(message_id)
+    assert message is not None
+    assert message.step_s == api.sim.config.step_for(channel)
+    for index, step in enumerate(message.steps):
+        assert step.at == pytest.approx(message.sent_at + index * message.step_s)
+        assert step.updated_at == format_time(step.at)
+    assert message.settles_at == message.steps[-1].at
+
+
+def test_status_is_a_pure_function_of_time() -> None:
+    contract = default_contract()
+    recipient = contract.recipients["delivered"]
+    steps = timeline(recipient, 1000.0, 2.0, contract)
+    assert [s.status for s in steps] == list(recipient.path)
+    assert step_at(steps, 999.0).status == recipient.path[0]
+    assert step_at(steps, 1000.0).status == recipient.path[0]
+    assert step_at(steps, 1001.999).status == recipient.path[0]
+    assert step_at(steps, 1002.0).status == recipient.path[1]
+    assert step_at(steps, 1e12).status == recipient.path[-1]
+    assert steps[1].updated_at == "1970-01-01T00:16:42.000Z"
+
+
+def test_zero_step_settles_at_once() -> None:
+    contract = default_contract()
+    recipient = contract.recipients["delivered"]
+    steps = timeline(recipient, 50.0, 0.0, contract)
+    assert step_at(steps, 50.0).status == recipient.final_status
+
+
+def test_realistic_preset_is_per_contract_channel() -> None:
+    contract = default_contract()
+    config = SimulatorConfig.realistic(contract)
+    steps = [config.step_for(channel) for channel in contract.channels]
+    assert steps[0] >= 1.0
+    assert steps == sorted(steps)
+    assert len(set(steps)) == len(steps)
+
+
+def test_per_channel_steps_apply_to_new_messages() -> None:
+    contract = default_contract()
+    slow, fast = contract.channels[0], contract.channels[1]
+    config = SimulatorConfig(step_s=0.05, step_overrides={slow: 30.0})
+    with Simulator(config) as sim:
+        api = Api(sim)
+        try:
+            slow_id = api.sent(slow, api.number("delivered"))
+            fast_id = api.sent(fast, api.number("delivered"))
+            assert api.wait_final(fast_id, fast) == contract.recipients["delivered"].final_status
+            assert api.status(slow_id, slow) == contract.recipients["delivered"].path[0]
+        finally:
+            api.close()

@@ -1,0 +1,183 @@
+"""Single lookup: the 200 body, scoping by channel and company, the channel parameter, ids."""
+
+from __future__ import annotations
+
+import http.client
+from urllib.parse import quote, urlsplit
+
+import pytest
+from rfc3339_validator import validate_rfc3339
+
+from gatewatch.simulator import Simulator
+
+from .client import KEY_B, Api
+
+
+def test_found_body_matches_the_schema_and_echoes(api: Api) -> None:
+    for channel in api.contract.channels:
+        message_id = api.sent(channel)
+        answer = api.lookup(message_id, channel)
+        assert answer.status_code == 200
+        assert answer.headers["content-type"] == "application/json"
+        body = answer.json()
+        assert api.contract.schema_errors("status-body.json", body) == []
+        assert body["customerMessageId"] == message_id
+        assert body["channel"] == channel
+        assert body["deliveryStato"] in api.contract.statuses
+        assert validate_rfc3339(body["updatedAt"])
+        assert body["updatedAt"].endswith("Z")
+
+
+def test_other_channel_is_404_like_unknown(api: Api) -> None:
+    channels = api.contract.channels
+    message_id = api.sent(channels[0])
+    unknown = api.lookup("GW-never-sent", channels[0])
+    for other in channels[1:]:
+        answer = api.lookup(message_id, other)
+        assert answer.status_code == 404
+        assert answer.json() == unknown.json()
+
+
+def test_other_company_is_404_like_unknown(api: Api) -> None:
+    channel = api.contract.channels[0]
+    message_id = api.sent(channel)
+    answer = api.lookup(message_id, channel, key=KEY_B)
+    unknown = api.lookup("GW-never-sent", channel, key=KEY_B)
+    assert answer.status_code == unknown.status_code == 404
+    assert answer.json() == unknown.json()
+    # ... and the owner still sees it.
+    assert api.lookup(message_id, channel).status_code == 200
+
+
+@pytest.mark.parametrize("channel", [None, "", "sms", "Sms", " SMS", "SMS ", "EMAIL", "SMS,RCS"])
+def test_missing_or_invalid_channel_is_400(api: Api, channel: str | None) -> None:
+    message_id = api.sent(api.contract.channels[0])
+    answer = api.lookup(message_id, channel)
+    assert answer.status_code == 400
+    assert answer.headers["content-type"] == "application/json"
+    assert api.contract.schema_errors("error-body.json", answer.json()) == []
+
+
+def test_wrong_case_of_every_channel_is_400(api: Api) -> None:
+    message_id = api.sent(api.contract.channels[0])
+    for channel in api.contract.channels:
+        for variant in {channel.lower(), channel.capitalize(), channel.swapcase()} - {channel}:
+            assert api.lookup(message_id, variant).status_code == 400
+
+
+def test_repeated_channel_parameter_is_400(api: Api) -> None:
+    channel = api.contract.channels[0]
+    message_id = api.sent(channel)
+    answer = api.request(
+        "GET",
+        api.lookup_url(message_id) + f"?channel={channel}&channel={channel}",
+        headers=api.auth("key-a"),
+    )
+    assert answer.status_code == 400
+
+
+UNUSUAL_IDS = [
+    "x",
+    "GW-" + "0" * 32,
+    "a" * 4000,
+    "ñandú",
+    "测试",
+    "emoji-😀",
+    "a/b",
+    "a?b=c",
+    "a#b",
+    "a&b",
+    "a;b",
+    "a b",
+    "%",
+    "%2F",
+    "%ZZ",
+    "%00",
+    "'; DROP TABLE messages; --",
+    "<script>",
+    "\\",
+    "\t",
+    "null",
+]
+
+
+@pytest.mark.parametrize("message_id", UNUSUAL_IDS, ids=lambda s: repr(s[:20]))
+def test_unknown_ids_of_any_shape_are_404(api: Api, message_id: str) -> None:
+    answer = api.lookup(message_id, api.contract.channels[0])
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.json()["code"] == "MESSAGE_NOT_FOUND"
+
+
+def raw_get(sim: Simulator, raw_path: str, api: Api) -> http.client.HTTPResponse:
+    """GET a path exactly as given (requests would re-quote it)."""
+    parts = urlsplit(sim.url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+    try:
+        connection.request("GET", raw_path, headers=api.auth("key-a"))
+        answer = connection.getresponse()
+        answer.read()
+        return answer
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize(
+    "raw_id", ["%FF", "%C3%28", "%ED%A0%80", "%", "%%", "%2", "%G0", "abc%", "%E2%82"]
+)
+def test_raw_ids_that_are_not_utf8_or_not_escapes_never_5xx(
+    simulator: Simulator, api: Api, raw_id: str
+) -> None:
+    prefix, _, suffix = api.contract.lookup_path.partition("{customerMessageId}")
+    path = f"{simulator.config.base_path}{prefix}{raw_id}{suffix}?channel={api.contract.channels[0]}"
+    answer = raw_get(simulator, path, api)
+    assert answer.status in (400, 404)
+    assert answer.getheader("content-type") == "application/json"
+
+
+def test_dot_segment_ids_are_ids_when_encoded(api: Api) -> None:
+    # Clients remove literal dot segments; encoded, they are ordinary unknown ids.
+    for raw_id in ("%2E", "%2E%2E"):
+        answer = api.lookup(raw_id, api.contract.channels[0], encode=False)
+        assert answer.status_code == 404
+        assert answer.json()["code"] == "MESSAGE_NOT_FOUND"
+
+
+def test_encoded_slash_stays_part_of_the_id(api: Api) -> None:
+    # %2F must not split the path: the answer is "no such message", not "no such path".
+    answer = api.lookup("a/b", api.contract.channels[0])
+    assert answer.status_code == 404
+    assert answer.json()["code"] == "MESSAGE_NOT_FOUND"
+
+
+def test_id_is_percent_decoded_before_lookup_and_echo(api: Api) -> None:
+    channel = api.contract.channels[0]
+    message_id = api.sent(channel)
+    every_char_escaped = "".join(f"%{byte:02X}" for byte in message_id.encode())
+    answer = api.lookup(every_char_escaped, channel, encode=False)
+    assert answer.status_code == 200
+    assert answer.json()["customerMessageId"] == message_id
+
+
+def test_empty_id_is_an_unknown_path(api: Api) -> None:
+    answer = api.request(
+        "GET",
+        api.lookup_url("") + f"?channel={api.contract.channels[0]}",
+        headers=api.auth("key-a"),
+    )
+    assert answer.status_code == 404
+    assert api.contract.schema_errors("error-body.json", answer.json()) == []
+
+
+def test_literal_slash_in_id_is_an_unknown_path(api: Api) -> None:
+    answer = api.lookup("a/b", api.contract.channels[0], encode=False)
+    assert answer.status_code == 404
+    assert answer.json()["code"] == "NOT_FOUND"
+
+
+def test_query_that_is_not_utf8_is_400(simulator: Simulator, api: Api) -> None:
+    message_id = api.sent(api.contract.channels[0])
+    prefix, _, suffix = api.contract.lookup_path.partition("{customerMessageId}")
+    path = f"{simulator.config.base_path}{prefix}{quote(message_id)}{suffix}?channel=%FF"
+    answer = raw_get(simulator, path, api)
+    assert answer.status == 400
