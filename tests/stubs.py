@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-
 @dataclass
 class Scripted:
     """A reply the stub server gives: status, body, headers; or drop the connection."""
@@ -35,7 +34,11 @@ class StubServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 stub.seen.append((self.command, self.path, dict(self.headers), body))
-                reply = stub.script.pop(0) if stub.script else Scripted(404, {"code": "NOT_FOUND", "message": "no"})
+                reply = (
+                    stub.script.pop(0)
+                    if stub.script
+                    else Scripted(404, {"code": "NOT_FOUND", "message": "no"})
+                )
                 if reply.drop:
                     self.close_connection = True
                     self.connection.close()

@@ -32,6 +32,9 @@ DEFAULT_RECIPIENT_PREFIX = "+39340000"
 # The embedded simulator finishes a lifecycle in about a second; a real gateway's
 # deadline is configuration (deadlines_s in the targets file).
 LOCAL_DEADLINE_S = 10.0
+# The simulator's clock runs fast (lifecycle steps of 0.2 s, not seconds), so a local
+# target waits a tenth of the contract's retry delays; staging and production use them as is.
+LOCAL_RETRY_DELAYS_S = (0.05, 0.1)
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -311,7 +314,7 @@ def local_target(contract: Contract, base_url: str | None = None, name: str = "l
         channels=contract.channels,
         recipients=default_recipients(contract),
         deadlines_s={"default": LOCAL_DEADLINE_S},
-        retry_delays_s=contract.retry_delays_s,
+        retry_delays_s=contract.retry_delays_s if kind != "local" else LOCAL_RETRY_DELAYS_S,
         auth_header=contract.auth_header,
         auth_scheme=contract.auth_scheme,
     )

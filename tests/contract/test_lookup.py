@@ -88,7 +88,9 @@ def test_invalid_channel_is_400(gw: SuiteSession, known: list[KnownId]) -> None:
     def check(bad: str) -> None:
         exchange = gw.client.lookup(message.id, bad)
         gw.verify(
-            exchange, expect_bad_request(exchange, gw.contract, "channel_param_validated", f"channel {bad!r}")
+            exchange,
+            expect_bad_request(exchange, gw.contract, "channel_param_validated", f"channel {bad!r}"),
+            focus={"channel_param_validated"},
         )
 
     check()

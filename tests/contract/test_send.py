@@ -39,7 +39,7 @@ def test_valid_send_is_accepted_with_an_id(gw: SuiteSession, sending: str) -> No
     @given(body=send_bodies(gw.contract), to=st.sampled_from(numbers), extra=extras)
     def check(body: dict[str, object], to: str, extra: dict[str, object]) -> None:
         exchange = gw.client.send(sending, to, str(body["text"]), extra=extra)
-        gw.verify(exchange, expect_send_accepted(exchange, gw.contract))
+        gw.verify(exchange, expect_send_accepted(exchange, gw.contract), focus={"send_accepted"})
 
     check()
 
@@ -50,7 +50,9 @@ def test_invalid_send_body_is_400(gw: SuiteSession, sending: str) -> None:
     def check(body: bytes) -> None:
         exchange = gw.client.send_raw(sending, body)
         gw.verify(
-            exchange, expect_bad_request(exchange, gw.contract, "send_validation", f"send body {body[:80]!r}")
+            exchange,
+            expect_bad_request(exchange, gw.contract, "send_validation", f"send body {body[:80]!r}"),
+            focus={"send_validation"},
         )
 
     check()

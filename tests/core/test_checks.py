@@ -62,31 +62,59 @@ ERROR = {"code": "NOT_FOUND", "message": "no such message"}
 # (description, exchange, the rule that must fail)
 BROKEN = [
     ("a 302 on a lookup", exchange("lookup", 302, ERROR), "status_code_allowed"),
-    ("a 500 after every retry", exchange("lookup", 500, {"code": "INTERNAL", "message": "x"}), "server_error_retried"),
-    ("text/plain 200", exchange("lookup", 200, status_body(), headers=(("Content-Type", "text/plain"),)),
-     "content_type_json"),
-    ("a missing field", exchange("lookup", 200, {k: v for k, v in status_body().items() if k != "updatedAt"}),
-     "response_schema"),
+    (
+        "a 500 after every retry",
+        exchange("lookup", 500, {"code": "INTERNAL", "message": "x"}),
+        "server_error_retried",
+    ),
+    (
+        "text/plain 200",
+        exchange("lookup", 200, status_body(), headers=(("Content-Type", "text/plain"),)),
+        "content_type_json",
+    ),
+    (
+        "a missing field",
+        exchange("lookup", 200, {k: v for k, v in status_body().items() if k != "updatedAt"}),
+        "response_schema",
+    ),
     ("a 200 that is not JSON", exchange("lookup", 200, b"{oops"), "response_schema"),
     ("an error body without code", exchange("lookup", 404, {"message": "x"}), "error_body"),
     ("a camelCase error code", exchange("lookup", 404, {"code": "notFound", "message": "x"}), "error_body"),
-    ("a plain-text error", exchange("lookup", 404, b"Not Found", headers=(("Content-Type", "text/plain"),)),
-     "error_body"),
+    (
+        "a plain-text error",
+        exchange("lookup", 404, b"Not Found", headers=(("Content-Type", "text/plain"),)),
+        "error_body",
+    ),
     ("a lowercase status", exchange("lookup", 200, status_body(deliveryStato="sent")), "status_in_enum"),
     ("a lowercase channel", exchange("lookup", 200, status_body(channel="sms")), "channel_in_enum"),
     ("another id echoed", exchange("lookup", 200, status_body(customerMessageId="M-1")), "echo_id"),
     ("another channel echoed", exchange("lookup", 200, status_body(channel="RCS")), "echo_channel"),
     ("ERROR without reason", exchange("lookup", 200, status_body(deliveryStato="ERROR")), "error_has_reason"),
-    ("ERROR with a blank reason", exchange("lookup", 200, status_body(deliveryStato="ERROR",
-                                                                        deliveryStatoDescription=" ")),
-     "error_has_reason"),
-    ("a naive updatedAt", exchange("lookup", 200, status_body(updatedAt="2026-01-01T00:00:00")), "updated_at_utc"),
-    ("a +02:00 updatedAt", exchange("lookup", 200, status_body(updatedAt="2026-01-01T02:00:00+02:00")),
-     "updated_at_utc"),
-    ("an id in both lists", exchange("batch", 200, {"statuses": [status_body()], "notFound": ["m-1"]},
-                                      ids=("m-1",)), "batch_partition"),
-    ("an id dropped", exchange("batch", 200, {"statuses": [], "notFound": []}, ids=("m-1", "zz")),
-     "batch_partition"),
+    (
+        "ERROR with a blank reason",
+        exchange("lookup", 200, status_body(deliveryStato="ERROR", deliveryStatoDescription=" ")),
+        "error_has_reason",
+    ),
+    (
+        "a naive updatedAt",
+        exchange("lookup", 200, status_body(updatedAt="2026-01-01T00:00:00")),
+        "updated_at_utc",
+    ),
+    (
+        "a +02:00 updatedAt",
+        exchange("lookup", 200, status_body(updatedAt="2026-01-01T02:00:00+02:00")),
+        "updated_at_utc",
+    ),
+    (
+        "an id in both lists",
+        exchange("batch", 200, {"statuses": [status_body()], "notFound": ["m-1"]}, ids=("m-1",)),
+        "batch_partition",
+    ),
+    (
+        "an id dropped",
+        exchange("batch", 200, {"statuses": [], "notFound": []}, ids=("m-1", "zz")),
+        "batch_partition",
+    ),
     ("a send without id", exchange("send", 201, {"channel": "SMS"}), "response_schema"),
 ]
 
@@ -104,7 +132,9 @@ GOOD = [
     exchange("lookup", 414, b"<html>too long</html>", headers=(("Content-Type", "text/html"),)),
     exchange("batch", 200, {"statuses": [status_body()], "notFound": ["zz"]}, ids=("m-1", "zz", "m-1")),
     exchange("send", 201, {"customerMessageId": "m-1", "channel": "SMS"}),
-    exchange("lookup", 200, status_body(), retried=(RecordedResponse(500, JSON, json.dumps(ERROR).encode(), 0),)),
+    exchange(
+        "lookup", 200, status_body(), retried=(RecordedResponse(500, JSON, json.dumps(ERROR).encode(), 0),)
+    ),
 ]
 
 
@@ -128,14 +158,29 @@ def test_an_unknown_id_answered_200_unknown_fails() -> None:
     assert "UNKNOWN" in found[0].message
 
 
-def _seen(tracker: LifecycleTracker, status: str, updated: str = "2026-01-01T00:00:00Z",
-          operation: Operation = "lookup") -> list[str]:
+def _seen(
+    tracker: LifecycleTracker,
+    status: str,
+    updated: str = "2026-01-01T00:00:00Z",
+    operation: Operation = "lookup",
+) -> list[str]:
     if operation == "batch":
-        ex = exchange("batch", 200, {"statuses": [status_body(deliveryStato=status, updatedAt=updated)],
-                                     "notFound": []}, ids=("m-1",))
+        ex = exchange(
+            "batch",
+            200,
+            {"statuses": [status_body(deliveryStato=status, updatedAt=updated)], "notFound": []},
+            ids=("m-1",),
+        )
     else:
-        ex = exchange("lookup", 200, status_body(deliveryStato=status, updatedAt=updated,
-                                                  deliveryStatoDescription="r" if status == "ERROR" else None))
+        ex = exchange(
+            "lookup",
+            200,
+            status_body(
+                deliveryStato=status,
+                updatedAt=updated,
+                deliveryStatoDescription="r" if status == "ERROR" else None,
+            ),
+        )
     return [v.rule for v in tracker.observe(ex)]
 
 
@@ -167,7 +212,9 @@ def test_the_tracker_is_bounded() -> None:
 
 
 def test_batch_context_checks() -> None:
-    ex = exchange("batch", 200, {"statuses": [status_body(deliveryStato="SENT")], "notFound": []}, ids=("m-1",))
+    ex = exchange(
+        "batch", 200, {"statuses": [status_body(deliveryStato="SENT")], "notFound": []}, ids=("m-1",)
+    )
     assert [v.rule for v in batch_agrees_with_singles(ex, CONTRACT, {"m-1": "DELIVERED"})] == [
         "batch_agrees_with_single"
     ]

@@ -24,8 +24,13 @@ STATUS = {
 
 
 def _client(stub: StubServer, delays: list[float]) -> GatewayClient:
-    return GatewayClient(stub.base_url, KEY, retry_delays_s=(0.5, 1.0), sleep=delays.append,
-                         timeouts=Timeouts(connect_s=2, read_s=2))
+    return GatewayClient(
+        stub.base_url,
+        KEY,
+        retry_delays_s=(0.5, 1.0),
+        sleep=delays.append,
+        timeouts=Timeouts(connect_s=2, read_s=2),
+    )
 
 
 def test_a_500_is_retried_after_the_documented_delays_and_counted(stub: StubServer) -> None:
@@ -100,7 +105,9 @@ def _free_port() -> int:
 
 
 def test_a_refused_connection_is_unreachable_and_not_connected() -> None:
-    client = GatewayClient(f"http://127.0.0.1:{_free_port()}/api", KEY, timeouts=Timeouts(connect_s=1, read_s=1))
+    client = GatewayClient(
+        f"http://127.0.0.1:{_free_port()}/api", KEY, timeouts=Timeouts(connect_s=1, read_s=1)
+    )
     with pytest.raises(TargetUnreachable) as caught:
         client.lookup("x", "SMS")
     assert caught.value.connected is False

@@ -62,12 +62,23 @@ def test_a_good_file_gives_typed_targets(tmp_path: Path) -> None:
         ("[targets.x]\nkind = 'moon'\n", "targets.x.kind", "expected one of"),
         ("[targets.x]\nkind = 'staging'\n", "targets.x.base_url", "required"),
         ("[targets.x]\nkind = 'local'\nbase_url = 'ftp://h'\n", "targets.x.base_url", "http(s) URL"),
-        ("[targets.x]\nkind = 'local'\nchannels = ['sms']\n", "targets.x.channels", "expected a non-empty list"),
-        ("[targets.x]\nkind = 'local'\nrecipients = { lost = '+1' }\n", "targets.x.recipients", "unknown outcomes"),
+        (
+            "[targets.x]\nkind = 'local'\nchannels = ['sms']\n",
+            "targets.x.channels",
+            "expected a non-empty list",
+        ),
+        (
+            "[targets.x]\nkind = 'local'\nrecipients = { lost = '+1' }\n",
+            "targets.x.recipients",
+            "unknown outcomes",
+        ),
         ("[targets.x]\nkind = 'local'\ntimeouts = { read_s = -1 }\n", "targets.x.timeouts", "positive"),
         ("[targets.x]\nkind = 'local'\nflavour = 1\n", "targets.x", "unknown keys"),
-        ("[targets.x]\nkind = 'local'\nknown_ids = [{ id = 'a', channel = 'FAX' }]\n", "targets.x.known_ids[0]",
-         "expected"),
+        (
+            "[targets.x]\nkind = 'local'\nknown_ids = [{ id = 'a', channel = 'FAX' }]\n",
+            "targets.x.known_ids[0]",
+            "expected",
+        ),
         ("targets = 3\n", "targets", "expected a [targets.NAME] table"),
         ("[targets.x\n", "", "not valid TOML"),
     ],
@@ -105,7 +116,9 @@ def test_a_remote_base_url_without_a_file_is_not_local() -> None:
 
 
 def test_an_unknown_target_lists_the_known_ones(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"no target 'nope'; the file has \['local', 'production', 'staging'\]"):
+    with pytest.raises(
+        ConfigError, match=r"no target 'nope'; the file has \['local', 'production', 'staging'\]"
+    ):
         resolve_target(config_file=write(tmp_path, GOOD), target_name="nope")
 
 

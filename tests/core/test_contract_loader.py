@@ -88,7 +88,10 @@ def test_a_fourth_channel_in_a_copy_is_accepted_by_the_checks(tmp_path: Path) ->
         channel="TELEGRAM",
     )
     assert run_checks(exchange, contract) == []
-    assert [v.rule for v in run_checks(exchange, default_contract())] == ["response_schema", "channel_in_enum"]
+    assert [v.rule for v in run_checks(exchange, default_contract())] == [
+        "response_schema",
+        "channel_in_enum",
+    ]
 
 
 def test_a_transition_to_an_unknown_status_names_the_file_and_key(tmp_path: Path) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import http.client
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 
@@ -28,6 +29,26 @@ def wait_until(check: Callable[[], T | None], timeout: float = 5.0, interval: fl
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
         time.sleep(interval)
+
+
+def raw_request(
+    root_url: str, method: str, target: str, headers: Mapping[str, str] | None = None
+) -> tuple[int, str | None, bytes]:
+    """Send a request target and headers exactly as given (requests would re-quote or refuse).
+
+    Header values go out as Latin-1 bytes. Returns (status, content type, body).
+    """
+    parts = urlsplit(root_url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=TIMEOUT)
+    try:
+        connection.putrequest(method, target, skip_accept_encoding=True)
+        for name, value in (headers or {}).items():
+            connection.putheader(name, value.encode("latin-1"))
+        connection.endheaders()
+        answer = connection.getresponse()
+        return answer.status, answer.getheader("content-type"), answer.read()
+    finally:
+        connection.close()
 
 
 class Api:
@@ -111,15 +132,11 @@ class Api:
             headers={**self.auth(key), **(headers or {})},
         )
 
-    def batch(
-        self, ids: Iterable[str], channel: str | None, *, key: str | None = KEY_A
-    ) -> requests.Response:
+    def batch(self, ids: Iterable[str], channel: str | None, *, key: str | None = KEY_A) -> requests.Response:
         params = {"customerMessageIds": self.contract.batch_separator.join(ids)}
         if channel is not None:
             params["channel"] = channel
-        return self.request(
-            "GET", self.url(self.contract.batch_path), params=params, headers=self.auth(key)
-        )
+        return self.request("GET", self.url(self.contract.batch_path), params=params, headers=self.auth(key))
 
     def status(self, message_id: str, channel: str, *, key: str | None = KEY_A) -> str:
         answer = self.lookup(message_id, channel, key=key)

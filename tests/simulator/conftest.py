@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from gatewatch.contract import Contract
 from gatewatch.simulator import Simulator
 from gatewatch.simulator.fixtures import (  # noqa: F401  (fixtures used by name)
     gatewatch_simulator,
@@ -22,8 +21,3 @@ def api(simulator: Simulator) -> Iterator[Api]:  # noqa: F811
     client = Api(simulator)
     yield client
     client.close()
-
-
-@pytest.fixture
-def contract(simulator: Simulator) -> Contract:  # noqa: F811
-    return simulator.contract

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 
@@ -118,7 +119,7 @@ def test_chunked_body_over_the_limit_is_413(api: Api) -> None:
     limit = api.contract.send_body_max_bytes
     chunk = b"x" * 8192
 
-    def chunks():  # noqa: ANN202
+    def chunks() -> Iterator[bytes]:
         for _ in range(limit // len(chunk) + 4):
             yield chunk
 

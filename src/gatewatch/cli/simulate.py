@@ -26,7 +26,8 @@ def _list_defects() -> None:
         click.echo(f"{spec.name:<{width}}  {spec.rule:<{rule_width}}  {spec.description}")
 
 
-def _wait_for_signal() -> None:
+def _stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or SIGINT (installed before READY, so no signal is missed)."""
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -34,9 +35,7 @@ def _wait_for_signal() -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    # A timed wait so that signal handlers run promptly on every platform.
-    while not stop.wait(0.5):
-        pass
+    return stop
 
 
 @click.command(name="simulate")
@@ -135,7 +134,10 @@ def command(
         config = config.with_changes(step_s=preset.step_s, step_overrides=preset.step_overrides)
     elif step_s is not None:
         config = config.with_changes(step_s=step_s)
+    stop = _stop_on_signals()
     with Simulator(config) as sim:
         click.echo(f"READY {sim.base_url}")
         sys.stdout.flush()
-        _wait_for_signal()
+        # A timed wait so that the signal handler runs promptly on every platform.
+        while not stop.wait(0.5):
+            pass

@@ -8,6 +8,7 @@ locust.conf all work); `LoadSettings.from_namespace` validates what Locust parse
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from gatewatch.errors import ConfigError
@@ -17,6 +18,15 @@ from gatewatch.loadtest.kinds import DEFAULT_MIX_TEXT, Mix, parse_mix
 DEFAULT_SLO_FILE = "load/slo.yaml"
 DEFAULT_REPORTS_DIR = "reports/load"
 ENV_PREFIX = "GATEWATCH_LOAD_"
+
+
+def default_slo_file() -> str:
+    """./load/slo.yaml when it exists, else the source checkout's (the same file, found from anywhere)."""
+    local = Path(DEFAULT_SLO_FILE)
+    checkout = Path(__file__).resolve().parents[3] / DEFAULT_SLO_FILE
+    if not local.is_file() and checkout.is_file():
+        return str(checkout)
+    return DEFAULT_SLO_FILE
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +56,7 @@ class Option:
 
 
 OPTIONS: tuple[Option, ...] = (
-    Option("slo", str, DEFAULT_SLO_FILE, "YAML file declaring the SLO gates."),
+    Option("slo", str, None, f"YAML file declaring the SLO gates (default ./{DEFAULT_SLO_FILE})."),
     Option("reports-dir", str, DEFAULT_REPORTS_DIR, "Where the JSON summary of the gates is written."),
     Option(
         "mix", str, DEFAULT_MIX_TEXT, "Weights of the request kinds (known, other_channel, unknown, batch)."
@@ -108,7 +118,7 @@ class LoadSettings:
         values = {o.name: getattr(options, o.dest, o.default) for o in OPTIONS}
         sample = _bounded(values["validate-sample"], "validate-sample", 0.0, 1.0)
         return cls(
-            slo_file=str(values["slo"]),
+            slo_file=str(values["slo"] or default_slo_file()),
             reports_dir=str(values["reports-dir"]),
             mix=parse_mix(str(values["mix"])),
             validate_sample=sample,

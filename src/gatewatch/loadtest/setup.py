@@ -9,6 +9,7 @@ A target with `known_ids` configured (read-only, e.g. production) uses those ins
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from gatewatch.checks import expect_send_accepted, sent_id
@@ -21,6 +22,9 @@ from gatewatch.secrets import Secret
 SETUP_TEXT = "gatewatch load test"
 # Attempts per wanted id: a fault-injecting target may refuse some sends.
 ATTEMPTS_PER_ID = 3
+# Sends in flight at once: the setup runs inside the run time, so a slow target must not
+# make it last (ids x latency).
+SETUP_CONCURRENCY = 8
 
 
 class SetupFailed(GatewatchError):
@@ -64,43 +68,66 @@ def prepare_known_ids(target: Target, key: Secret | None, contract: Contract, co
         )
     channels = target.channels
     wanted = max(count, len(channels))
-    sent: list[KnownMessage] = []
+    # Slot i is an id on channels[i % n]; a failed send leaves its slot for the next round.
+    slots: list[KnownMessage | None] = [None] * wanted
+    attempts_left = wanted * ATTEMPTS_PER_ID
+    sent_so_far = 0
     last_problem = ""
-    with GatewayClient(
-        target.base_url,
-        key,
-        contract=contract,
-        timeouts=target.timeouts,
-        retry_delays_s=target.retry_delays_s,
-        auth_header=target.auth_header,
-        auth_scheme=target.auth_scheme,
-    ) as client:
-        for attempt in range(wanted * ATTEMPTS_PER_ID):  # bounded
-            if len(sent) >= wanted:
+    with (
+        GatewayClient(
+            target.base_url,
+            key,
+            contract=contract,
+            timeouts=target.timeouts,
+            retry_delays_s=target.retry_delays_s,
+            auth_header=target.auth_header,
+            auth_scheme=target.auth_scheme,
+            pool_size=SETUP_CONCURRENCY,
+        ) as client,
+        ThreadPoolExecutor(SETUP_CONCURRENCY, thread_name_prefix="gatewatch-setup") as pool,
+    ):
+        while attempts_left > 0:  # bounded: every round spends attempts
+            todo = [i for i, found in enumerate(slots) if found is None][:attempts_left]
+            if not todo:
                 break
-            channel = channels[len(sent) % len(channels)]
-            to = numbers[(attempt // len(channels)) % len(numbers)]
-            try:
-                exchange = client.send(channel, to, SETUP_TEXT)
-            except TargetUnreachable as exc:
-                if not exc.connected:
-                    raise  # nothing listens there: no point trying again
-                last_problem = str(exc)
-                continue
-            if exchange.status == 401:
-                raise ConfigError(
-                    f"the target refused the key in ${target.api_key_env} (401) during the load setup",
-                    key=target.api_key_env,
-                )
-            problems = expect_send_accepted(exchange, contract)
-            message_id = sent_id(exchange)
-            if problems or message_id is None:
-                last_problem = problems[0].headline() if problems else "no customerMessageId"
-                continue
-            sent.append(KnownMessage(message_id, channel))
+            attempts_left -= len(todo)
+            jobs = []
+            for i in todo:
+                channel = channels[i % len(channels)]
+                to = numbers[sent_so_far % len(numbers)]
+                sent_so_far += 1
+                jobs.append((i, pool.submit(_send_one, client, target, contract, channel, to)))
+            for i, job in jobs:
+                found, problem = job.result()
+                slots[i] = found
+                last_problem = problem or last_problem
+    sent = [found for found in slots if found is not None]
     missing = [c for c in channels if not any(m.channel == c for m in sent)]
     if missing:
         raise SetupFailed(
-            f"the load setup got no id on {missing} after {wanted * ATTEMPTS_PER_ID} sends; last: {last_problem}"
+            f"the load setup got no id on {missing} after {wanted * ATTEMPTS_PER_ID} sends; "
+            f"last problem: {last_problem}"
         )
     return KnownIds(tuple(sent))
+
+
+def _send_one(
+    client: GatewayClient, target: Target, contract: Contract, channel: str, to: str
+) -> tuple[KnownMessage | None, str]:
+    """One setup send: the message, or None and why not."""
+    try:
+        exchange = client.send(channel, to, SETUP_TEXT)
+    except TargetUnreachable as exc:
+        if not exc.connected:
+            raise  # nothing listens there: no point trying again
+        return None, str(exc)
+    if exchange.status == 401:
+        raise ConfigError(
+            f"the target refused the key in ${target.api_key_env} (401) during the load setup",
+            key=target.api_key_env,
+        )
+    problems = expect_send_accepted(exchange, contract)
+    message_id = sent_id(exchange)
+    if problems or message_id is None:
+        return None, problems[0].headline() if problems else "no customerMessageId"
+    return KnownMessage(message_id, channel), ""

@@ -209,38 +209,33 @@ class _Run:
         index = 0
         confirms_left: int | None = None
         for _ in range(len(offsets) + settings.confirm_lookups):  # bounded: the lookup budget
-            if confirms_left is None:
+            confirming = confirms_left is not None
+            if confirming:
+                now_offset = self.clock.monotonic() - self.started
+                wait = confirm_wait(offsets, now_offset, settings.confirm_wait_max_s)
+                due = self.clock.monotonic() + wait
+            else:
                 due = self.started + offsets[index]
                 index += 1
-            else:
-                now_offset = self.clock.monotonic() - self.started
-                due = (
-                    self.started + now_offset + confirm_wait(offsets, now_offset, settings.confirm_wait_max_s)
-                )
             if self._wait_until(due):
                 self.interrupted = True
                 return
             read = self._lookup(message_id)
             if self.interrupted:
                 return
-            if read is None:
-                self.last_read_failed = True
-            else:
-                self.last_read_failed = False
+            self.last_read_failed = read is None
+            if read is not None:
                 if read.exchange.status == _UNAUTHORIZED:
                     self.auth_failed = f"lookup answered 401{_error_detail(read.exchange)}"
                     return
                 if self.violations:
                     return
-                if read.status is not None and self.contract.is_final(read.status):
-                    if confirms_left is None:
-                        self.final_status, self.final_description = read.status, read.description
-                        confirms_left = settings.confirm_lookups
-                    else:
-                        confirms_left -= 1
-                    if confirms_left == 0:
-                        return
-            if confirms_left is None and index >= len(offsets):
+                if not confirming and read.status is not None and self.contract.is_final(read.status):
+                    self.final_status, self.final_description = read.status, read.description
+                    confirms_left = settings.confirm_lookups
+            if confirms_left is not None and confirming:
+                confirms_left -= 1  # a confirmation that could not get through still counts
+            if confirms_left == 0 or (confirms_left is None and index >= len(offsets)):
                 return
 
     def _lookup(self, message_id: str) -> _Read | None:

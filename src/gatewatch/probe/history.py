@@ -19,6 +19,7 @@ client redacts everything it records, and records hold no request headers.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from collections import OrderedDict
@@ -32,6 +33,8 @@ from gatewatch.errors import ConfigError
 from gatewatch.probe.engine import RunResult, SentMessage
 from gatewatch.probe.late import LateCheck, PendingMessage
 from gatewatch.probe.outcomes import Outcome
+
+log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 # Enough for tens of thousands of runs: far more than the pending age covers at any sane rate.
@@ -125,6 +128,7 @@ class History:
         self.max_pending = max_pending
         self.max_age_s = max_age_s
         self._lock = threading.Lock()
+        self.write_errors = 0
         self._pending: OrderedDict[str, PendingMessage] = OrderedDict()
         self.channels: dict[str, ChannelState] = {}
         if path is not None:
@@ -219,14 +223,12 @@ class History:
         if self.path is None:
             return
         line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
-        # One write() on an O_APPEND descriptor: a line is never interleaved with another
-        # process's, and fsync makes it survive a crash or power loss right after.
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         try:
-            os.write(fd, line)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+            _append_line(self.path, line)
+        except OSError as exc:
+            # A full disk must not stop the canary: the run is still printed and exported.
+            self.write_errors += 1
+            log.warning("could not append to %s: %s", self.path, exc.strerror or exc)
 
     def _replay(self, record: Mapping[str, Any]) -> None:
         """Update pending messages and channel state from one record (read or just written)."""
@@ -244,7 +246,7 @@ class History:
                 )
         elif kind == "run":
             self._replay_run(record, run_id, channel)
-        elif kind == "late" and record.get("final") or kind == "abandoned":
+        elif (kind == "late" and record.get("final")) or kind == "abandoned":
             self._pending.pop(run_id, None)
 
     def _replay_run(self, record: Mapping[str, Any], run_id: str, channel: str) -> None:
@@ -258,19 +260,39 @@ class History:
                 state.consecutive_failures = 0
             else:
                 state.consecutive_failures += 1
-        known = self._pending.get(run_id)
         if not record.get("pending"):
             self._pending.pop(run_id, None)
-        elif known is not None and ended is not None:
-            last = record.get("last_status")
-            self._pending[run_id] = replace(
-                known, last_status=last if isinstance(last, str) else None, last_seen_at=ended
+            return
+        known = self._pending.get(run_id)
+        last = record.get("last_status")
+        last_status = last if isinstance(last, str) else None
+        if known is not None and ended is not None:
+            self._pending[run_id] = replace(known, last_status=last_status, last_seen_at=ended)
+            return
+        # Its `sent` line is gone from the tail (or was never written): the run line says enough.
+        message_id, sent_at = record.get("message_id"), parse_time(record.get("sent_at"))
+        if isinstance(message_id, str) and sent_at is not None:
+            seen = ended if ended is not None else sent_at
+            self._add_pending(
+                PendingMessage(run_id, self.target, channel, message_id, sent_at, last_status, seen)
             )
 
     def _add_pending(self, pending: PendingMessage) -> None:
         self._pending[pending.run_id] = pending
         while len(self._pending) > self.max_pending:  # bounded by max_pending
             self._pending.popitem(last=False)
+
+
+def _append_line(path: Path, line: bytes) -> None:
+    """Append `line` durably."""
+    # One write() on an O_APPEND descriptor: a line is never interleaved with another
+    # process's, and fsync makes it survive a crash or power loss right after.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.write(fd, line)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _tail_records(path: Path) -> list[dict[str, Any]]:

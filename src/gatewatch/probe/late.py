@@ -9,7 +9,7 @@ Times here are wall-clock (epoch) seconds, since the send may have been another 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import requests
 
@@ -66,38 +66,28 @@ def recheck(client: ProbeClient, contract: Contract, pending: PendingMessage, cl
     except (TargetUnreachable, requests.RequestException):
         return LateCheck(pending=pending, checked_at=clock.time(), reachable=False, lookups=1)
     answered = clock.time()
-    counts = {"lookups": exchange.attempts, "server_errors": exchange.server_errors}
+    base = LateCheck(
+        pending=pending,
+        checked_at=answered,
+        reachable=True,
+        lookups=exchange.attempts,
+        server_errors=exchange.server_errors,
+    )
     found = run_checks(exchange, contract)
     if exchange.status == _NOT_FOUND:
-        return LateCheck(pending=pending, checked_at=answered, reachable=True, gone=True, **counts)
+        return replace(base, gone=True)
     bodies = status_bodies(exchange)
     body = bodies[0] if bodies else {}
     status = body.get("deliveryStato")
     if not isinstance(status, str) or status not in contract.statuses:
-        return LateCheck(
-            pending=pending, checked_at=answered, reachable=True, violations=tuple(found), **counts
-        )
+        return replace(base, violations=tuple(found))
     before = pending.last_status
     if before is not None and not contract.reachable(before, status):
         rule = "final_status_stable" if contract.is_final(before) else "lifecycle_transition"
-        found.append(
-            violation(
-                contract,
-                rule,
-                f"{pending.message_id!r}: {before} -> {status} is not allowed",
-                exchange,
-                "late",
-            )
-        )
+        message = f"{pending.message_id!r}: {before} -> {status} is not allowed"
+        found.append(violation(contract, rule, message, exchange, "late"))
     if not contract.is_final(status):
-        return LateCheck(
-            pending=pending,
-            checked_at=answered,
-            reachable=True,
-            status=status,
-            violations=tuple(found),
-            **counts,
-        )
+        return replace(base, status=status, violations=tuple(found))
     earliest, latest = pending.last_seen_at, answered
     server = parse_updated_at(body.get("updatedAt"))
     at = min(max(server.timestamp(), earliest), latest) if server else (earliest + latest) / 2
@@ -109,14 +99,11 @@ def recheck(client: ProbeClient, contract: Contract, pending: PendingMessage, cl
         server_placed=server is not None,
     )
     description = body.get("deliveryStatoDescription")
-    return LateCheck(
-        pending=pending,
-        checked_at=answered,
-        reachable=True,
+    return replace(
+        base,
         status=status,
         outcome=final_outcome(contract, status),
         reason=description if isinstance(description, str) else None,
         timing=timing,
         violations=tuple(found),
-        **counts,
     )

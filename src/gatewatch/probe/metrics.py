@@ -139,8 +139,15 @@ class ProbeMetrics:
         self.export_errors = Counter(
             f"{PREFIX}_export_errors", "Failed pushes or textfile writes.", ["exporter"], registry=reg
         )
+        self.internal_errors = Counter(
+            f"{PREFIX}_internal_errors",
+            "Runs that ended in an unexpected error of the probe itself (see its log).",
+            ["channel"],
+            registry=reg,
+        )
         for channel in channels:
             self._failures[channel] = 0
+            self.internal_errors.labels(channel=channel)
             for counter in (self.lookups, self.server_errors, self.transport_errors):
                 counter.labels(channel=channel)
             self.consecutive_failures.labels(channel=channel).set(0)
@@ -216,6 +223,10 @@ class ProbeMetrics:
     def set_pending(self, count: int) -> None:
         """How many messages are still pending."""
         self.pending.set(count)
+
+    def internal_error(self, channel: str) -> None:
+        """Count a run the probe itself failed to complete."""
+        self.internal_errors.labels(channel=channel).inc()
 
     def export_failed(self, exporter: str) -> None:
         """Count a failed export."""

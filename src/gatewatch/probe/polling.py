@@ -66,7 +66,7 @@ def _reaches(offsets: list[float], deadline: float, first: float, factor: float,
 def schedule(
     initial_delay_s: float, deadline_s: float, backoff: Backoff, *, reserve: int = 0
 ) -> tuple[float, ...]:
-    """Offsets (seconds after the send) to look up at; at most `max_lookups - reserve`, the last the deadline."""
+    """Offsets (s after the send) to look up at: at most `max_lookups - reserve`, the last the deadline."""
     budget = max(1, backoff.max_lookups - reserve)
     if budget == 1 or initial_delay_s >= deadline_s:
         return (deadline_s,)

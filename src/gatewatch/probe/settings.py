@@ -21,9 +21,8 @@ from gatewatch.probe.polling import Backoff
 
 DEFAULT_FIRST_DELAY_S = 2.0
 DEFAULT_OTHER_DELAY_S = 5.0
-# The embedded simulator moves a message every 0.2 s by default: look early, give up soon.
-EMBEDDED_DELAY_S = 0.1
-EMBEDDED_DEADLINE_S = 5.0
+# A local simulator moves a message every 0.2 s by default: look early.
+LOCAL_DELAY_S = 0.1
 DEFAULT_CONFIRM_LOOKUPS = 2
 DEFAULT_PENDING_MAX_AGE_S = 24 * 3600.0
 # A probe message says what it is, so a person who sees it on a handset knows.
@@ -92,17 +91,18 @@ class ProbeSettings:
             raise ConfigError("expected at least one channel to probe", key="--channel")
         if self.confirm_lookups < 0 or self.confirm_lookups >= self.backoff.max_lookups:
             raise ConfigError(
-                f"expected 0 to {self.backoff.max_lookups - 1} confirmation lookups, got {self.confirm_lookups}",
+                f"expected 0 to {self.backoff.max_lookups - 1} confirmation lookups, "
+                f"got {self.confirm_lookups}",
                 key="--confirm-lookups",
             )
         if self.transport_retries < 0 or self.transport_retries > 10:
             raise ConfigError("expected 0 to 10 reconnect attempts", key="transport_retries")
 
 
-def default_initial_delay(contract: Contract, channel: str, embedded: bool) -> float:
+def default_initial_delay(contract: Contract, channel: str, local: bool) -> float:
     """The wait before the first lookup when nothing configures it."""
-    if embedded:
-        return EMBEDDED_DELAY_S
+    if local:
+        return LOCAL_DELAY_S
     return DEFAULT_FIRST_DELAY_S if channel == contract.channels[0] else DEFAULT_OTHER_DELAY_S
 
 
@@ -122,16 +122,12 @@ def channel_plans(
         if delay is None:
             delay = target.initial_delay_s.get(channel, target.initial_delay_s.get("default"))
         if delay is None:
-            delay = default_initial_delay(contract, channel, target.embedded)
-        deadline = deadline_s
-        if deadline is None:
-            configured = channel in target.deadlines_s or "default" in target.deadlines_s
-            deadline = (
-                target.deadline_for(channel) if configured or not target.embedded else EMBEDDED_DEADLINE_S
-            )
+            delay = default_initial_delay(contract, channel, target.kind == "local")
+        deadline = target.deadline_for(channel) if deadline_s is None else deadline_s
         if delay >= deadline:
             raise ConfigError(
-                f"{channel}: the initial delay ({delay:g} s) must be shorter than the deadline ({deadline:g} s)",
+                f"{channel}: the initial delay ({delay:g} s) must be shorter than "
+                f"the deadline ({deadline:g} s)",
                 key="--initial-delay",
             )
         plans.append(ChannelPlan(channel=channel, to=to, initial_delay_s=delay, deadline_s=deadline))

@@ -118,7 +118,6 @@ class GatewayApp:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         runtime = self._runtime
-        st = runtime.stages
         request = Request(scope, self._auth_header)
         if request.has_body:
             complete = await self._read_body(request, receive)
@@ -126,19 +125,31 @@ class GatewayApp:
                 return  # the client left
             if not complete:
                 # The rest of the body stays unread, so the connection cannot be reused.
-                answer = st.fail(request, self._too_large)
+                answer = runtime.stages.fail(request, self._too_large)
                 closing = Response(
                     answer.status, answer.body, answer.content_type, answer.headers, close=True
                 )
                 await _send(send, closing)
                 return
+        try:
+            outcome = await self._answer(request, runtime)
+        except Exception:
+            # A bug must still answer in the contract's shape, and loudly in the log.
+            log.exception("simulator handler failed")
+            outcome = runtime.stages.fail(request, INTERNAL_ERROR)
+        if isinstance(outcome, Drop):
+            await _drop(scope, receive, send)
+        else:
+            await _send(send, outcome)
+
+    async def _answer(self, request: Request, runtime: _Runtime) -> Outcome:
+        """Unknown path (404), then method (405), then the operation's handler."""
+        st = runtime.stages
         if self._control is not None and self._control.owns(request.raw_path):
-            await _send(send, self._control.handle(request))
-            return
+            return self._control.handle(request)
         matched = self._router.match(request.raw_path)
         if matched is None:
-            await _send(send, st.fail(request, _NOT_FOUND))
-            return
+            return st.fail(request, _NOT_FOUND)
         route, param = matched
         handler = route.methods.get(request.method)
         request.op = route.op
@@ -146,24 +157,13 @@ class GatewayApp:
             error = ApiError(405, Code.METHOD_NOT_ALLOWED, f"use {route.allow.decode()} on this path")
             answer = st.fail(request, error)
             allow = (*answer.headers, (b"allow", route.allow))
-            await _send(send, Response(answer.status, answer.body, answer.content_type, allow))
-            return
+            return Response(answer.status, answer.body, answer.content_type, allow)
         request.route_channel = route.channel
         request.path_param = param
         chain = runtime.chain
-        try:
-            if chain is None or request.op not in chain.operations:
-                outcome: Outcome = handler(request, st)
-            else:
-                outcome = await chain.run(request, lambda req: handler(req, st))
-        except Exception:
-            # A bug must still answer in the contract's shape, and loudly in the log.
-            log.exception("simulator handler failed")
-            outcome = st.fail(request, INTERNAL_ERROR)
-        if isinstance(outcome, Drop):
-            await _drop(scope, receive, send)
-        else:
-            await _send(send, outcome)
+        if chain is None or request.op not in chain.operations:
+            return handler(request, st)
+        return await chain.run(request, lambda req: handler(req, st))
 
     async def _read_body(self, request: Request, receive: Receive) -> bool | None:
         """Read the body up to the limit: True when read, False when over it, None if gone."""

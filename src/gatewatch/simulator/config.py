@@ -2,13 +2,12 @@
 
 `SimulatorConfig` says where to listen, which keys exist, how fast messages move and
 which faults and defects start switched on. `Faults` is the part that can also change
-at runtime. Environment variables (extra API keys) are read here and nowhere else.
+at runtime. Extra API keys come from variables or files, read by gatewatch.secrets.
 """
 
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
@@ -16,6 +15,7 @@ from typing import Any
 
 from gatewatch.contract import Contract
 from gatewatch.errors import ConfigError
+from gatewatch.secrets import FILE_SUFFIX, read_secret
 from gatewatch.simulator.wire import BATCH, LOOKUP, SEND
 
 #: The keys every simulator accepts out of the box (gateway-api.md, pinned).
@@ -194,18 +194,18 @@ class SimulatorConfig:
 
 
 def keys_from_env(names: Iterable[str], environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Extra API keys from environment variables, each holding `KEY=COMPANY[,KEY=COMPANY...]`.
+    """Extra API keys from variables holding `KEY=COMPANY[,KEY=COMPANY...]`.
 
+    Each variable may instead name a file through NAME_FILE (gatewatch.secrets reads both).
     Keys are secrets, so they never travel as flag values (visible in `ps`); errors name
     the variable, never its value.
     """
-    env = os.environ if environ is None else environ
     keys: dict[str, str] = {}
     for name in names:
-        raw = env.get(name)
-        if raw is None:
-            raise ConfigError("environment variable is not set", key=name)
-        entries = [entry.strip() for entry in raw.replace("\n", ",").split(",")]
+        secret = read_secret(name, environ)
+        if secret is None:
+            raise ConfigError(f"not set (nor {name}{FILE_SUFFIX})", key=name)
+        entries = [entry.strip() for entry in secret.reveal().replace("\n", ",").split(",")]
         entries = [entry for entry in entries if entry]
         if not entries:
             raise ConfigError("expected at least one KEY=COMPANY entry", key=name)

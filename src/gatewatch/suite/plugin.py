@@ -23,7 +23,7 @@ from gatewatch.embedded import simulator_process
 from gatewatch.errors import ConfigError, ExitCode, TargetUnreachable
 from gatewatch.suite.fleet import Fleet, send_fleet
 from gatewatch.suite.report import SuiteReporter
-from gatewatch.suite.session import SuiteSession
+from gatewatch.suite.session import ContractViolation, SuiteSession
 
 PROFILES = {
     # name: (examples per property, state machine runs, steps per run)
@@ -89,6 +89,9 @@ def pytest_configure(config: pytest.Config) -> None:
         derandomize=False,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         print_blob=False,
+        # One bug per test: hunting and shrinking a second distinct failure doubles the
+        # time to a report and adds nothing the rule table does not already say.
+        report_multiple_bugs=False,
     )
 
 
@@ -183,6 +186,20 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         profile=config.getoption("gw_profile"),
         started=time.time(),
     )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """Fail a suite test that recorded violations outside its focus, once it has run."""
+    session = item.config.stash.get(_STASH_SESSION, None)
+    if session is not None:
+        session.take_deferred()
+    result = yield
+    if session is not None:
+        later = session.take_deferred()
+        if later:
+            raise ContractViolation(later)
+    return result
 
 
 @pytest.hookimpl(wrapper=True)

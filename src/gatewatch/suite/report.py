@@ -108,7 +108,7 @@ class SuiteReporter:
                 "status": status,
                 "reason": reason,
                 "checks": tally.exercised.get(rule_id, 0),
-                "violations": len(violations),
+                "violations": tally.violation_counts.get(rule_id, len(violations)),
                 "examples": seen,
                 "reproduce": reproduce,
             }

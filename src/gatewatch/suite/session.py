@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from gatewatch.checks import REGISTRY, LifecycleTracker, Violation, run_checks
@@ -21,6 +21,8 @@ from gatewatch.contract import Contract
 from gatewatch.exchange import Exchange
 from gatewatch.secrets import Secret
 
+MAX_KEPT_PER_RULE = 20
+MAX_DEFERRED = 20
 # Rules the tracker judges once a message has been seen twice.
 _TRACKER_RULES = ("lifecycle_initial", "lifecycle_transition", "final_status_stable", "updated_at_monotonic")
 
@@ -40,6 +42,7 @@ class Tally:
 
     exercised: Counter[str] = field(default_factory=Counter)
     violations: dict[str, list[Violation]] = field(default_factory=dict)
+    violation_counts: Counter[str] = field(default_factory=Counter)
     skipped: dict[str, str] = field(default_factory=dict)
     requests: int = 0
     server_errors: int = 0
@@ -68,6 +71,7 @@ class SuiteSession:
         self.started = time.monotonic()
         self.tally = Tally()
         self.tracker = LifecycleTracker(contract)
+        self.deferred: list[Violation] = []
         self._lock = threading.Lock()
         self.client = self._client(keys.primary)
         self.second_client = self._client(keys.second) if keys.second else None
@@ -104,8 +108,18 @@ class SuiteSession:
 
     # -- verdicts -------------------------------------------------------------------------
 
-    def verify(self, exchange: Exchange, *expected: Iterable[Violation] | None) -> Exchange:
-        """Check `exchange` against every rule and the test's expectations; raise if broken."""
+    def verify(
+        self,
+        exchange: Exchange,
+        *expected: Iterable[Violation] | None,
+        focus: Collection[str] | None = None,
+    ) -> Exchange:
+        """Check `exchange` against every rule and the test's expectations; raise if broken.
+
+        With `focus` (a Hypothesis test's own rules), only those raise at once, so
+        Hypothesis shrinks the example for the rule the test is about; other violations
+        are recorded and fail the test when it ends, without a costly shrink of their own.
+        """
         found = run_checks(exchange, self.contract)
         found += self.tracker.observe(exchange)
         judged: set[str] = set()
@@ -114,6 +128,16 @@ class SuiteSession:
                 found += list(more)
                 judged |= getattr(more, "rules", frozenset())
         self._exercise(exchange, found, judged)
+        if focus is not None:
+            # A 500 that survived its retries is never shrunk: every attempt at a smaller
+            # example would wait out the retry delays again.
+            repeated_500 = exchange.status == 500
+            later = [v for v in found if repeated_500 or v.rule not in focus]
+            found = [v for v in found if not repeated_500 and v.rule in focus]
+            if later:
+                self._record(later)
+                if len(self.deferred) < MAX_DEFERRED:
+                    self.deferred.extend(later[: MAX_DEFERRED - len(self.deferred)])
         if found:
             self.fail(found)
         return exchange
@@ -128,13 +152,25 @@ class SuiteSession:
 
     def fail(self, found: list[Violation]) -> None:
         """Record `found` and raise ContractViolation."""
+        self._record(found)
+        raise ContractViolation(found)
+
+    def take_deferred(self) -> list[Violation]:
+        """The violations put off during the current test (and forget them)."""
+        found, self.deferred = self.deferred, []
+        return found
+
+    def _record(self, found: list[Violation]) -> None:
         with self._lock:
             for v in found:
                 self.tally.exercised[v.rule] += 1
-                self.tally.violations.setdefault(v.rule, []).append(v)
+                self.tally.violation_counts[v.rule] += 1
+                kept = self.tally.violations.setdefault(v.rule, [])
+                # Bounded: a defect that breaks every answer must not grow memory per answer.
+                if len(kept) < MAX_KEPT_PER_RULE:
+                    kept.append(v)
             if self.tally.first_failure_s is None:
                 self.tally.first_failure_s = time.monotonic() - self.started
-        raise ContractViolation(found)
 
     def skip_rules(self, rules: Iterable[str], reason: str) -> None:
         """Note that `rules` could not be exercised, and why."""

@@ -68,6 +68,11 @@ def registered() -> Mapping[str, DefectSpec]:
 def catalogue(contract: Contract) -> list[DefectSpec]:
     """The defects in name order, each checked to name a rule the contract has."""
     specs = list(registered().values())
+    _check_rules(specs, contract)
+    return specs
+
+
+def _check_rules(specs: Iterable[DefectSpec], contract: Contract) -> None:
     for spec in specs:
         if spec.rule not in contract.rules:
             raise ConfigError(
@@ -75,20 +80,25 @@ def catalogue(contract: Contract) -> list[DefectSpec]:
                 file=str(contract.root / "rules.yaml"),
                 key="rules",
             )
-    return specs
 
 
 def resolve(names: Iterable[str], contract: Contract) -> tuple[DefectSpec, ...]:
-    """The specs for `names` (duplicates once, order kept); ConfigError lists the known ones."""
-    known = {spec.name: spec for spec in catalogue(contract)}
-    unknown = [name for name in names if name not in known]
+    """The specs for `names` (duplicates once, order kept), each naming a rule of `contract`.
+
+    ConfigError lists the known names for an unknown one.
+    """
+    known = registered()
+    wanted = tuple(dict.fromkeys(names))
+    unknown = [name for name in wanted if name not in known]
     if unknown:
         raise ConfigError(
             f"unknown defect(s) {', '.join(map(repr, unknown))}; "
             f"known: {', '.join(known)} (see gatewatch simulate --list-defects)",
             key="defects",
         )
-    return tuple(known[name] for name in dict.fromkeys(names))
+    specs = tuple(known[name] for name in wanted)
+    _check_rules(specs, contract)
+    return specs
 
 
 def install(stages: Stages, specs: Iterable[DefectSpec]) -> Stages:

@@ -1,0 +1,262 @@
+"""The Locust plugin: options, setup phase, recording, merging and the gates, on Locust's events.
+
+Which process does what::
+
+    standalone      setup, load, record, evaluate the gates, write reports, exit code
+    master          read the gates, hand run parameters to the workers (Locust's spawn
+                    message carries the options), merge the workers' records, evaluate,
+                    write reports, exit code
+    worker          setup, load, record; ship a delta of its records with every Locust
+                    report (report_to_master), the final one included
+
+The exit code is the gates' verdict: 0 all passed, 1 one failed; 2 a configuration error,
+3 the target unreachable during setup. Locust's own rule (1 on any failed request) never
+applies: the failure-ratio gate decides.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from typing import Any
+
+import gevent
+import locust
+from locust.runners import MasterRunner, WorkerRunner
+
+from gatewatch.config import read_keys
+from gatewatch.contract import default_contract, load_contract
+from gatewatch.errors import ConfigError, ExitCode, GatewatchError
+from gatewatch.loadtest.gates import evaluate, load_slo, passed
+from gatewatch.loadtest.report import RunInfo, build_summary, render_table, write_summary
+from gatewatch.loadtest.safety import load_target
+from gatewatch.loadtest.settings import OPTIONS, LoadSettings
+from gatewatch.loadtest.setup import prepare_known_ids
+from gatewatch.loadtest.state import ProcessState, current_state, set_state
+from gatewatch.loadtest.users import CONTEXT_KIND, CONTEXT_LAG_MS
+
+log = logging.getLogger("gatewatch.load")
+DATA_KEY = "gatewatch"
+
+
+class _Process:
+    """Per-process facts the listeners share (a holder, so no module global is rebound)."""
+
+    installed = False
+    environment: Any = None  # Locust's Environment, set by the init event
+
+
+def install(events: Any = None) -> None:
+    """Register the listeners on Locust's events (once per process, however often imported)."""
+    if _Process.installed:
+        return
+    _Process.installed = True
+    events = events or locust.events
+    events.init_command_line_parser.add_listener(_add_options)
+    events.init.add_listener(_on_init)
+    events.test_start.add_listener(_on_test_start)
+    events.request.add_listener(_on_request)
+    events.report_to_master.add_listener(_on_report_to_master)
+    events.worker_report.add_listener(_on_worker_report)
+    events.quitting.add_listener(_on_quitting)
+    events.quit.add_listener(_on_quit)
+
+
+def _add_options(parser: Any, **_: Any) -> None:
+    for option in OPTIONS:
+        if option.type is None:
+            parser.add_argument(option.flag, action="store_true", default=False, help=option.help)
+        else:
+            parser.add_argument(
+                option.flag,
+                type=option.type,
+                default=option.default,
+                env_var=option.env_var,
+                help=option.help,
+            )
+
+
+def _fatal(exc: GatewatchError) -> None:
+    # SystemExit passes through Locust's event dispatch, so the process ends with our code
+    # and a one-line message instead of a traceback.
+    sys.stderr.write(f"gatewatch: {exc}\n")
+    sys.stderr.flush()
+    sys.exit(int(exc.exit_code))
+
+
+def _state() -> ProcessState:
+    state = current_state()
+    if state is None:
+        raise RuntimeError("gatewatch load state used before Locust's init event")
+    return state
+
+
+# -- init: options, gates and target, checked before anything is sent ----------------------
+
+
+def _on_init(environment: Any, runner: Any = None, **_: Any) -> None:
+    _Process.environment = environment
+    try:
+        options = environment.parsed_options
+        settings = LoadSettings.from_namespace(options)
+        contract = load_contract(settings.contracts) if settings.contracts else default_contract()
+        state = ProcessState(settings=settings, contract=contract)
+        set_state(state)
+        if isinstance(runner, WorkerRunner):
+            return  # a worker's options and host come with the master's spawn message
+        state.slo = load_slo(settings.slo_file)
+        if settings.warmup_s is None:
+            # Set on the options so the spawn message carries it to the workers.
+            options.gatewatch_warmup_s = state.slo.warmup_s
+        state.target = _target(state, environment.host)
+    except GatewatchError as exc:
+        _fatal(exc)
+
+
+def _target(state: ProcessState, host: str | None) -> Any:
+    settings = state.settings
+    return load_target(
+        contract=state.contract,
+        host=host,
+        target_name=settings.target,
+        config_file=settings.config,
+        api_key_env=settings.api_key_env,
+        allow_production=settings.allow_production,
+        allow_remote=settings.allow_remote,
+    )
+
+
+# -- test start: the rate split (master) and the setup phase (where users run) --------------
+
+
+def _on_test_start(environment: Any, **_: Any) -> None:
+    state = _state()
+    runner = environment.runner
+    options = environment.parsed_options
+    if not isinstance(runner, WorkerRunner):
+        users = max(1, int(runner.target_user_count or 1))
+        # Each user dispatches an equal share of the arrival rate; the spawn message
+        # sent after this event carries the share to the workers.
+        options.gatewatch_rate_per_user = state.settings.arrival_rate / users
+    if isinstance(runner, MasterRunner):
+        return
+    try:
+        state.settings = LoadSettings.from_namespace(options)  # now with the master's options
+        state.rate_per_user = float(getattr(options, "gatewatch_rate_per_user", 0.0))
+        target = state.target = _target(state, environment.host)
+        key = read_keys(target).primary
+        if key is None:
+            raise ConfigError(
+                f"no API key: set ${target.api_key_env} (or ${target.api_key_env}_FILE)",
+                key=target.api_key_env,
+            )
+        state.known = prepare_known_ids(target, key, state.contract, state.settings.known_ids)
+        state.auth_headers = {target.auth_header: f"{target.auth_scheme} {key.reveal()}"}
+    except GatewatchError as exc:
+        log.error("gatewatch: the load setup failed: %s", exc)
+        state.recorder.setup_error = {"message": str(exc), "exit_code": int(exc.exit_code)}
+        if not isinstance(runner, WorkerRunner):
+            gevent.spawn(runner.quit)
+        return
+    warmup = float(getattr(options, "gatewatch_warmup_s", None) or 0.0)
+    state.recorder.measure_from = time.time() + warmup
+    log.info(
+        "gatewatch: %d known ids on %s; gates measured from %.0f s on",
+        len(state.known.messages),
+        ", ".join(sorted(state.known.by_channel)),
+        warmup,
+    )
+
+
+# -- recording and merging ------------------------------------------------------------------
+
+
+def _on_request(
+    response_time: float,
+    exception: BaseException | None,
+    context: dict[str, Any] | None = None,
+    start_time: float | None = None,
+    **_: Any,
+) -> None:
+    key = context.get(CONTEXT_KIND) if context else None
+    if key is None:
+        return  # not one of ours
+    assert context is not None
+    latency_ms = float(response_time) + float(context.get(CONTEXT_LAG_MS, 0.0))
+    _state().recorder.record(key, latency_ms, exception is not None, start_time or time.time())
+
+
+def _on_report_to_master(data: dict[str, Any], **_: Any) -> None:
+    data[DATA_KEY] = _state().recorder.delta()
+
+
+def _on_worker_report(client_id: str, data: dict[str, Any], **_: Any) -> None:
+    delta = data.get(DATA_KEY)
+    if not delta:
+        return
+    state = _state()
+    state.workers_seen.add(client_id)
+    had_error = state.recorder.setup_error is not None
+    state.recorder.merge(delta)
+    if not had_error and state.recorder.setup_error is not None:
+        log.error(
+            "gatewatch: worker %s could not set up: %s", client_id, state.recorder.setup_error["message"]
+        )
+        # A worker without ids cannot make the run's load: stop the run, exit with its code.
+        if _Process.environment is not None:
+            gevent.spawn(_Process.environment.runner.quit)
+
+
+# -- the verdict ----------------------------------------------------------------------------
+
+
+def _on_quitting(environment: Any, **_: Any) -> None:
+    state = _state()
+    runner = environment.runner
+    error = state.recorder.setup_error
+    if isinstance(runner, WorkerRunner):
+        environment.process_exit_code = int(error["exit_code"]) if error else 0
+        return
+    assert state.slo is not None and state.target is not None
+    settings = state.settings
+    active = settings.mix.active
+    results = (
+        [] if error else evaluate(state.slo, state.recorder, active=active, open_model=settings.open_model)
+    )
+    code = int(error["exit_code"]) if error else (ExitCode.OK if passed(results) else ExitCode.TARGET_FAILED)
+    total = runner.stats.total
+    info = RunInfo(
+        run_id=settings.run_id,
+        target_name=state.target.name,
+        target_kind=state.target.kind,
+        base_url=state.target.base_url or "",
+        model="open" if settings.open_model else "closed",
+        users=environment.parsed_options.num_users,
+        arrival_rate=settings.arrival_rate,
+        workers=len(state.workers_seen) if isinstance(runner, MasterRunner) else 1,
+        mix=settings.mix.as_text(),
+        validate_sample=settings.validate_sample,
+        locust_requests=int(total.num_requests),
+        locust_failures=int(total.num_failures),
+    )
+    summary = build_summary(
+        info=info,
+        slo=state.slo,
+        results=results,
+        recorder=state.recorder,
+        contract=state.contract,
+        active=active,
+        exit_code=int(code),
+    )
+    path = write_summary(summary, settings.reports_dir)
+    table = f"RESULT: ERROR (setup failed: {error['message']})" if error else render_table(results, state.slo)
+    state.table = f"{table}\nsummary: {path}"
+    environment.process_exit_code = int(code)
+
+
+def _on_quit(**_: Any) -> None:
+    state = current_state()
+    if state is not None and state.table:
+        # After Locust's own statistics, so the verdict is the last thing on the console.
+        print(state.table, flush=True)

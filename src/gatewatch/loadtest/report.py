@@ -1,0 +1,160 @@
+"""The load run's results: a JSON summary under reports/load/ and the gate table on the console.
+
+Both are built from the merged Recorder and the gate results; neither holds a key (the
+violation examples come from redacted Exchanges).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gatewatch.contract import Contract
+from gatewatch.loadtest.gates import GateResult, Slo, describe, passed
+from gatewatch.loadtest.histograms import PRECISION, LatencySummary
+from gatewatch.loadtest.kinds import ALL, KINDS, request_name
+from gatewatch.loadtest.recorder import Recorder
+
+SUMMARY_FILE = "summary.json"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunInfo:
+    """What the run was, for the summary: target, model, load shape."""
+
+    run_id: str
+    target_name: str
+    target_kind: str
+    base_url: str
+    model: str  # "closed" or "open"
+    users: int | None
+    arrival_rate: float
+    workers: int
+    mix: str
+    validate_sample: float
+    locust_requests: int  # Locust's own totals, warm-up included: a cross-check
+    locust_failures: int
+
+
+def _latency(summary: LatencySummary | None) -> dict[str, Any] | None:
+    if summary is None:
+        return None
+    return {
+        "min": summary.min_ms,
+        "mean": summary.mean_ms,
+        "max": summary.max_ms,
+        **{f"p{p:g}": v for p, v in summary.percentiles_ms.items()},
+    }
+
+
+def build_summary(
+    *,
+    info: RunInfo,
+    slo: Slo,
+    results: Sequence[GateResult],
+    recorder: Recorder,
+    contract: Contract,
+    active: Sequence[str],
+    exit_code: int,
+) -> dict[str, Any]:
+    """The JSON summary of a run."""
+    kinds: dict[str, Any] = {}
+    for key in KINDS:
+        counts = recorder.counts.get(key)
+        if counts is None and key not in active:
+            continue
+        kinds[key] = {
+            "name": request_name(contract, key),
+            "requests": counts.requests if counts else 0,
+            "failures": counts.failures if counts else 0,
+            "warmup_requests": counts.warmup_requests if counts else 0,
+            "latency_ms": _latency(recorder.histograms.summary(key)),
+        }
+    total = recorder.total()
+    combined = recorder.histograms.combined(KINDS, ALL)
+    window = recorder.window_s
+    return {
+        "run_id": info.run_id,
+        "passed": passed(results) and exit_code == 0,
+        "exit_code": exit_code,
+        "target": {"name": info.target_name, "kind": info.target_kind, "base_url": info.base_url},
+        "model": info.model,
+        "users": info.users,
+        "arrival_rate_rps": info.arrival_rate or None,
+        "workers": info.workers,
+        "mix": info.mix,
+        "validate_sample": info.validate_sample,
+        "warmup_s": slo.warmup_s,
+        "precision": PRECISION,
+        "gates": [r.to_dict() for r in results],
+        "slo": describe(slo),
+        "kinds": kinds,
+        ALL: {
+            "requests": total.requests,
+            "failures": total.failures,
+            "warmup_requests": total.warmup_requests,
+            "latency_ms": _latency(combined.summary(ALL)),
+        },
+        "window_s": round(window, 3),
+        "throughput_rps": round(total.requests / window, 3) if window > 0 else None,
+        "open_model": {
+            "scheduled": recorder.scheduled,
+            "dropped": dict(recorder.dropped),
+        },
+        "latencies_clamped": recorder.histograms.clamped,
+        "violations": {
+            rule: {"count": n, "examples": recorder.examples.get(rule, [])}
+            for rule, n in sorted(recorder.violations.items())
+        },
+        "cross_check": {
+            "recorded_requests": total.requests + total.warmup_requests,
+            "locust_requests": info.locust_requests,
+            "locust_failures": info.locust_failures,
+        },
+        "setup_error": recorder.setup_error,
+    }
+
+
+def write_summary(summary: Mapping[str, Any], reports_dir: Path | str) -> Path:
+    """Write the summary as reports_dir/summary.json (atomically) and return its path."""
+    folder = Path(reports_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / SUMMARY_FILE
+    partial = path.with_suffix(".json.partial")
+    partial.write_text(json.dumps(summary, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    os.replace(partial, path)
+    return path
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "ratio":
+        return f"{value:.4f}"
+    if unit == "ms":
+        return f"{value:.1f} ms"
+    return f"{value:.1f} {unit}"
+
+
+def render_table(results: Sequence[GateResult], slo: Slo) -> str:
+    """The gates as a console table, with the verdict last."""
+    header = f"{'gate':<28} {'measured':>14}    {'limit':<14} {'result':<6} detail"
+    lines = [
+        f"SLO gates from {slo.source} (warm-up {slo.warmup_s:g} s excluded)",
+        f"latencies: {PRECISION}",
+        header,
+        "-" * len(header),
+    ]
+    for r in results:
+        limit = f"{r.comparison} {_fmt(r.limit, r.unit)}"
+        lines.append(
+            f"{r.name:<28} {_fmt(r.measured, r.unit):>14}    {limit:<14} {r.status.upper():<6} {r.detail}"
+        )
+    failed = sum(r.status == "fail" for r in results)
+    verdict = "PASS" if failed == 0 else "FAIL"
+    lines.append(f"RESULT: {verdict} ({failed} of {len(results)} gates failed)")
+    return "\n".join(lines)

@@ -1,0 +1,245 @@
+"""Run a load test for `gatewatch load`: check, start the simulator if needed, run Locust headless.
+
+Locust runs as a child process (it monkey-patches the interpreter with gevent), started
+by its own pid in its own process group, with a deadline; its exit code is the gates'
+verdict, confirmed against the summary it wrote for this run (matched by run id).
+This module never imports Locust.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from gatewatch.client import GatewayClient
+from gatewatch.config import Target, read_keys
+from gatewatch.contract import Contract
+from gatewatch.embedded import simulator_process
+from gatewatch.errors import ConfigError, ExitCode, GatewatchError, TargetUnreachable
+from gatewatch.loadtest.gates import load_slo
+from gatewatch.loadtest.kinds import parse_mix
+from gatewatch.loadtest.report import SUMMARY_FILE
+from gatewatch.loadtest.safety import check_load_allowed
+from gatewatch.secrets import Secret
+
+PACKAGED_LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+# Beyond the run time: Locust's start, the setup phase, workers connecting, the stop.
+GRACE_S = 120.0
+STOP_WAIT_S = 30.0
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$")
+
+
+class LocustFailed(GatewatchError):
+    """Locust ended without evaluating the gates (bad arguments, a crash, a deadline)."""
+
+    exit_code = ExitCode.USAGE
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoadPlan:
+    """What `gatewatch load` was asked to run."""
+
+    users: int | None
+    spawn_rate: float | None
+    duration_s: float
+    processes: int
+    arrival_rate: float
+    max_in_flight: int | None
+    mix: str | None
+    validate_sample: float | None
+    slo_file: Path
+    reports_dir: Path
+    locustfile: Path
+    locust_args: tuple[str, ...] = ()
+    target_name: str | None = None
+    config_file: Path | None = None
+    contracts_dir: Path | None = None
+    api_key_env: str | None = None
+    allow_production: bool = False
+    allow_remote: bool = False
+
+    @property
+    def user_count(self) -> int:
+        """Closed model: 10 users by default; open model: one dispatcher per process."""
+        if self.users is not None:
+            return self.users
+        return max(1, self.processes) if self.arrival_rate > 0 else 10
+
+
+def parse_duration(text: str, *, key: str = "--duration") -> float:
+    """Seconds in `text`: a number of seconds, or Locust's form (90s, 5m, 1h30m)."""
+    value = text.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        match = _DURATION.match(value)
+        if not value or match is None:
+            raise ConfigError(
+                f"expected seconds or a duration like 30s, 5m, 1h30m; got {text!r}", key=key
+            ) from None
+        hours, minutes, secs = match.groups()
+        seconds = int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(secs or 0)
+    if seconds <= 0:
+        raise ConfigError(f"expected a positive duration, got {text!r}", key=key)
+    return seconds
+
+
+def locust_command(plan: LoadPlan, base_url: str, run_id: str) -> list[str]:
+    """The argv of the headless Locust run (no secret in it: keys travel in the environment)."""
+    users = plan.user_count
+    out = plan.reports_dir
+    argv = [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(plan.locustfile),
+        "--headless",
+        "--host",
+        base_url,
+        "--users",
+        str(users),
+        "--spawn-rate",
+        f"{plan.spawn_rate if plan.spawn_rate is not None else users:g}",
+        "--run-time",
+        f"{plan.duration_s:g}s",
+        "--csv",
+        str(out / "locust"),
+        "--html",
+        str(out / "locust.html"),
+        "--gatewatch-slo",
+        str(plan.slo_file),
+        "--gatewatch-reports-dir",
+        str(out),
+        "--gatewatch-run-id",
+        run_id,
+    ]
+    if plan.processes:
+        argv += ["--processes", str(plan.processes)]
+    if plan.arrival_rate > 0:
+        argv += ["--gatewatch-arrival-rate", f"{plan.arrival_rate:g}"]
+    optional: list[tuple[str, object]] = [
+        ("--gatewatch-max-in-flight", plan.max_in_flight),
+        ("--gatewatch-mix", plan.mix),
+        ("--gatewatch-validate-sample", plan.validate_sample),
+        ("--gatewatch-target", plan.target_name),
+        ("--gatewatch-config", plan.config_file),
+        ("--gatewatch-contracts", plan.contracts_dir),
+        ("--gatewatch-api-key-env", plan.api_key_env),
+    ]
+    for flag, value in optional:
+        if value is not None:
+            argv += [flag, str(value)]
+    if plan.allow_production:
+        argv.append("--gatewatch-allow-production")
+    if plan.allow_remote:
+        argv.append("--gatewatch-allow-remote")
+    return [*argv, *plan.locust_args]
+
+
+def run_load(plan: LoadPlan, target: Target, contract: Contract) -> int:
+    """Run the plan against `target` (the embedded simulator when it has no URL); the exit code."""
+    check_load_allowed(target, allow_production=plan.allow_production, allow_remote=plan.allow_remote)
+    load_slo(plan.slo_file)  # a broken gates file fails now, not after the run
+    if plan.mix is not None:
+        parse_mix(plan.mix, key="--mix")
+    if not plan.locustfile.is_file():
+        raise ConfigError("locustfile not found", file=str(plan.locustfile), key="--locustfile")
+    keys = read_keys(target)
+    if keys.primary is None:
+        raise ConfigError(
+            f"no API key: set ${target.api_key_env} (or ${target.api_key_env}_FILE)", key=target.api_key_env
+        )
+    if not target.embedded:
+        return _run(plan, target, contract, keys.primary, {})
+    with simulator_process() as simulator:
+        # The simulator's pinned key goes to Locust the way any key does: in its environment.
+        env = {target.api_key_env: keys.primary.reveal()}
+        return _run(plan, replace(target, base_url=simulator.base_url), contract, keys.primary, env)
+
+
+def preflight(target: Target, key: Secret, contract: Contract) -> None:
+    """One lookup before the run: an absent target is exit 3, a refused key exit 2, at once."""
+    assert target.base_url is not None
+    with GatewayClient(
+        target.base_url,
+        key,
+        contract=contract,
+        timeouts=target.timeouts,
+        retry_delays_s=(),
+        auth_header=target.auth_header,
+        auth_scheme=target.auth_scheme,
+    ) as client:
+        try:
+            exchange = client.lookup(f"gatewatch-preflight-{uuid.uuid4().hex}", target.channels[0])
+        except TargetUnreachable as exc:
+            if not exc.connected:
+                raise
+            return  # it answered something: faults are the run's business
+    if exchange.status == 401:
+        raise ConfigError(
+            f"the target refused the key in ${target.api_key_env} (401)", key=target.api_key_env
+        )
+
+
+def _run(plan: LoadPlan, target: Target, contract: Contract, key: Secret, env_extra: dict[str, str]) -> int:
+    assert target.base_url is not None
+    preflight(target, key, contract)
+    run_id = uuid.uuid4().hex
+    argv = locust_command(plan, target.base_url, run_id)
+    plan.reports_dir.mkdir(parents=True, exist_ok=True)
+    code = run_process(argv, {**os.environ, **env_extra}, timeout_s=plan.duration_s + GRACE_S)
+    summary = _summary(plan.reports_dir / SUMMARY_FILE)
+    if summary.get("run_id") == run_id:
+        exit_code = summary.get("exit_code")
+        return exit_code if isinstance(exit_code, int) else code
+    if code in (ExitCode.USAGE, ExitCode.UNREACHABLE):
+        return code  # the plugin refused to start, and said why
+    raise LocustFailed(f"Locust exited {code} before the gates were evaluated (see its output above)")
+
+
+def _summary(path: Path) -> dict[str, Any]:
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def run_process(argv: Sequence[str], env: dict[str, str], *, timeout_s: float) -> int:
+    """Run `argv` in its own process group until it exits or `timeout_s` passes; its exit code.
+
+    Ctrl-C is passed on as SIGINT, so Locust stops early and still evaluates the gates on
+    what it measured.
+    """
+    proc = subprocess.Popen(list(argv), env=env, start_new_session=True)
+    try:
+        return proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        _stop(proc, signal.SIGTERM)
+        raise LocustFailed(f"Locust did not finish within {timeout_s:.0f} s; stopped it") from None
+    except KeyboardInterrupt:
+        _stop(proc, signal.SIGINT)
+        return proc.returncode if proc.returncode is not None else ExitCode.USAGE
+
+
+def _stop(proc: subprocess.Popen[bytes], first: signal.Signals) -> None:
+    for sig in (first, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=STOP_WAIT_S)
+            return
+        except subprocess.TimeoutExpired:
+            continue

@@ -1,0 +1,55 @@
+"""What one Locust process holds for the load test: settings, target, ids, recorder, gates.
+
+Locust runs one Environment per process (``--processes`` forks before any of this is
+created), so the state is per process: each worker has its own ids and recorder, and the
+master's recorder holds the merged results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gatewatch.config import Target
+from gatewatch.contract import Contract
+from gatewatch.loadtest.gates import Slo
+from gatewatch.loadtest.kinds import KINDS, request_name
+from gatewatch.loadtest.recorder import Recorder
+from gatewatch.loadtest.settings import LoadSettings
+from gatewatch.loadtest.setup import KnownIds
+
+
+@dataclass(slots=True)
+class ProcessState:
+    """The load test's state in this process."""
+
+    settings: LoadSettings
+    contract: Contract
+    recorder: Recorder = field(default_factory=Recorder)
+    target: Target | None = None
+    slo: Slo | None = None
+    known: KnownIds | None = None
+    # Header name -> value, the key included: handed to the HTTP client only, never logged.
+    auth_headers: dict[str, str] = field(default_factory=dict, repr=False)
+    rate_per_user: float = 0.0
+    table: str = ""
+    workers_seen: set[str] = field(default_factory=set)  # master: workers that reported
+    names: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.names = {key: request_name(self.contract, key) for key in KINDS}
+
+
+class _Slot:
+    """Holds the one state of this process (a holder, so no module global is rebound)."""
+
+    state: ProcessState | None = None
+
+
+def set_state(state: ProcessState) -> None:
+    """Make `state` the load-test state of this process."""
+    _Slot.state = state
+
+
+def current_state() -> ProcessState | None:
+    """The load-test state of this process, or None before Locust's init event."""
+    return _Slot.state

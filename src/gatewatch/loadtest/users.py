@@ -1,0 +1,243 @@
+"""The Locust users: look statuses up the way clients do, and judge every answer.
+
+`GatewayUser` is a FastHttpUser. In the closed model (default) each user makes one request
+of a kind picked by the mix, pauses (think time), and repeats. In the open model
+(``--gatewatch-arrival-rate``) each user is a dispatcher that starts its share of the rate
+on a fixed schedule (see arrival.py), up to ``--gatewatch-max-in-flight`` at once.
+
+Every answer's status code is checked with the contract suite's expectation for its kind;
+a sample (``--gatewatch-validate-sample``) also goes through every contract check. A
+violation marks the request failed in Locust's statistics, under its rule.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import gevent
+from gevent.pool import Pool
+from locust import FastHttpUser, task
+from locust.exception import StopUser
+
+from gatewatch.checks import Violation, run_checks
+from gatewatch.exchange import Exchange, RecordedRequest, RecordedResponse
+from gatewatch.loadtest.arrival import ArrivalSchedule, dispatch
+from gatewatch.loadtest.kinds import BATCH, KNOWN, OTHER_CHANNEL, UNKNOWN, kind
+from gatewatch.loadtest.setup import KnownMessage
+from gatewatch.loadtest.state import ProcessState, current_state
+from gatewatch.secrets import REDACTED
+
+log = logging.getLogger(__name__)
+
+CONTEXT_KIND = "gatewatch_kind"
+CONTEXT_LAG_MS = "gatewatch_lag_ms"
+UNKNOWN_IDS_PER_BATCH = 2
+FAILURE_TEXT_MAX = 240
+
+
+def _query(params: Mapping[str, str]) -> str:
+    # Encoded as GatewayClient encodes it, so load and contract suite send the same URLs.
+    return urlencode(params, quote_via=quote, safe="")
+
+
+class Lookups:
+    """Makes one request of a kind with a user's FastHttpSession and judges the answer."""
+
+    def __init__(self, client: Any, state: ProcessState, rng: random.Random) -> None:
+        if state.known is None or state.target is None:
+            raise StopUser()  # the setup phase failed; the run is being stopped
+        self.client = client
+        self.state = state
+        self.rng = rng
+        self.contract = state.contract
+        self.base_url = state.target.base_url or ""
+        self.messages = state.known.messages
+        self.by_channel = {c: m for c, m in state.known.by_channel.items() if m}
+        self.channels = state.target.channels
+        self.kinds = state.settings.mix.active
+        self.weights = [state.settings.mix.weights[k] for k in self.kinds]
+        self.recorded_headers = tuple((name, f"{REDACTED}") for name in state.auth_headers)
+        self.other_channel = {
+            c: next((o for o in (*self.channels, *self.contract.channels) if o != c), c)
+            for c in self.contract.channels
+        }
+
+    def pick(self) -> str:
+        """A kind drawn by the mix's weights."""
+        return self.rng.choices(self.kinds, self.weights)[0]
+
+    def _unknown_id(self) -> str:
+        return f"gatewatch-unknown-{self.rng.getrandbits(64):016x}"
+
+    def _lookup_path(self, message_id: str, channel: str) -> str:
+        path = self.contract.lookup_path.replace("{customerMessageId}", quote(message_id, safe=""))
+        return f"{path}?{_query({'channel': channel})}"
+
+    def make(self, key: str, lag_s: float = 0.0) -> None:
+        """Send one request of kind `key`; `lag_s`: how late the open model started it."""
+        message: KnownMessage | None = None
+        ids: tuple[str, ...] = ()
+        if key == KNOWN:
+            message = self.rng.choice(self.messages)
+            message_id, channel = message.id, message.channel
+        elif key == OTHER_CHANNEL:
+            message = self.rng.choice(self.messages)
+            message_id, channel = message.id, self.other_channel[message.channel]
+        elif key == UNKNOWN:
+            message_id, channel = self._unknown_id(), self.rng.choice(self.channels)
+        elif key == BATCH:
+            channel = self.rng.choice(list(self.by_channel))
+            pool = self.by_channel[channel]
+            wanted = max(1, self.state.settings.batch_size - UNKNOWN_IDS_PER_BATCH)
+            known = [m.id for m in self.rng.sample(pool, min(wanted, len(pool)))]
+            extra = min(UNKNOWN_IDS_PER_BATCH, max(0, self.state.settings.batch_size - len(known)))
+            ids = (*known, *(self._unknown_id() for _ in range(extra)))
+            message_id = ""
+        else:
+            raise ValueError(f"unknown request kind {key!r}")
+        if key == BATCH:
+            params = {"channel": channel, "customerMessageIds": self.contract.batch_separator.join(ids)}
+            path = f"{self.contract.batch_path}?{_query(params)}"
+        else:
+            params = {"channel": channel}
+            path = self._lookup_path(message_id, channel)
+        context = {CONTEXT_KIND: key, CONTEXT_LAG_MS: lag_s * 1000}
+        with self.client.get(
+            path,
+            name=self.state.names[key],
+            headers=self.state.auth_headers,
+            catch_response=True,
+            context=context,
+        ) as response:
+            self._judge(key, response, path, params, message_id or None, channel, ids)
+
+    def _judge(
+        self,
+        key: str,
+        response: Any,
+        path: str,
+        params: dict[str, str],
+        message_id: str | None,
+        channel: str,
+        ids: tuple[str, ...],
+    ) -> None:
+        status = int(response.status_code or 0)
+        if status == 0:
+            response.failure(f"no answer: {type(response.error).__name__}: {response.error}")
+            return
+        sampled = self.rng.random() < self.state.settings.validate_sample
+
+        def exchange(with_headers: bool) -> Exchange:
+            headers = tuple(response.headers.items()) if with_headers and response.headers else ()
+            return Exchange(
+                operation=kind(key).operation,
+                request=RecordedRequest("GET", self.base_url + path, self.recorded_headers),
+                response=RecordedResponse(
+                    status=status,
+                    headers=headers,
+                    body=response.content or b"",
+                    elapsed_s=float(response.request_meta.get("response_time", 0.0)) / 1000,
+                ),
+                message_id=message_id,
+                channel=channel,
+                ids=ids,
+                params=params,
+            )
+
+        expect = kind(key).expect
+        # Headers are copied only when a check reads them or a report shows them.
+        problems: list[Violation] = expect(exchange(with_headers=sampled), self.contract)
+        if sampled:
+            problems += run_checks(exchange(with_headers=True), self.contract)
+        elif problems:
+            problems = expect(exchange(with_headers=True), self.contract)
+        if not problems:
+            response.success()
+            return
+        for problem in problems:
+            self.state.recorder.violation(problem.rule, problem.describe())
+        # Locust shows one cause per failed request: a documented rule before a pinned one.
+        first = min(problems, key=lambda v: v.provenance != "documented")
+        response.failure(_failure_text(first, (message_id, *ids)))
+
+
+def _failure_text(problem: Violation, ids: tuple[str | None, ...]) -> str:
+    """The rule and message, ids replaced by [id] so Locust keeps one failure row per cause."""
+    text = problem.headline()
+    for found in ids:
+        if found:
+            text = text.replace(found, "[id]")
+    return text[:FAILURE_TEXT_MAX]
+
+
+class GatewayUser(FastHttpUser):
+    """A client of the status API: closed model by default, an arrival-rate dispatcher in the open model."""
+
+    def __init__(self, environment: Any) -> None:
+        state = current_state()
+        if state is None:
+            raise RuntimeError("the gatewatch plugin is not installed: import gatewatch.loadtest.locustfile")
+        self._gw = state
+        settings = state.settings
+        if settings.open_model:
+            self.concurrency = settings.max_in_flight  # connections for the requests in flight
+        if state.target is not None:
+            self.connection_timeout = state.target.timeouts.connect_s
+            self.network_timeout = state.target.timeouts.read_s
+        super().__init__(environment)
+        self._rng = random.Random()
+        self._lookups: Lookups | None = None
+        self._pool: Pool | None = None
+
+    def on_start(self) -> None:
+        """Bind the lookups to this user's HTTP client (stops the user if the setup failed)."""
+        self._lookups = Lookups(self.client, self._gw, self._rng)
+
+    def wait_time(self) -> float:
+        """Closed model: a pause uniform in [0, 2 x think time]; open model: none (the schedule paces)."""
+        if self._gw.settings.open_model:
+            return 0.0
+        return self._rng.uniform(0.0, 2 * self._gw.settings.think_time_s)
+
+    @task
+    def look_up(self) -> None:
+        """One lookup (closed model), or dispatch on the schedule until the run ends (open model)."""
+        assert self._lookups is not None
+        if not self._gw.settings.open_model:
+            self._lookups.make(self._lookups.pick())
+            return
+        self._dispatch(self._lookups)
+
+    def _dispatch(self, lookups: Lookups) -> None:
+        settings = self._gw.settings
+        pool = self._pool = Pool(settings.max_in_flight)
+        recorder = self._gw.recorder
+
+        def one(lag_s: float) -> None:
+            try:
+                lookups.make(lookups.pick(), lag_s)
+            except Exception as exc:  # one bad request must not end the dispatcher
+                log.exception("gatewatch: a scheduled request raised")
+                self.environment.events.user_error.fire(
+                    user_instance=self, exception=exc, tb=exc.__traceback__
+                )
+
+        dispatch(
+            ArrivalSchedule(self._gw.rate_per_user, time.monotonic(), settings.max_lag_s),
+            clock=time.monotonic,
+            sleep=gevent.sleep,
+            slot_free=lambda: not pool.full(),
+            start=lambda lag: pool.spawn(one, lag),
+            report=lambda started, dropped: recorder.schedule(started, dropped, time.time()),
+            running=lambda: self._gw.rate_per_user > 0,
+        )
+
+    def on_stop(self) -> None:
+        """Stop the requests this dispatcher still has in flight."""
+        if self._pool is not None:
+            self._pool.kill(block=False)

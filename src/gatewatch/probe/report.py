@@ -1,0 +1,74 @@
+"""The one line per run (and per late final) the probe prints on stdout.
+
+`key=value` pairs after a timestamp, so a person can read it and a log pipeline can
+parse it: the outcome is always the third field, the reason (when there is one) quoted.
+`final=STATUS@T` is the time from the send to the final status; `bound=` is the most
+that time can be off (the bracket between the lookups around the change).
+"""
+
+from __future__ import annotations
+
+import json
+
+from gatewatch.probe.engine import RunResult
+from gatewatch.probe.history import rfc3339
+from gatewatch.probe.late import LateCheck
+
+
+def _quote(text: str) -> str:
+    # JSON string escaping keeps a reason with spaces, quotes or newlines on one line.
+    return json.dumps(text, ensure_ascii=False)
+
+
+def run_line(result: RunResult) -> str:
+    """`<ended> probe outcome=... target=... channel=... ...` for one run."""
+    ended = result.started_at + result.duration_s
+    parts = [
+        rfc3339(ended),
+        "probe",
+        f"outcome={result.outcome.value}",
+        f"target={result.target}",
+        f"channel={result.channel}",
+        f"to={result.to}",
+    ]
+    if result.message_id is not None:
+        parts.append(f"id={result.message_id}")
+    final = result.time_to(result.final_status) if result.final_status else None
+    if final is not None:
+        parts += [f"final={result.final_status}@{final.at_s:.3f}s", f"bound={final.bound_s:.3f}s"]
+    elif result.last_status is not None:
+        parts.append(f"last={result.last_status}")
+    if result.statuses:
+        parts.append("path=" + ">".join(f"{t.status}@{t.at_s:.3f}" for t in result.statuses))
+    parts += [
+        f"lookups={result.lookups}",
+        f"server_errors={result.server_errors}",
+        f"duration={result.duration_s:.3f}s",
+    ]
+    if result.transport_errors:
+        parts.append(f"transport_errors={result.transport_errors}")
+    if result.reason:
+        parts.append(f"reason={_quote(result.reason)}")
+    return " ".join(parts)
+
+
+def late_line(check: LateCheck) -> str:
+    """The line for a pending message a later run saw final (or saw break a rule)."""
+    pending = check.pending
+    parts = [
+        rfc3339(check.checked_at),
+        "probe-late",
+        f"outcome={check.outcome.value if check.outcome else 'pending'}",
+        f"target={pending.target}",
+        f"channel={pending.channel}",
+        f"id={pending.message_id}",
+        f"run={pending.run_id}",
+    ]
+    if check.timing is not None:
+        timing = check.timing
+        parts += [f"final={timing.status}@{timing.at_s:.3f}s", f"bound={timing.bound_s:.3f}s"]
+    if check.reason:
+        parts.append(f"reason={_quote(check.reason)}")
+    if check.violations:
+        parts.append(f"violation={_quote(check.violations[0].headline())}")
+    return " ".join(parts)

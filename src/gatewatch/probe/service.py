@@ -1,0 +1,184 @@
+"""The probe put together: target, keys, simulator, clients, history, metrics, the loop.
+
+The CLI parses flags into a `ServiceConfig` and calls `run_service`; nothing here knows
+about click. With no base URL the embedded simulator is started as a child process.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gatewatch.client import GatewayClient
+from gatewatch.config import Target, read_keys
+from gatewatch.contract import Contract
+from gatewatch.embedded import simulator_process
+from gatewatch.errors import ConfigError, ExitCode
+from gatewatch.probe.clock import SystemClock
+from gatewatch.probe.engine import ProbeClient
+from gatewatch.probe.history import History
+from gatewatch.probe.loop import CycleReport, Exports, LoopOptions, Probe, stop_on_signals
+from gatewatch.probe.metrics import DEFAULT_JOB, ProbeMetrics, serve
+from gatewatch.probe.outcomes import Outcome, check_contract
+from gatewatch.probe.polling import Backoff
+from gatewatch.probe.settings import (
+    DEFAULT_CONFIRM_LOOKUPS,
+    DEFAULT_PENDING_MAX_AGE_S,
+    ProbeSettings,
+    channel_plans,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServiceConfig:
+    """Everything `gatewatch probe` was asked to do."""
+
+    target: Target
+    contract: Contract
+    channels: tuple[str, ...] | None = None  # None: every channel of the target
+    to: str | None = None
+    allow_production: bool = False
+    deadline_s: float | None = None
+    initial_delays: Mapping[str, float] = field(default_factory=dict)
+    backoff: Backoff = field(default_factory=Backoff)
+    confirm_lookups: int = DEFAULT_CONFIRM_LOOKUPS
+    history: Path | None = None
+    pending_max_age_s: float = DEFAULT_PENDING_MAX_AGE_S
+    loop: LoopOptions = field(default_factory=LoopOptions)
+    pushgateway: str | None = None
+    push_job: str = DEFAULT_JOB
+    textfile: Path | None = None
+    metrics_listen: tuple[str, int] | None = None
+    # Arguments for `gatewatch simulate` when the probe starts its own simulator.
+    simulator_args: Sequence[str] = ()
+
+
+def _recipient(config: ServiceConfig) -> str:
+    if config.to:
+        return config.to
+    number = config.target.recipients.get(Outcome.DELIVERED.value)
+    if number is None:
+        raise ConfigError(
+            f"target {config.target.name!r} has no test recipient: pass --to or set "
+            f"recipients.{Outcome.DELIVERED.value} in the targets file (there is no default real number)",
+            key=f"targets.{config.target.name}.recipients",
+        )
+    return number
+
+
+def _channels(config: ServiceConfig) -> tuple[str, ...]:
+    target = config.target
+    if config.channels is None:
+        return target.channels
+    unknown = [c for c in config.channels if c not in target.channels]
+    if unknown:
+        raise ConfigError(
+            f"target {target.name!r} has no channel {unknown}; it has {list(target.channels)}",
+            key="--channel",
+        )
+    return config.channels
+
+
+def build_settings(config: ServiceConfig) -> ProbeSettings:
+    """The run settings the config describes (validated: ConfigError names the flag)."""
+    plans = channel_plans(
+        config.target,
+        config.contract,
+        channels=_channels(config),
+        to=_recipient(config),
+        deadline_s=config.deadline_s,
+        initial_delays=config.initial_delays,
+    )
+    return ProbeSettings(
+        plans=plans,
+        backoff=config.backoff,
+        confirm_lookups=config.confirm_lookups,
+        pending_max_age_s=config.pending_max_age_s,
+    )
+
+
+def run_service(
+    config: ServiceConfig,
+    *,
+    out: Callable[[str], None],
+    clock: SystemClock | None = None,
+    on_cycle: Callable[[CycleReport], None] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> ExitCode:
+    """Run the probe as configured; the exit code (ConfigError and friends propagate)."""
+    target, contract = config.target, config.contract
+    check_contract(contract)
+    if config.metrics_listen is not None and config.loop.once:
+        raise ConfigError("/metrics is served only by a loop: add --every", key="--metrics-listen")
+    target.require_traffic_allowed(config.allow_production, "send probe messages")
+    if config.simulator_args and not target.embedded:
+        raise ConfigError(
+            "only the embedded simulator (no target) takes simulator arguments", key="--simulator-arg"
+        )
+    settings = build_settings(config)
+    keys = read_keys(target, environ)
+    if keys.primary is None:
+        raise ConfigError(
+            f"no API key: set ${target.api_key_env} (or ${target.api_key_env}_FILE)", key=target.api_key_env
+        )
+    clock = clock or SystemClock()
+    history = History(
+        config.history,
+        target=target.name,
+        max_pending=settings.max_pending,
+        max_age_s=settings.pending_max_age_s,
+    )
+    channels = [p.channel for p in settings.plans]
+    metrics = ProbeMetrics(contract, channels)
+    metrics.seed(history.channels)
+
+    def interruptible_sleep(seconds: float) -> None:
+        clock.wait(seconds)
+
+    with ExitStack() as stack:
+        stack.enter_context(stop_on_signals(clock))
+        base_url = target.base_url
+        if base_url is None:
+            base_url = stack.enter_context(simulator_process(config.simulator_args)).base_url
+        clients: dict[str, ProbeClient] = {}
+        for channel in channels:  # one each: a requests.Session is not shared across threads
+            clients[channel] = stack.enter_context(
+                GatewayClient(
+                    base_url,
+                    keys.primary,
+                    contract=contract,
+                    timeouts=target.timeouts,
+                    retry_delays_s=target.retry_delays_s,
+                    auth_header=target.auth_header,
+                    auth_scheme=target.auth_scheme,
+                    pool_size=1,
+                    sleep=interruptible_sleep,
+                )
+            )
+        if config.metrics_listen is not None and not config.loop.once:
+            server = serve(metrics, *config.metrics_listen)
+            stack.callback(server.close)
+            log.info("serving metrics on http://%s:%d/metrics", server.host, server.port)
+        probe = Probe(
+            contract=contract,
+            target=target.name,
+            clients=clients,
+            settings=settings,
+            history=history,
+            metrics=metrics,
+            clock=clock,
+            out=out,
+            exports=Exports(
+                textfile=config.textfile,
+                pushgateway=config.pushgateway,
+                job=config.push_job,
+                grouping_key={"target": target.name},
+            ),
+            on_cycle=on_cycle,
+        )
+        return probe.run(config.loop)

@@ -1,0 +1,92 @@
+"""Bootstrap and run gatewatch from a fresh clone with nothing but Python 3.11 and pip.
+
+    python3 tasks.py demo    # the contract suite against the embedded simulator
+    python3 tasks.py test    # lint, types and every test (what CI runs)
+
+Both create .venv/ and install gatewatch with its dev extra the first time (and again
+whenever pyproject.toml changes). Anything after the task name is passed on:
+`python3 tasks.py test tests/core -x`, `python3 tasks.py demo --seed 7`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / ".gatewatch-installed"
+JUNIT = ROOT / "reports" / "tests-junit.xml"
+
+
+def run(*cmd: str | Path) -> int:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    return subprocess.call([str(c) for c in cmd], cwd=ROOT)
+
+
+def ensure_venv() -> None:
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.is_file() and STAMP.read_text() == digest:
+        return
+    if not (BIN / "python").exists() and run(sys.executable, "-m", "venv", VENV) != 0:
+        sys.exit("could not create .venv (is the python3-venv package installed?)")
+    if run(BIN / "python", "-m", "pip", "install", "-q", "--upgrade", "pip") != 0:
+        sys.exit("pip upgrade failed")
+    if run(BIN / "python", "-m", "pip", "install", "-q", "-e", ".[dev]") != 0:
+        sys.exit("installing gatewatch failed")
+    STAMP.write_text(digest)
+
+
+def demo(args: list[str]) -> int:
+    return run(BIN / "gatewatch", "contract", *args)
+
+
+def skipped_tests(junit: Path) -> list[str]:
+    """The tests a JUnit file says were skipped, with their reasons."""
+    found = []
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        skip = case.find("skipped")
+        if skip is not None:
+            found.append(f"{case.get('classname')}::{case.get('name')}: {skip.get('message')}")
+    return found
+
+
+def test(args: list[str]) -> int:
+    for step in (
+        (BIN / "ruff", "check", "src", "tests", "load", "benchmarks", "tasks.py"),
+        (BIN / "ruff", "format", "--check", "src", "tests", "load", "benchmarks", "tasks.py"),
+        (BIN / "mypy"),
+    ):
+        if args:
+            break  # a focused run (`test tests/core -x`) skips lint
+        if run(*step) != 0:
+            return 1
+    code = run(BIN / "python", "-m", "pytest", "--junitxml", JUNIT, "-rfEs", *args)
+    if code == 5:
+        print("no test ran: failing", file=sys.stderr)
+        return 1
+    if code == 0 and os.environ.get("CI") and JUNIT.is_file():
+        # In CI a skip is a test that did not run: the machine has everything, so fail.
+        skipped = skipped_tests(JUNIT)
+        if skipped:
+            print("tests were skipped in CI:\n  " + "\n  ".join(skipped), file=sys.stderr)
+            return 1
+    return code
+
+
+def main() -> int:
+    tasks = {"demo": demo, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in tasks:
+        print(__doc__, file=sys.stderr)
+        return 2
+    ensure_venv()
+    return tasks[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""How `gatewatch load` builds the Locust run: durations, argv without secrets, the safety rules."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from gatewatch.config import local_target
+from gatewatch.contract import default_contract
+from gatewatch.errors import ConfigError, ProductionRefused
+from gatewatch.loadtest.runner import PACKAGED_LOCUSTFILE, LoadPlan, locust_command, parse_duration
+from gatewatch.loadtest.safety import check_load_allowed
+
+CONTRACT = default_contract()
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("30", 30), ("90s", 90), ("5m", 300), ("1h30m", 5400), ("2.5s", 2.5)]
+)
+def test_durations_read_like_locusts(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "0", "-5", "5x", "m"])
+def test_bad_durations_name_the_flag(text: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_duration(text)
+    assert caught.value.key == "--duration"
+
+
+def plan(**overrides: object) -> LoadPlan:
+    base = LoadPlan(
+        users=None,
+        spawn_rate=None,
+        duration_s=30,
+        processes=0,
+        arrival_rate=0,
+        max_in_flight=None,
+        mix=None,
+        validate_sample=None,
+        slo_file=Path("/x/slo.yaml"),
+        reports_dir=Path("/x/reports/load"),
+        locustfile=PACKAGED_LOCUSTFILE,
+    )
+    return replace(base, **overrides)  # type: ignore[arg-type]
+
+
+def test_the_locust_command_carries_the_run_but_never_a_key() -> None:
+    argv = locust_command(
+        plan(processes=2, arrival_rate=50.0, api_key_env="STAGING_KEY"), "http://127.0.0.1:1/api", "r1"
+    )
+    assert argv[1:3] == ["-m", "locust"]
+    for expected in (
+        ["--headless"],
+        ["--processes", "2"],
+        ["--gatewatch-arrival-rate", "50"],
+        ["--run-time", "30s"],
+    ):
+        assert any(argv[i : i + len(expected)] == expected for i in range(len(argv))), expected
+    assert argv[argv.index("--gatewatch-api-key-env") :][:2] == ["--gatewatch-api-key-env", "STAGING_KEY"]
+    assert "--csv" in argv and "--html" in argv
+    assert not any("key-a" in part for part in argv)
+
+
+def test_users_default_by_model() -> None:
+    assert plan().user_count == 10
+    assert plan(arrival_rate=10.0).user_count == 1
+    assert plan(arrival_rate=10.0, processes=3).user_count == 3
+    assert plan(users=4).user_count == 4
+
+
+def test_the_packaged_locustfile_exists_beside_the_runner() -> None:
+    assert PACKAGED_LOCUSTFILE.is_file()
+
+
+def test_remote_hosts_need_allow_remote_even_with_allow_production() -> None:
+    remote = local_target(CONTRACT, "http://10.0.0.7:8080/api")
+    with pytest.raises(ProductionRefused, match="--allow-remote"):
+        check_load_allowed(remote, allow_production=True, allow_remote=False)
+    check_load_allowed(remote, allow_production=False, allow_remote=True)
+
+
+def test_production_needs_allow_production_even_on_loopback() -> None:
+    production = replace(local_target(CONTRACT, "http://127.0.0.1:8080/api"), kind="production")
+    with pytest.raises(ProductionRefused, match="--allow-production"):
+        check_load_allowed(production, allow_production=False, allow_remote=True)
+    check_load_allowed(production, allow_production=True, allow_remote=False)

@@ -1,0 +1,286 @@
+"""Fixtures of the probe's tests: a fast simulator, a fake clock and a scripted fake gateway.
+
+Unit tests of the engine run on `FakeClock` (waits advance time, nothing sleeps) against
+`FakeGateway`, whose message moves through a scripted path in fake time. Tests that need
+HTTP use an in-process simulator whose lifecycle steps every `STEP_S`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gatewatch.contract import Contract, default_contract
+from gatewatch.errors import TargetUnreachable
+from gatewatch.exchange import Exchange, RecordedRequest, RecordedResponse
+from gatewatch.probe.polling import Backoff
+from gatewatch.probe.settings import ChannelPlan, ProbeSettings
+from gatewatch.simulator import Simulator, SimulatorConfig
+
+# The simulator's lifecycle step in these tests: DELIVERED after 2 steps.
+STEP_S = 0.05
+EPOCH0 = 1_800_000_000.0
+JSON = (("Content-Type", "application/json"),)
+
+# Probe flags that suit the fast simulator (the deadline leaves room for 2 steps).
+FAST_FLAGS = [
+    "--initial-delay",
+    "20ms",
+    "--first-interval",
+    "20ms",
+    "--deadline",
+    "1s",
+]
+
+
+# -- a fake clock -----------------------------------------------------------------------
+
+
+class FakeClock:
+    """Monotonic and wall time that only move when someone waits; `stop_at` simulates SIGTERM."""
+
+    def __init__(self, stop_at: float | None = None) -> None:
+        self.now = 0.0
+        self.stop_at = stop_at
+        self.waits: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def time(self) -> float:
+        return EPOCH0 + self.now
+
+    def wait(self, seconds: float) -> bool:
+        self.waits.append(seconds)
+        if self.stop_at is not None and self.now + seconds >= self.stop_at:
+            self.now = max(self.now, self.stop_at)
+            return True
+        self.now += max(0.0, seconds)
+        return self.stopping
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    @property
+    def stopping(self) -> bool:
+        return self.stop_at is not None and self.now >= self.stop_at
+
+
+# -- a scripted gateway -----------------------------------------------------------------
+
+
+def stamp(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def exchange(
+    operation: str,
+    status: int,
+    body: object,
+    *,
+    message_id: str | None = None,
+    channel: str | None = None,
+    elapsed: float = 0.0,
+    raw: bytes | None = None,
+) -> Exchange:
+    data = raw if raw is not None else json.dumps(body).encode()
+    return Exchange(
+        operation=operation,  # type: ignore[arg-type]
+        request=RecordedRequest("GET" if operation == "lookup" else "POST", "http://fake/api", ()),
+        response=RecordedResponse(status=status, headers=JSON, body=data, elapsed_s=elapsed),
+        message_id=message_id,
+        channel=channel,
+    )
+
+
+# A hook may replace any lookup's answer: return an Exchange, raise, or return None for the normal one.
+LookupHook = Callable[[int, "FakeGateway"], Exchange | None]
+
+
+@dataclass
+class FakeGateway:
+    """One message moving along `path` ((seconds after the send, status), ...) in fake time."""
+
+    clock: FakeClock
+    path: list[tuple[float, str]] = field(
+        default_factory=lambda: [(0.0, "SENT"), (0.2, "RECEIVED"), (0.4, "DELIVERED")]
+    )
+    latency: float = 0.004
+    send_status: int = 201
+    send_raises: Exception | None = None
+    reason: str | None = None
+    server_skew: float = 0.0  # seconds the server's clock is ahead
+    lookup_hook: LookupHook | None = None
+    message_id: str = "GW-fake-1"
+    sent_at: float | None = None
+    lookups: int = 0
+    sends: int = 0
+
+    def send(self, channel: str, to: str, text: str) -> Exchange:
+        self.sends += 1
+        if self.send_raises is not None:
+            raise self.send_raises
+        self.clock.advance(self.latency / 2)
+        self.sent_at = self.clock.now
+        self.clock.advance(self.latency / 2)
+        if self.send_status in (200, 201, 202):
+            body: dict[str, Any] = {"customerMessageId": self.message_id, "channel": channel}
+        else:
+            body = {"code": "UNAUTHORIZED" if self.send_status == 401 else "INTERNAL_ERROR", "message": "no"}
+        return exchange("send", self.send_status, body, channel=channel, elapsed=self.latency)
+
+    def step(self, now: float) -> tuple[float, str]:
+        assert self.sent_at is not None
+        current = self.path[0]
+        for at, status in self.path:
+            if now - self.sent_at >= at:
+                current = (at, status)
+        return current
+
+    def body(self, channel: str, now: float) -> dict[str, Any]:
+        at, status = self.step(now)
+        assert self.sent_at is not None
+        reason = self.reason if status == "ERROR" else None
+        return {
+            "customerMessageId": self.message_id,
+            "channel": channel,
+            "deliveryStato": status,
+            "deliveryStatoDescription": reason,
+            "updatedAt": stamp(EPOCH0 + self.sent_at + at + self.server_skew),
+        }
+
+    def lookup(self, message_id: str, channel: str | None) -> Exchange:
+        self.lookups += 1
+        if self.lookup_hook is not None:
+            replaced = self.lookup_hook(self.lookups, self)
+            if replaced is not None:
+                self.clock.advance(self.latency)
+                return replaced
+        self.clock.advance(self.latency / 2)
+        body = self.body(channel or "", self.clock.now)
+        self.clock.advance(self.latency / 2)
+        return exchange("lookup", 200, body, message_id=message_id, channel=channel, elapsed=self.latency)
+
+
+def drop(connected: bool = True) -> TargetUnreachable:
+    return TargetUnreachable("GET http://fake/api: ConnectionError: dropped", connected=connected)
+
+
+# -- fixtures ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def contract() -> Contract:
+    return default_contract()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def gateway(clock: FakeClock) -> FakeGateway:
+    return FakeGateway(clock)
+
+
+def plan(
+    channel: str = "SMS", to: str = "+393400000001", *, delay: float = 0.1, deadline: float = 10.0
+) -> ChannelPlan:
+    return ChannelPlan(channel=channel, to=to, initial_delay_s=delay, deadline_s=deadline)
+
+
+def settings(*plans: ChannelPlan, **changes: Any) -> ProbeSettings:
+    values: dict[str, Any] = {"backoff": Backoff(), "transport_retry_delay_s": 0.05}
+    values.update(changes)
+    return ProbeSettings(plans=plans or (plan(),), **values)
+
+
+@pytest.fixture(scope="session")
+def probe_simulator() -> Iterator[Simulator]:
+    with Simulator(SimulatorConfig(step_s=STEP_S, control=True)) as sim:
+        yield sim
+
+
+@pytest.fixture
+def sim(probe_simulator: Simulator) -> Iterator[Simulator]:
+    probe_simulator.reset()
+    yield probe_simulator
+    probe_simulator.reset()
+
+
+def require_binary(name: str) -> str:
+    """The path of `name`; in CI (CI set) a missing binary fails, locally it skips."""
+    found = shutil.which(name)
+    if found:
+        return found
+    message = f"{name} is not installed (Debian: apt-get install prometheus prometheus-pushgateway)"
+    if os.environ.get("CI"):
+        pytest.fail(message + "; CI must install it")
+    pytest.skip(message)
+
+
+def read_history(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+# -- the CLI, in process ----------------------------------------------------------------
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def probe_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    """Run `gatewatch probe ARGS` in this process; the exit code and what it printed."""
+    from gatewatch.cli import main
+
+    def invoke(*args: str) -> CliResult:
+        capsys.readouterr()
+        try:
+            main(["probe", *args])
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        else:  # main always exits
+            code = -1
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return invoke
+
+
+def write_targets(path: Path, base_url: str, *, kind: str = "local", extra: str = "") -> Path:
+    """A targets file with one target, `sim`, tuned for the fast simulator."""
+    path.write_text(
+        f"""
+[targets.sim]
+kind = "{kind}"
+base_url = "{base_url}"
+retry_delays_s = [0.02, 0.05]
+deadlines_s = {{ default = 1.0 }}
+initial_delay_s = {{ default = 0.02 }}
+timeouts = {{ connect_s = 1.0, read_s = 2.0 }}
+{extra}
+"""
+    )
+    return path
+
+
+@pytest.fixture
+def sim_target(sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Flags that point the probe at the fast simulator with key-a."""
+    monkeypatch.setenv("GATEWATCH_API_KEY", "key-a")
+    targets = write_targets(tmp_path / "targets.toml", sim.base_url)
+    return ["--config", str(targets), "--target", "sim", "--first-interval", "20ms"]

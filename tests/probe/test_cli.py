@@ -1,0 +1,114 @@
+"""`gatewatch probe`: flags, exit codes, production safety, the embedded simulator."""
+
+from __future__ import annotations
+
+from .conftest import write_targets
+
+
+def test_help_lists_the_flags(probe_cli):
+    result = probe_cli("--help")
+    assert result.code == 0
+    for flag in (
+        "--channel",
+        "--to",
+        "--deadline",
+        "--history",
+        "--once",
+        "--every",
+        "--pushgateway",
+        "--textfile",
+        "--metrics-listen",
+        "--allow-production",
+        "--initial-delay",
+        "--max-runs",
+    ):
+        assert flag in result.out, flag
+
+
+def test_production_is_refused_without_the_flag(sim, tmp_path, probe_cli, monkeypatch):
+    monkeypatch.setenv("GATEWATCH_API_KEY", "key-a")
+    targets = write_targets(
+        tmp_path / "t.toml",
+        sim.base_url,
+        kind="production",
+        extra='recipients = { delivered = "+393400000001" }',
+    )
+    result = probe_cli("--config", str(targets), "--target", "sim", "--channel", "SMS")
+    assert result.code == 2
+    assert "--allow-production" in result.err and "Traceback" not in result.err
+    assert result.out == ""
+
+
+def test_production_needs_a_configured_recipient(sim, tmp_path, probe_cli, monkeypatch):
+    monkeypatch.setenv("GATEWATCH_API_KEY", "key-a")
+    targets = write_targets(tmp_path / "t.toml", sim.base_url, kind="production")
+    result = probe_cli("--config", str(targets), "--target", "sim", "--channel", "SMS", "--allow-production")
+    assert result.code == 2
+    assert "no test recipient" in result.err and "--to" in result.err
+
+
+def test_production_with_the_flag_and_a_recipient_runs(sim, tmp_path, probe_cli, monkeypatch):
+    monkeypatch.setenv("GATEWATCH_API_KEY", "key-a")
+    targets = write_targets(
+        tmp_path / "t.toml",
+        sim.base_url,
+        kind="production",
+        extra='recipients = { delivered = "+393400000001" }',
+    )
+    result = probe_cli("--config", str(targets), "--target", "sim", "--channel", "SMS", "--allow-production")
+    assert result.code == 0 and "outcome=delivered " in result.out
+    # --to works as well, and wins over the configured number.
+    result = probe_cli(
+        "--config",
+        str(targets),
+        "--target",
+        "sim",
+        "--channel",
+        "SMS",
+        "--allow-production",
+        "--to",
+        "+393400000003",
+    )
+    assert result.code == 1 and "outcome=expired " in result.out
+
+
+def test_no_key_is_a_usage_error_naming_the_variable(sim, tmp_path, probe_cli, monkeypatch):
+    monkeypatch.delenv("GATEWATCH_API_KEY", raising=False)
+    monkeypatch.delenv("GATEWATCH_API_KEY_FILE", raising=False)
+    result = probe_cli("--base-url", sim.base_url, "--channel", "SMS")
+    assert result.code == 2 and "GATEWATCH_API_KEY" in result.err
+
+
+def test_usage_errors(sim_target, probe_cli):
+    cases = [
+        ["--once", "--every", "1m"],
+        ["--deadline", "soon"],
+        ["--channel", "sms"],
+        ["--initial-delay", "5s", "--deadline", "1s"],
+        ["--initial-delay", "FAX=1s"],
+        ["--metrics-listen", "nowhere"],
+        ["--confirm-lookups", "20"],
+        ["--metrics-listen", "127.0.0.1:0"],  # only a loop serves /metrics
+        ["--max-runs", "2"],  # only a loop has runs to bound
+        ["--simulator-arg=--step-s=1"],  # only the embedded simulator takes them
+    ]
+    for args in cases:
+        result = probe_cli(*sim_target, *args)
+        assert result.code == 2, (args, result.out, result.err)
+        assert "Traceback" not in result.err
+
+
+def test_the_embedded_simulator_is_probed_when_no_target_is_given(probe_cli, monkeypatch, tmp_path):
+    monkeypatch.delenv("GATEWATCH_API_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)  # no ./gatewatch.toml
+    result = probe_cli("--channel", "SMS")
+    assert result.code == 0, result.err
+    assert "outcome=delivered target=local channel=SMS" in result.out
+
+
+def test_the_embedded_simulator_takes_arguments(probe_cli, monkeypatch, tmp_path):
+    monkeypatch.delenv("GATEWATCH_API_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    result = probe_cli("--channel", "SMS", "--to", "+393400000002", "--simulator-arg=--defect=final_flips")
+    assert result.code == 1, result.err
+    assert "outcome=contract_violation " in result.out and "final_status_stable" in result.out
