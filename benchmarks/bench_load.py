@@ -5,7 +5,9 @@ In one run, against one simulator process (`gatewatch simulate`, started here):
 1. wrk (1 thread) measures the simulator's capacity on a single-lookup route;
 2. one Locust process (a bare FastHttpUser) drives the same route;
 3. one Locust process runs gatewatch's GatewayUser (known-id lookups only, no think time,
-   no sampled validation: the status-code check and the HDR histograms stay on).
+   no sampled validation: the status-code check and the HDR histograms stay on);
+4. for scale, geventhttpclient alone (the HTTP client under FastHttpUser, no Locust) in
+   one process with as many greenlets: the floor of any gevent-based generator here.
 
 For each Locust run it prints the steady-state lookups/s, the Locust process's CPU
 seconds per 1,000 requests, and the simulator's CPU use meanwhile (a simulator at about
@@ -190,6 +192,53 @@ def run_locust(
     return figures
 
 
+RAW_CLIENT = """
+import sys, time, resource
+from gevent import monkey; monkey.patch_all()
+import gevent
+from geventhttpclient import HTTPClient
+from geventhttpclient.url import URL
+url, key, users, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+target = URL(url)
+client = HTTPClient(target.host, target.port, concurrency=users, connection_timeout=5, network_timeout=5)
+path = target.request_uri
+headers = {"Authorization": "Bearer " + key}
+count = 0
+def loop(until):
+    global count
+    while time.time() < until:
+        response = client.get(path, headers=headers)
+        response.read()
+        if response.status_code != 200:
+            raise SystemExit("status %d" % response.status_code)
+        count += 1
+# A first second to open connections, then the measured window.
+gevent.joinall([gevent.spawn(loop, time.time() + 1) for _ in range(users)])
+count = 0
+usage = resource.getrusage(resource.RUSAGE_SELF)
+cpu0, t0 = usage.ru_utime + usage.ru_stime, time.time()
+gevent.joinall([gevent.spawn(loop, t0 + seconds) for _ in range(users)])
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(count, time.time() - t0, usage.ru_utime + usage.ru_stime - cpu0)
+"""
+
+
+def run_raw_client(base_url: str, path: str, users: int, seconds: int, sim_pid: int) -> float:
+    argv = [sys.executable, "-c", RAW_CLIENT, base_url + path, KEY, str(users), str(seconds)]
+    with CpuSampler({"simulator": sim_pid}) as sampler:
+        started = time.time()
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+        ended = time.time()
+    count, span, cpu = (float(x) for x in out.split())
+    sim_cpu = (sampler.at("simulator", ended) - sampler.at("simulator", started)) / (ended - started)
+    print(
+        f"geventhttpclient alone, {users} greenlets: {count / span:,.0f} lookups/s; "
+        f"CPU {cpu / count * 1000:.3f} s per 1,000 requests ({cpu / span:.2f} cores); "
+        f"simulator CPU {sim_cpu:.2f} cores"
+    )
+    return count / span
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -246,10 +295,12 @@ def main() -> None:
             args.duration,
             sim.pid,
         )
+        raw = run_raw_client(sim.base_url, path, args.users, args.duration * 2 // 3, sim.pid)
     print(f"load average after: {os.getloadavg()[0]:.2f} (other work on the machine skews every figure)")
     print(f"ratio bare FastHttpUser / wrk:       {bare.rps / capacity:.2f}")
     print(f"ratio gatewatch GatewayUser / wrk:   {gateway.rps / capacity:.2f}")
     print(f"ratio GatewayUser / bare FastHttpUser: {gateway.rps / bare.rps:.2f}")
+    print(f"ratio geventhttpclient alone / wrk:  {raw / capacity:.2f}")
 
 
 if __name__ == "__main__":

@@ -85,6 +85,7 @@ def test_invalid_channel_is_400(gw: SuiteSession, known: list[KnownId]) -> None:
     message = known[0]
 
     @given(bad=invalid_channels(gw.contract))
+    @gw.bounded
     def check(bad: str) -> None:
         exchange = gw.client.lookup(message.id, bad)
         gw.verify(

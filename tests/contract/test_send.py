@@ -37,6 +37,7 @@ def test_valid_send_is_accepted_with_an_id(gw: SuiteSession, sending: str) -> No
     )
 
     @given(body=send_bodies(gw.contract), to=st.sampled_from(numbers), extra=extras)
+    @gw.bounded
     def check(body: dict[str, object], to: str, extra: dict[str, object]) -> None:
         exchange = gw.client.send(sending, to, str(body["text"]), extra=extra)
         gw.verify(exchange, expect_send_accepted(exchange, gw.contract), focus={"send_accepted"})
@@ -47,6 +48,7 @@ def test_valid_send_is_accepted_with_an_id(gw: SuiteSession, sending: str) -> No
 @pytest.mark.gw_rules("send_validation")
 def test_invalid_send_body_is_400(gw: SuiteSession, sending: str) -> None:
     @given(body=invalid_send_bodies(gw.contract))
+    @gw.bounded
     def check(body: bytes) -> None:
         exchange = gw.client.send_raw(sending, body)
         gw.verify(

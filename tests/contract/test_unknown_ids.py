@@ -24,6 +24,7 @@ def test_nasty_ids_are_not_found(gw: SuiteSession, on_target: str) -> None:
 def test_unknown_ids_are_not_found(gw: SuiteSession, on_target: str) -> None:
     @given(message_id=unknown_ids())
     @example(message_id="gatewatch-does-not-exist")
+    @gw.bounded
     def check(message_id: str) -> None:
         exchange = gw.client.lookup(message_id, on_target)
         gw.verify(exchange, expect_unknown_id(exchange, gw.contract), focus=FOCUS)
@@ -38,6 +39,7 @@ def test_ids_one_edit_from_real_ones_are_not_found(
     real = [k.id for k in known]
 
     @given(message_id=lookalike_ids(real))
+    @gw.bounded
     def check(message_id: str) -> None:
         exchange = gw.client.lookup(message_id, on_target)
         gw.verify(exchange, expect_unknown_id(exchange, gw.contract), focus=FOCUS)

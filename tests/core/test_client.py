@@ -67,7 +67,7 @@ def test_the_key_goes_on_the_wire_but_never_into_the_record(stub: StubServer) ->
     stub.script = [Scripted(200, STATUS)]
     with _client(stub, []) as client:
         exchange = client.lookup("a/b c", "SMS")
-    method, path, headers, _ = stub.seen[0]
+    _, path, headers, _ = stub.seen[0]
     assert headers["Authorization"] == f"Bearer {KEY.reveal()}"
     assert path == "/api/partner-gateway/v1/messages/status/a%2Fb%20c?channel=SMS"
     text = exchange.describe() + repr(exchange.to_dict())

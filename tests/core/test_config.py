@@ -111,7 +111,7 @@ def test_base_url_overrides_and_keeps_the_kind(tmp_path: Path) -> None:
 def test_a_remote_base_url_without_a_file_is_not_local() -> None:
     target = resolve_target(base_url="https://gw.example.test/api", contract=CONTRACT)
     assert target.kind == "staging"
-    with pytest.raises(ProductionRefused, match="127.0.0.1"):
+    with pytest.raises(ProductionRefused, match=r"127\.0\.0\.1"):
         target.require_loopback("load tests")
 
 

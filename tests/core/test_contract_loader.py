@@ -116,7 +116,7 @@ def test_a_channel_without_a_send_path_is_refused(tmp_path: Path) -> None:
 def test_broken_yaml_is_a_contract_error(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     (root / "rules.yaml").write_text("lifecycle: [unclosed\n")
-    with pytest.raises(ContractError, match="rules.yaml: not valid YAML"):
+    with pytest.raises(ContractError, match=r"rules\.yaml: not valid YAML"):
         load_contract(root)
 
 

@@ -74,3 +74,25 @@ def test_a_schema_breaking_defect_shows_up_as_failures_and_the_key_is_never_writ
     for path in run.reports.iterdir():
         assert secret not in path.read_text(encoding="utf-8", errors="replace"), path.name
     assert secret not in run.output
+
+
+def test_the_failure_ratio_not_a_single_error_decides(
+    gatewatch_load: Callable[..., Run], simulator: Callable[..., str]
+) -> None:
+    # Every 200th answer is a 500: Locust sees failed requests, the 1% gate is kept.
+    url = simulator("--error-rate", "0.005")
+    run = gatewatch_load("--base-url", url, env=SIM_KEY)
+    assert run.code == 0, run.output[-4000:]
+    assert run.summary["cross_check"]["locust_failures"] > 0
+    assert run.gate("failure ratio")["status"] == "pass"
+
+
+def test_a_setup_that_gets_no_ids_ends_the_run_and_says_why(
+    gatewatch_load: Callable[..., Run], simulator: Callable[..., str]
+) -> None:
+    url = simulator("--defect", "send_missing_id")
+    run = gatewatch_load("--base-url", url, env=SIM_KEY)
+    assert run.code == 1, run.output[-4000:]
+    assert "got no id on" in run.summary["setup_error"]["message"]
+    assert "RESULT: ERROR (setup failed" in run.stdout
+    assert "Traceback" not in run.output

@@ -31,7 +31,13 @@ from gatewatch.loadtest.settings import DEFAULT_SLO_FILE, default_slo_file
     default=False,
     help="Allow load on a host other than 127.0.0.1 (refused otherwise, even with --allow-production).",
 )
-@click.option("-u", "--users", type=click.IntRange(min=1), default=None, help="Users (closed model: 10).")
+@click.option(
+    "-u",
+    "--users",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Users (default: 10; open model: one per process).",
+)
 @click.option(
     "-r",
     "--spawn-rate",

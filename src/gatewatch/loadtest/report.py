@@ -106,6 +106,7 @@ def build_summary(
             "dropped": dict(recorder.dropped),
         },
         "latencies_clamped": recorder.histograms.clamped,
+        # Counted over the whole run, warm-up included; the gates count measured requests only.
         "violations": {
             rule: {"count": n, "examples": recorder.examples.get(rule, [])}
             for rule, n in sorted(recorder.violations.items())

@@ -16,6 +16,8 @@ import logging
 import random
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -28,7 +30,6 @@ from gatewatch.checks import Violation, run_checks
 from gatewatch.exchange import Exchange, RecordedRequest, RecordedResponse
 from gatewatch.loadtest.arrival import ArrivalSchedule, dispatch
 from gatewatch.loadtest.kinds import BATCH, KNOWN, OTHER_CHANNEL, UNKNOWN, kind
-from gatewatch.loadtest.setup import KnownMessage
 from gatewatch.loadtest.state import ProcessState, current_state
 from gatewatch.secrets import REDACTED
 
@@ -38,6 +39,7 @@ CONTEXT_KIND = "gatewatch_kind"
 CONTEXT_LAG_MS = "gatewatch_lag_ms"
 UNKNOWN_IDS_PER_BATCH = 2
 FAILURE_TEXT_MAX = 240
+ALL_STATUS_CODES = frozenset(range(100, 600))
 
 
 def _query(params: Mapping[str, str]) -> str:
@@ -45,87 +47,89 @@ def _query(params: Mapping[str, str]) -> str:
     return urlencode(params, quote_via=quote, safe="")
 
 
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """One request about to be made: its path (query included) and what the checks need."""
+
+    path: str
+    params: dict[str, str]
+    message_id: str | None
+    channel: str
+    ids: tuple[str, ...] = ()
+
+
 class Lookups:
     """Makes one request of a kind with a user's FastHttpSession and judges the answer."""
 
     def __init__(self, client: Any, state: ProcessState, rng: random.Random) -> None:
         if state.known is None or state.target is None:
-            raise StopUser()  # the setup phase failed; the run is being stopped
+            raise RuntimeError("lookups need the setup phase's ids")
         self.client = client
         self.state = state
         self.rng = rng
         self.contract = state.contract
         self.base_url = state.target.base_url or ""
-        self.messages = state.known.messages
         self.by_channel = {c: m for c, m in state.known.by_channel.items() if m}
         self.channels = state.target.channels
         self.kinds = state.settings.mix.active
-        self.weights = [state.settings.mix.weights[k] for k in self.kinds]
-        self.recorded_headers = tuple((name, f"{REDACTED}") for name in state.auth_headers)
-        self.other_channel = {
+        self.cum_weights = list(accumulate(state.settings.mix.weights[k] for k in self.kinds))
+        self.recorded_headers = tuple((name, REDACTED) for name in state.auth_headers)
+        other = {
             c: next((o for o in (*self.channels, *self.contract.channels) if o != c), c)
             for c in self.contract.channels
         }
+        # Paths of the known ids are built once: the per-request cost is what limits a worker.
+        self.known = [self._single(m.id, m.channel) for m in state.known.messages]
+        self.other_channel = [self._single(m.id, other[m.channel]) for m in state.known.messages]
 
     def pick(self) -> str:
         """A kind drawn by the mix's weights."""
-        return self.rng.choices(self.kinds, self.weights)[0]
+        return self.rng.choices(self.kinds, cum_weights=self.cum_weights)[0]
 
     def _unknown_id(self) -> str:
         return f"gatewatch-unknown-{self.rng.getrandbits(64):016x}"
 
-    def _lookup_path(self, message_id: str, channel: str) -> str:
+    def _single(self, message_id: str, channel: str) -> Planned:
+        params = {"channel": channel}
         path = self.contract.lookup_path.replace("{customerMessageId}", quote(message_id, safe=""))
-        return f"{path}?{_query({'channel': channel})}"
+        return Planned(f"{path}?{_query(params)}", params, message_id, channel)
+
+    def _batch(self) -> Planned:
+        channel = self.rng.choice(list(self.by_channel))
+        pool = self.by_channel[channel]
+        size = self.state.settings.batch_size
+        known = [m.id for m in self.rng.sample(pool, min(max(1, size - UNKNOWN_IDS_PER_BATCH), len(pool)))]
+        extra = min(UNKNOWN_IDS_PER_BATCH, max(0, size - len(known)))
+        ids = (*known, *(self._unknown_id() for _ in range(extra)))
+        params = {"channel": channel, "customerMessageIds": self.contract.batch_separator.join(ids)}
+        return Planned(f"{self.contract.batch_path}?{_query(params)}", params, None, channel, ids)
+
+    def plan(self, key: str) -> Planned:
+        """The next request of kind `key`."""
+        if key == KNOWN:
+            return self.rng.choice(self.known)
+        if key == OTHER_CHANNEL:
+            return self.rng.choice(self.other_channel)
+        if key == UNKNOWN:
+            return self._single(self._unknown_id(), self.rng.choice(self.channels))
+        if key == BATCH:
+            return self._batch()
+        raise ValueError(f"unknown request kind {key!r}")
 
     def make(self, key: str, lag_s: float = 0.0) -> None:
         """Send one request of kind `key`; `lag_s`: how late the open model started it."""
-        message: KnownMessage | None = None
-        ids: tuple[str, ...] = ()
-        if key == KNOWN:
-            message = self.rng.choice(self.messages)
-            message_id, channel = message.id, message.channel
-        elif key == OTHER_CHANNEL:
-            message = self.rng.choice(self.messages)
-            message_id, channel = message.id, self.other_channel[message.channel]
-        elif key == UNKNOWN:
-            message_id, channel = self._unknown_id(), self.rng.choice(self.channels)
-        elif key == BATCH:
-            channel = self.rng.choice(list(self.by_channel))
-            pool = self.by_channel[channel]
-            wanted = max(1, self.state.settings.batch_size - UNKNOWN_IDS_PER_BATCH)
-            known = [m.id for m in self.rng.sample(pool, min(wanted, len(pool)))]
-            extra = min(UNKNOWN_IDS_PER_BATCH, max(0, self.state.settings.batch_size - len(known)))
-            ids = (*known, *(self._unknown_id() for _ in range(extra)))
-            message_id = ""
-        else:
-            raise ValueError(f"unknown request kind {key!r}")
-        if key == BATCH:
-            params = {"channel": channel, "customerMessageIds": self.contract.batch_separator.join(ids)}
-            path = f"{self.contract.batch_path}?{_query(params)}"
-        else:
-            params = {"channel": channel}
-            path = self._lookup_path(message_id, channel)
+        planned = self.plan(key)
         context = {CONTEXT_KIND: key, CONTEXT_LAG_MS: lag_s * 1000}
         with self.client.get(
-            path,
+            planned.path,
             name=self.state.names[key],
             headers=self.state.auth_headers,
             catch_response=True,
             context=context,
         ) as response:
-            self._judge(key, response, path, params, message_id or None, channel, ids)
+            self._judge(key, response, planned)
 
-    def _judge(
-        self,
-        key: str,
-        response: Any,
-        path: str,
-        params: dict[str, str],
-        message_id: str | None,
-        channel: str,
-        ids: tuple[str, ...],
-    ) -> None:
+    def _judge(self, key: str, response: Any, planned: Planned) -> None:
         status = int(response.status_code or 0)
         if status == 0:
             response.failure(f"no answer: {type(response.error).__name__}: {response.error}")
@@ -136,17 +140,17 @@ class Lookups:
             headers = tuple(response.headers.items()) if with_headers and response.headers else ()
             return Exchange(
                 operation=kind(key).operation,
-                request=RecordedRequest("GET", self.base_url + path, self.recorded_headers),
+                request=RecordedRequest("GET", self.base_url + planned.path, self.recorded_headers),
                 response=RecordedResponse(
                     status=status,
                     headers=headers,
                     body=response.content or b"",
                     elapsed_s=float(response.request_meta.get("response_time", 0.0)) / 1000,
                 ),
-                message_id=message_id,
-                channel=channel,
-                ids=ids,
-                params=params,
+                message_id=planned.message_id,
+                channel=planned.channel,
+                ids=planned.ids,
+                params=planned.params,
             )
 
         expect = kind(key).expect
@@ -163,7 +167,7 @@ class Lookups:
             self.state.recorder.violation(problem.rule, problem.describe())
         # Locust shows one cause per failed request: a documented rule before a pinned one.
         first = min(problems, key=lambda v: v.provenance != "documented")
-        response.failure(_failure_text(first, (message_id, *ids)))
+        response.failure(_failure_text(first, (planned.message_id, *planned.ids)))
 
 
 def _failure_text(problem: Violation, ids: tuple[str | None, ...]) -> str:
@@ -190,13 +194,20 @@ class GatewayUser(FastHttpUser):
             self.connection_timeout = state.target.timeouts.connect_s
             self.network_timeout = state.target.timeouts.read_s
         super().__init__(environment)
+        agent: Any = self.client.client  # geventhttpclient's UserAgent under Locust's session
+        # Every status code is an answer to judge (404 is expected for two kinds): without
+        # this, each 404 takes the agent's error path, which formats a debug transcript.
+        agent.valid_response_codes = ALL_STATUS_CODES
+        # The API authenticates by key, not cookie; a cookie jar only costs time per request.
+        agent.cookiejar = None
         self._rng = random.Random()
         self._lookups: Lookups | None = None
         self._pool: Pool | None = None
 
     def on_start(self) -> None:
-        """Bind the lookups to this user's HTTP client (stops the user if the setup failed)."""
-        self._lookups = Lookups(self.client, self._gw, self._rng)
+        """Bind the lookups to this user's HTTP client, once the setup phase has ids."""
+        if self._gw.known is not None and self._gw.target is not None:
+            self._lookups = Lookups(self.client, self._gw, self._rng)
 
     def wait_time(self) -> float:
         """Closed model: a pause uniform in [0, 2 x think time]; open model: none (the schedule paces)."""
@@ -207,7 +218,8 @@ class GatewayUser(FastHttpUser):
     @task
     def look_up(self) -> None:
         """One lookup (closed model), or dispatch on the schedule until the run ends (open model)."""
-        assert self._lookups is not None
+        if self._lookups is None:
+            raise StopUser()  # the setup phase failed and the run is stopping: end quietly
         if not self._gw.settings.open_model:
             self._lookups.make(self._lookups.pick())
             return

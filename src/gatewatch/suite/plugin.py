@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from gatewatch.config import DEFAULT_REPORTS_DIR, read_keys
 from gatewatch.contract import default_contract, load_contract
@@ -30,12 +30,15 @@ PROFILES = {
     "ci": (25, 8, 12),
     "deep": (400, 60, 40),
 }
+# Seconds Hypothesis may spend shrinking one failure, per profile (see suite.budget).
+SHRINK_BUDGET_S = {"ci": 3.0, "deep": 120.0}
 # Why the run stopped early, for `gatewatch contract` (which runs pytest in-process): pytest's
 # own exit code 3 means an internal error, so "unreachable" cannot travel through it alone.
 early_exit: list[ExitCode] = []
 _STASH_SESSION = pytest.StashKey[SuiteSession]()
 _STASH_STACK = pytest.StashKey[ExitStack]()
 _STASH_REPORTER = pytest.StashKey[SuiteReporter]()
+_STASH_ALLURE = pytest.StashKey[Any]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -92,6 +95,8 @@ def pytest_configure(config: pytest.Config) -> None:
         # One bug per test: hunting and shrinking a second distinct failure doubles the
         # time to a report and adds nothing the rule table does not already say.
         report_multiple_bugs=False,
+        # No explain phase: it replays variations of a failure against the live target.
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
     )
 
 
@@ -125,9 +130,34 @@ def gw(request: pytest.FixtureRequest) -> Iterator[SuiteSession]:
     reporter = config.stash.get(_STASH_REPORTER, None)
     if reporter is not None:
         reporter.attach(session)
+    if getattr(config.option, "allure_report_dir", None):
+        from gatewatch.suite.allure_glue import AllureRecorder
+
+        recorder = AllureRecorder()
+        session.observers.append(recorder.on_verify)
+        config.stash[_STASH_ALLURE] = recorder
     settings.load_profile("gatewatch")
     yield session
     session.close()
+
+
+@pytest.fixture(autouse=True)
+def _gw_allure_labels(request: pytest.FixtureRequest) -> None:
+    """Label each suite test in Allure by its channel and rules."""
+    if "gw" not in request.fixturenames:
+        return
+    recorder = request.config.stash.get(_STASH_ALLURE, None)
+    if recorder is None:
+        request.getfixturevalue("gw")  # the session creates the recorder
+        recorder = request.config.stash.get(_STASH_ALLURE, None)
+    if recorder is None:
+        return
+    marker = request.node.get_closest_marker("gw_rules")
+    rules = tuple(marker.args) if marker else ()
+    callspec = getattr(request.node, "callspec", None)
+    channel = callspec.params.get("channel") if callspec else None
+    session: SuiteSession = request.getfixturevalue("gw")
+    recorder.start_test(channel, rules, {r: session.contract.rule(r).provenance for r in rules})
 
 
 @pytest.fixture(scope="session")
@@ -166,6 +196,7 @@ def _open_session(config: pytest.Config, stack: ExitStack) -> SuiteSession:
             env["GATEWATCH_CONTRACTS"] = str(Path(contracts).resolve())
         base_url = stack.enter_context(simulator_process(args, env)).base_url
     session = SuiteSession(
+        shrink_budget_s=SHRINK_BUDGET_S[config.getoption("gw_profile")],
         contract=contract,
         target=target,
         keys=keys,

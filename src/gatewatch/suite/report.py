@@ -127,7 +127,8 @@ class SuiteReporter:
             parts += ["--profile", self.profile]
         parts += ["--seed", str(seed)]
         if test:
-            parts += ["-k", test.rsplit("::", 1)[-1].split("[", 1)[0]]
+            name, _, param = test.rsplit("::", 1)[-1].partition("[")
+            parts += ["-k", f"{name} and {param.rstrip(']')}" if param else name]
         return " ".join(shlex.quote(p) for p in parts)
 
     def write(self, exitstatus: int, *, seed: int, environ: Mapping[str, str]) -> Path:
@@ -196,7 +197,8 @@ class SuiteReporter:
                 extra = f" {r['violations']} violation(s): {r['examples'][0][:120]}"
             lines.append(f"  {r['status'].upper():8} {rule_id:{width}} [{r['provenance']}]{extra}")
         tally = self.session.tally
-        lines.append(f"requests: {tally.requests}, 500s seen: {tally.server_errors}, seed: {seed}")
+        lines.append(f"requests: {tally.requests}, 500s seen: {tally.server_errors}")
+        lines.append(f"gatewatch: seed {seed} (replay: {self.replay_command(seed)})")
         for f in self.failures:
             lines.append(f"reproduce {f.test}: {self.replay_command(seed, f.test)}")
         lines.append(f"summary: {self.reports_dir / SUMMARY_FILE}")

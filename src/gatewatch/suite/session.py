@@ -11,8 +11,9 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from gatewatch.checks import REGISTRY, LifecycleTracker, Violation, run_checks
 from gatewatch.client import GatewayClient
@@ -20,6 +21,9 @@ from gatewatch.config import Keys, Target
 from gatewatch.contract import Contract
 from gatewatch.exchange import Exchange
 from gatewatch.secrets import Secret
+from gatewatch.suite.budget import shrink_budget
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 MAX_KEPT_PER_RULE = 20
 MAX_DEFERRED = 20
@@ -61,6 +65,7 @@ class SuiteSession:
         base_url: str,
         allow_production: bool = False,
         seed: int = 0,
+        shrink_budget_s: float = 3.0,
     ) -> None:
         self.contract = contract
         self.target = target
@@ -68,10 +73,13 @@ class SuiteSession:
         self.base_url = base_url
         self.allow_production = allow_production
         self.seed = seed
+        self.shrink_budget_s = shrink_budget_s
         self.started = time.monotonic()
         self.tally = Tally()
         self.tracker = LifecycleTracker(contract)
         self.deferred: list[Violation] = []
+        # Called with every verified exchange, its violations and the rules judged (reports).
+        self.observers: list[Callable[[Exchange, list[Violation], set[str]], None]] = []
         self._lock = threading.Lock()
         self.client = self._client(keys.primary)
         self.second_client = self._client(keys.second) if keys.second else None
@@ -94,6 +102,10 @@ class SuiteSession:
         with self._lock:
             self.tally.requests += exchange.attempts
             self.tally.server_errors += exchange.server_errors
+
+    def bounded(self, fn: F) -> F:
+        """`fn` (a Hypothesis test body) with this run's shrink budget."""
+        return shrink_budget(self.shrink_budget_s)(fn)
 
     @property
     def may_send(self) -> bool:
@@ -128,6 +140,8 @@ class SuiteSession:
                 found += list(more)
                 judged |= getattr(more, "rules", frozenset())
         self._exercise(exchange, found, judged)
+        for observe in self.observers:
+            observe(exchange, found, judged)
         if focus is not None:
             # A 500 that survived its retries is never shrunk: every attempt at a smaller
             # example would wait out the retry delays again.
