@@ -19,7 +19,6 @@ _SUBCOMMANDS = {
     "contract": "gatewatch.cli.contract",
     "load": "gatewatch.cli.load",
     "probe": "gatewatch.cli.probe",
-    "smoke": "gatewatch.cli.smoke",
 }
 
 
