@@ -44,6 +44,14 @@ def status_bodies(exchange: Exchange) -> list[dict[str, Any]]:
     return []
 
 
+def _bodies_with_channel(exchange: Exchange, contract: Contract) -> list[dict[str, Any]]:
+    """The bodies that carry a channel: status bodies, or a successful send's answer."""
+    if exchange.operation == "send" and exchange.status in contract.send_success_codes:
+        body = _json(exchange)
+        return [body] if isinstance(body, dict) else []
+    return status_bodies(exchange)
+
+
 @check("status_code_allowed")
 def status_code_is_documented(exchange: Exchange, contract: Contract) -> Iterator[str]:
     """The answer's code is one the operation may answer."""
@@ -114,11 +122,7 @@ def status_is_documented(exchange: Exchange, contract: Contract) -> Iterator[str
 @check("channel_in_enum")
 def channel_is_known(exchange: Exchange, contract: Contract) -> Iterator[str]:
     """The channel in a body is spelled exactly as one of the channels."""
-    bodies = status_bodies(exchange)
-    if exchange.operation == "send" and exchange.status in contract.send_success_codes:
-        body = _json(exchange)
-        bodies = [body] if isinstance(body, dict) else []
-    for body in bodies:
+    for body in _bodies_with_channel(exchange, contract):
         if "channel" in body and body["channel"] not in contract.channels:
             yield f"channel {body['channel']!r} is not one of {list(contract.channels)}"
 
@@ -144,11 +148,7 @@ def id_is_echoed(exchange: Exchange, contract: Contract) -> Iterator[str]:
 @check("echo_channel")
 def channel_is_echoed(exchange: Exchange, contract: Contract) -> Iterator[str]:
     """The body's channel is the channel asked for, exactly."""
-    bodies = status_bodies(exchange)
-    if exchange.operation == "send" and exchange.status in contract.send_success_codes:
-        body = _json(exchange)
-        bodies = [body] if isinstance(body, dict) else []
-    for body in bodies:
+    for body in _bodies_with_channel(exchange, contract):
         if exchange.channel is not None and body.get("channel") != exchange.channel:
             yield f"channel {body.get('channel')!r} != requested {exchange.channel!r}"
 

@@ -2,8 +2,7 @@
 
 A tracker remembers the last status seen of each message (bounded: the oldest are
 forgotten beyond `max_messages`) and reports a violation when a later answer breaks the
-lifecycle. A regression between a batch answer and a single lookup is reported as the
-batch rule, since the single lookup is the reference.
+lifecycle.
 """
 
 from __future__ import annotations
@@ -20,30 +19,36 @@ from gatewatch.exchange import Exchange
 
 @dataclass(slots=True)
 class Seen:
-    """The last observation of one message."""
+    """The last good observation of one message by one kind of call."""
 
     status: str
     updated_at: datetime | None
-    from_batch: bool
     history: list[str]
 
 
 class LifecycleTracker:
-    """Follows each message's observed statuses and checks them against the lifecycle."""
+    """Follows each message's observed statuses and checks them against the lifecycle.
+
+    Single lookups and batch entries are followed apart: each kind must keep the
+    lifecycle on its own (a regression there is a lifecycle rule), and a batch entry must
+    also be reachable from the last single lookup (batch_agrees_with_single). So a batch
+    that runs behind is blamed on the batch, and a single lookup is never judged
+    against a batch answer.
+    """
 
     def __init__(self, contract: Contract, max_messages: int = 100_000) -> None:
         self.contract = contract
         self.max_messages = max_messages
-        self._seen: OrderedDict[tuple[str, str], Seen] = OrderedDict()
+        self._seen: OrderedDict[tuple[str, str], dict[str, Seen]] = OrderedDict()
 
     def history(self, message_id: str, channel: str) -> list[str]:
-        """The distinct statuses seen for a message, in order."""
-        seen = self._seen.get((message_id, channel))
+        """The distinct statuses single lookups saw for a message, in order."""
+        seen = self._seen.get((message_id, channel), {}).get("lookup")
         return list(seen.history) if seen else []
 
     def last(self, message_id: str, channel: str) -> str | None:
-        """The last status seen for a message, or None."""
-        seen = self._seen.get((message_id, channel))
+        """The last status a single lookup saw for a message, or None."""
+        seen = self._seen.get((message_id, channel), {}).get("lookup")
         return seen.status if seen else None
 
     def observe(self, exchange: Exchange) -> list[Violation]:
@@ -64,48 +69,77 @@ class LifecycleTracker:
     ) -> list[Violation]:
         contract = self.contract
         key = (message_id, channel)
-        from_batch = exchange.operation == "batch"
+        source = "batch" if exchange.operation == "batch" else "lookup"
         updated_at = parse_updated_at(updated)
-        before = self._seen.get(key)
+        slots = self._seen.get(key)
+        if slots is None:
+            slots = {}
+            self._remember(key, slots)
+        else:
+            self._seen.move_to_end(key)
         found: list[Violation] = []
-        if before is None:
-            if not any(contract.reachable(s, status) for s in contract.initial_statuses):
-                found.append(
-                    violation(
-                        contract,
-                        "lifecycle_initial",
-                        f"{message_id!r} first seen as {status}, not reachable from "
-                        f"{sorted(contract.initial_statuses)}",
-                        exchange,
-                        "lifecycle",
-                    )
-                )
-            self._remember(key, Seen(status, updated_at, from_batch, [status]))
-            return found
-        self._seen.move_to_end(key)
-        path = " -> ".join([*before.history, status])
-        if not contract.reachable(before.status, status):
-            if before.from_batch or from_batch:
-                rule = "batch_agrees_with_single"
-            elif contract.is_final(before.status):
-                rule = "final_status_stable"
-            else:
-                rule = "lifecycle_transition"
+        if not slots and not any(contract.reachable(s, status) for s in contract.initial_statuses):
             found.append(
                 violation(
                     contract,
-                    rule,
-                    f"{message_id!r} on {channel}: {before.status} -> {status} is not allowed ({path})",
+                    "lifecycle_initial",
+                    f"{message_id!r} first seen as {status}, not reachable from "
+                    f"{sorted(contract.initial_statuses)}",
                     exchange,
                     "lifecycle",
                 )
             )
-        if (
-            updated_at is not None
-            and before.updated_at is not None
-            and updated_at < before.updated_at
-            and not (before.from_batch or from_batch)
-        ):
+        before = slots.get(source)
+        if before is not None:
+            found += self._judge(exchange, message_id, channel, before, status, updated_at, source)
+        single = slots.get("lookup")
+        if source == "batch" and single is not None and not contract.reachable(single.status, status):
+            found.append(
+                violation(
+                    contract,
+                    "batch_agrees_with_single",
+                    f"{message_id!r} on {channel}: the batch says {status}, not reachable from "
+                    f"{single.status} seen by a single lookup before",
+                    exchange,
+                    "lifecycle",
+                )
+            )
+        if before is None:
+            slots[source] = Seen(status, updated_at, [status])
+        elif not found:
+            # A broken observation is not taken as the new reference: later answers are
+            # judged against the last good one, so one defect is reported once.
+            if status != before.status:
+                before.history.append(status)
+            before.status, before.updated_at = status, updated_at
+        return found
+
+    def _judge(
+        self,
+        exchange: Exchange,
+        message_id: str,
+        channel: str,
+        before: Seen,
+        status: str,
+        updated_at: datetime | None,
+        source: str,
+    ) -> list[Violation]:
+        contract = self.contract
+        found: list[Violation] = []
+        if not contract.reachable(before.status, status):
+            rule = "final_status_stable" if contract.is_final(before.status) else "lifecycle_transition"
+            path = " -> ".join([*before.history, status])
+            found.append(
+                violation(
+                    contract,
+                    rule,
+                    f"{message_id!r} on {channel} ({source}): {before.status} -> {status} is not "
+                    f"allowed ({path})",
+                    exchange,
+                    "lifecycle",
+                )
+            )
+        if updated_at is not None and before.updated_at is not None and updated_at < before.updated_at:
             found.append(
                 violation(
                     contract,
@@ -116,15 +150,9 @@ class LifecycleTracker:
                     "lifecycle",
                 )
             )
-        if status != before.status:
-            before.history.append(status)
-        if not found:
-            # A broken observation is not taken as the new reference: later answers are
-            # judged against the last good one, so one defect is reported once.
-            before.status, before.updated_at, before.from_batch = status, updated_at, from_batch
         return found
 
-    def _remember(self, key: tuple[str, str], seen: Seen) -> None:
-        self._seen[key] = seen
+    def _remember(self, key: tuple[str, str], slots: dict[str, Seen]) -> None:
+        self._seen[key] = slots
         while len(self._seen) > self.max_messages:  # bounded by max_messages
             self._seen.popitem(last=False)
