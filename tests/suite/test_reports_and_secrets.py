@@ -96,8 +96,14 @@ def test_a_production_target_is_read_only_without_the_opt_in(tmp_path: Path) -> 
 
 def test_without_a_second_key_isolation_rules_are_skipped_and_say_why(tmp_path: Path) -> None:
     with simulator_process() as sim:
-        run = run_suite(tmp_path, "--base-url", sim.base_url, "-k", "company or batch_does_not",
-                        env={"GATEWATCH_API_KEY": "key-a", "GATEWATCH_SECOND_API_KEY": ""})
+        run = run_suite(
+            tmp_path,
+            "--base-url",
+            sim.base_url,
+            "-k",
+            "company or batch_does_not",
+            env={"GATEWATCH_API_KEY": "key-a", "GATEWATCH_SECOND_API_KEY": ""},
+        )
     assert run.exit_code == 0, run.output[-2000:]
     for rule in ("company_scoped", "batch_scoped"):
         verdict = run.summary["rules"][rule]
