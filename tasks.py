@@ -60,7 +60,7 @@ def test(args: list[str]) -> int:
     for step in (
         (BIN / "ruff", "check", "src", "tests", "load", "benchmarks", "tasks.py"),
         (BIN / "ruff", "format", "--check", "src", "tests", "load", "benchmarks", "tasks.py"),
-        (BIN / "mypy"),
+        (BIN / "mypy",),
     ):
         if args:
             break  # a focused run (`test tests/core -x`) skips lint
