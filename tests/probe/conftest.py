@@ -284,3 +284,10 @@ def sim_target(sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("GATEWATCH_API_KEY", "key-a")
     targets = write_targets(tmp_path / "targets.toml", sim.base_url)
     return ["--config", str(targets), "--target", "sim", "--first-interval", "20ms"]
+
+
+@pytest.fixture(autouse=True)
+def _own_reports_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test in its own folder: a run without --history appends to ./reports/probe/,
+    and one test's unsettled messages must not be followed up by the next."""
+    monkeypatch.chdir(tmp_path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from .conftest import write_targets
 
 
@@ -101,9 +103,14 @@ def test_usage_errors(sim_target, probe_cli):
 def test_the_embedded_simulator_is_probed_when_no_target_is_given(probe_cli, monkeypatch, tmp_path):
     monkeypatch.delenv("GATEWATCH_API_KEY", raising=False)
     monkeypatch.chdir(tmp_path)  # no ./gatewatch.toml
-    result = probe_cli("--channel", "SMS")
+    result = probe_cli("--channel", "SMS", "--reports-dir", "out")
     assert result.code == 0, result.err
     assert "outcome=delivered target=local channel=SMS" in result.out
+    # With no --history every run is still recorded, under the reports folder.
+    records = [
+        json.loads(line) for line in (tmp_path / "out" / "probe" / "history.jsonl").read_text().splitlines()
+    ]
+    assert [r["outcome"] for r in records if r["type"] == "run"] == ["delivered"]
 
 
 def test_the_embedded_simulator_takes_arguments(probe_cli, monkeypatch, tmp_path):

@@ -11,6 +11,7 @@ import click
 from gatewatch.cli.options import (
     contract_from_options,
     production_option,
+    reports_option,
     target_from_options,
     target_options,
 )
@@ -54,6 +55,7 @@ def _duration(value: str | None, flag: str) -> float | None:
 
 @click.command(name="probe")
 @target_options
+@reports_option
 @production_option
 @click.option(
     "--channel", default=ALL, show_default=True, help="A channel of the contract (exact spelling), or 'all'."
@@ -90,7 +92,7 @@ def _duration(value: str | None, flag: str) -> float | None:
     "--history",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="JSON-lines history to append to.",
+    help="JSON-lines history to append to. Default: REPORTS_DIR/probe/history.jsonl.",
 )
 @click.option(
     "--pending-max-age",
@@ -151,6 +153,7 @@ def command(
     contracts_dir: Path | None,
     api_key_env: str | None,
     second_api_key_env: str | None,
+    reports_dir: Path,
     allow_production: bool,
     channel: str,
     to: str | None,
@@ -218,7 +221,8 @@ def command(
             max_lookups=max_lookups,
         ),
         confirm_lookups=confirm_lookups,
-        history=history,
+        # Every run is recorded: with no --history, under the reports folder.
+        history=history if history is not None else reports_dir / "probe" / "history.jsonl",
         pending_max_age_s=parse_duration(pending_max_age, key="--pending-max-age"),
         loop=LoopOptions(every_s=_duration(every, "--every"), jitter=jitter, max_runs=max_runs),
         pushgateway=pushgateway,
