@@ -326,9 +326,24 @@ def resolve_target(
     target_name: str | None = None,
     base_url: str | None = None,
     contract: Contract | None = None,
+    api_key_env: str | None = None,
+    second_api_key_env: str | None = None,
 ) -> Target:
-    """The target a command runs against: --target from the file, --base-url, or the simulator."""
-    contract = contract or default_contract()
+    """The target a command runs against: --target from the file, --base-url, or the simulator.
+
+    `api_key_env` and `second_api_key_env` rename the variables the keys are read from.
+    """
+    target = _resolve(config_file, target_name, base_url, contract or default_contract())
+    if api_key_env:
+        target = replace(target, api_key_env=api_key_env)
+    if second_api_key_env:
+        target = replace(target, second_api_key_env=second_api_key_env)
+    return target
+
+
+def _resolve(
+    config_file: Path | None, target_name: str | None, base_url: str | None, contract: Contract
+) -> Target:
     if base_url is not None:
         base_url = validate_base_url(base_url, key="--base-url")
     path = find_config_file(config_file)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from gatewatch.config import KnownId
+from gatewatch.contract import default_contract, load_contract
 from gatewatch.suite import Fleet, SuiteSession
 
 # Fast, high-yield files first; the lifecycle waits for messages to finish, so it runs last.
@@ -23,10 +22,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "channel" in metafunc.fixturenames:
-        from gatewatch.cli.options import contract_from_options
-
         contracts = metafunc.config.getoption("gw_contracts")
-        contract = contract_from_options(Path(contracts) if contracts else None)
+        contract = load_contract(contracts) if contracts else default_contract()
         metafunc.parametrize("channel", contract.channels)
 
 

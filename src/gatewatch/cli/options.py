@@ -7,7 +7,6 @@ Keys never come from a flag's value: only the names of the variables that hold t
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -95,11 +94,11 @@ def target_from_options(
     second_api_key_env: str | None = None,
 ) -> Target:
     """The Target the shared options describe."""
-    target = resolve_target(
-        config_file=config_file, target_name=target_name, base_url=base_url, contract=contract
+    return resolve_target(
+        config_file=config_file,
+        target_name=target_name,
+        base_url=base_url,
+        contract=contract,
+        api_key_env=api_key_env,
+        second_api_key_env=second_api_key_env,
     )
-    if api_key_env:
-        target = replace(target, api_key_env=api_key_env)
-    if second_api_key_env:
-        target = replace(target, second_api_key_env=second_api_key_env)
-    return target

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from gatewatch.config import DEFAULT_REPORTS_DIR, read_keys
+from gatewatch.config import DEFAULT_REPORTS_DIR, read_keys, resolve_target
 from gatewatch.contract import default_contract, load_contract
 from gatewatch.embedded import simulator_process
 from gatewatch.errors import ConfigError, ExitCode, TargetUnreachable
@@ -169,12 +169,10 @@ def fleet(gw: SuiteSession) -> Fleet:
 
 
 def _open_session(config: pytest.Config, stack: ExitStack) -> SuiteSession:
-    from gatewatch.cli.options import target_from_options  # the one place targets are resolved
-
     contracts = config.getoption("gw_contracts")
     contract = load_contract(contracts) if contracts else default_contract()
     config_file = config.getoption("gw_config")
-    target = target_from_options(
+    target = resolve_target(
         config_file=Path(config_file) if config_file else None,
         target_name=config.getoption("gw_target"),
         base_url=config.getoption("gw_base_url"),
