@@ -116,6 +116,11 @@ BROKEN = [
         "batch_partition",
     ),
     ("a send without id", exchange("send", 201, {"channel": "SMS"}), "response_schema"),
+    (
+        "a retried 500 without the error body",
+        exchange("lookup", 200, status_body(), retried=(RecordedResponse(500, JSON, b"oops", 0),)),
+        "error_body",
+    ),
 ]
 
 

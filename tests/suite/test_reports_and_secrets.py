@@ -109,3 +109,14 @@ def test_without_a_second_key_isolation_rules_are_skipped_and_say_why(tmp_path: 
         verdict = run.summary["rules"][rule]
         assert verdict["status"] == "skipped"
         assert "GATEWATCH_SECOND_API_KEY" in verdict["reason"]
+
+
+@pytest.mark.slow
+def test_transient_500s_are_retried_counted_and_allowed(tmp_path: Path) -> None:
+    # The fault answers 500 to one request in 20; its retry is another request, so it passes.
+    with simulator_process(["--error-rate", "0.05"]) as sim:
+        run = run_suite(tmp_path, "--base-url", sim.base_url, "--seed", "3")
+    assert run.exit_code == 0, run.output[-3000:]
+    assert run.summary["server_errors"] > 0
+    assert run.summary["rules"]["server_error_retried"]["status"] == "passed"
+    assert f"500s seen: {run.summary['server_errors']}" in run.output

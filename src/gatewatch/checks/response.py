@@ -110,6 +110,16 @@ def error_body_matches_schema(exchange: Exchange, contract: Contract) -> Iterato
         yield f"{schema}: {error}"
 
 
+@check("error_body")
+def retried_errors_have_the_error_body(exchange: Exchange, contract: Contract) -> Iterator[str]:
+    """Every 500 that was retried carried the error body too (it is allowed, not exempt)."""
+    for attempt, answer in enumerate(exchange.retried, start=1):
+        body = answer.json_or_none()
+        problems = ["not JSON"] if body is None else contract.schema_errors("error-body.json", body)
+        for problem in problems:
+            yield f"the {answer.status} of attempt {attempt} (retried): {problem}"
+
+
 @check("status_in_enum", on=("lookup", "batch"))
 def status_is_documented(exchange: Exchange, contract: Contract) -> Iterator[str]:
     """DeliveryStato is one of the documented statuses."""
