@@ -29,9 +29,24 @@ def run_one(binary: str, defect: str | None, timeout_s: float) -> tuple[int, flo
     with simulator_process(args) as sim:
         started = time.monotonic()
         proc = subprocess.run(
-            [binary, "run", str(SPEC), "--url", sim.base_url, "--checks", "all", "-w", "1",
-             "-H", "Authorization: Bearer key-a", "--no-color"],
-            capture_output=True, text=True, timeout=timeout_s, check=False,
+            [
+                binary,
+                "run",
+                str(SPEC),
+                "--url",
+                sim.base_url,
+                "--checks",
+                "all",
+                "-w",
+                "1",
+                "-H",
+                "Authorization: Bearer key-a",
+                "--no-color",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
             env={**os.environ, "SCHEMATHESIS_HOOKS": ""},
         )
         return proc.returncode, time.monotonic() - started, proc.stdout[-1500:]
@@ -55,7 +70,8 @@ def main() -> int:
         code, elapsed, _ = run_one(opts.schemathesis, name, opts.timeout)
         times.append(elapsed)
         caught += code != 0
-        print(f"{'CAUGHT' if code else 'MISSED'} {name:<27} rule={specs[name]:<25} exit={code} {elapsed:.1f}s")
+        verdict = "CAUGHT" if code else "MISSED"
+        print(f"{verdict} {name:<27} rule={specs[name]:<25} exit={code} {elapsed:.1f}s")
     print(f"schemathesis caught {caught} of {len(names)}; median run {statistics.median(times):.1f}s")
     return 0
 
