@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from gatewatch.simulator import lifecycle
 from gatewatch.simulator.defects._support import unsettled_recipient
@@ -15,23 +16,34 @@ from gatewatch.simulator.wire import BATCH, LOOKUP, ApiError, Code, Request
 _PLAIN_ID = re.compile(rb"^[A-Za-z0-9._~-]+$")
 
 
+Leak = Callable[[Message, str, str], bool]
+
+
+def _leaky_find(st: Stages, op: str, leak: Leak) -> None:
+    """Wrap `find` so that, for `op`, a message it misses is found anyway when `leak` says so.
+
+    `leak(message, channel, company)` judges a message that exists under another scope.
+    """
+    inner = st.find
+
+    def find(request: Request, message_id: str, channel: str, company: str) -> Message | None:
+        found = inner(request, message_id, channel, company)
+        if found is None and request.op == op:
+            elsewhere = st.store.get(message_id)
+            if elsewhere is not None and leak(elsewhere, channel, company):
+                return elsewhere
+        return found
+
+    st.find = find
+
+
 @defect(
     name="channel_mismatch_found",
     rule="channel_scoped",
     description="A single lookup with another channel than the send's finds the message (200).",
 )
 def channel_mismatch_found(st: Stages) -> None:
-    inner = st.find
-
-    def find(request: Request, message_id: str, channel: str, company: str) -> Message | None:
-        found = inner(request, message_id, channel, company)
-        if found is None and request.op == LOOKUP:
-            any_channel = st.store.get(message_id)
-            if any_channel is not None and any_channel.company == company:
-                return any_channel
-        return found
-
-    st.find = find
+    _leaky_find(st, LOOKUP, lambda message, channel, company: message.company == company)
 
 
 @defect(
@@ -40,17 +52,7 @@ def channel_mismatch_found(st: Stages) -> None:
     description="A single lookup finds another company's message (200 instead of 404).",
 )
 def tenant_leak_single(st: Stages) -> None:
-    inner = st.find
-
-    def find(request: Request, message_id: str, channel: str, company: str) -> Message | None:
-        found = inner(request, message_id, channel, company)
-        if found is None and request.op == LOOKUP:
-            any_company = st.store.get(message_id)
-            if any_company is not None and any_company.channel == channel:
-                return any_company
-        return found
-
-    st.find = find
+    _leaky_find(st, LOOKUP, lambda message, channel, company: message.channel == channel)
 
 
 @defect(
@@ -59,17 +61,7 @@ def tenant_leak_single(st: Stages) -> None:
     description="A batch lookup returns another company's messages among its statuses.",
 )
 def tenant_leak_batch(st: Stages) -> None:
-    inner = st.find
-
-    def find(request: Request, message_id: str, channel: str, company: str) -> Message | None:
-        found = inner(request, message_id, channel, company)
-        if found is None and request.op == BATCH:
-            any_company = st.store.get(message_id)
-            if any_company is not None and any_company.channel == channel:
-                return any_company
-        return found
-
-    st.find = find
+    _leaky_find(st, BATCH, lambda message, channel, company: message.channel == channel)
 
 
 @defect(
