@@ -49,12 +49,16 @@ def plan(**overrides: object) -> LoadPlan:
 
 def test_the_locust_command_carries_the_run_but_never_a_key() -> None:
     argv = locust_command(
-        plan(processes=2, arrival_rate=50.0, api_key_env="STAGING_KEY"), "http://127.0.0.1:1/api", "r1"
+        plan(processes=2, arrival_rate=50.0, api_key_env="STAGING_KEY"),
+        "http://127.0.0.1:1/api",
+        "r1",
+        master_port=5557,
     )
     assert argv[1:3] == ["-m", "locust"]
     for expected in (
         ["--headless"],
-        ["--processes", "2"],
+        ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", "5557"],
+        ["--expect-workers", "2"],
         ["--gatewatch-arrival-rate", "50"],
         ["--run-time", "30s"],
     ):

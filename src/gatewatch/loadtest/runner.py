@@ -12,10 +12,12 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,9 @@ from gatewatch.secrets import Secret
 PACKAGED_LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 # Beyond the run time: Locust's start, the setup phase, workers connecting, the stop.
 GRACE_S = 120.0
+LOOPBACK = "127.0.0.1"
+# How long the master waits for its local workers to connect.
+WORKERS_WAIT_S = 60.0
 STOP_WAIT_S = 30.0
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$")
 
@@ -93,8 +98,12 @@ def parse_duration(text: str, *, key: str = "--duration") -> float:
     return seconds
 
 
-def locust_command(plan: LoadPlan, base_url: str, run_id: str) -> list[str]:
-    """The argv of the headless Locust run (no secret in it: keys travel in the environment)."""
+def locust_command(plan: LoadPlan, base_url: str, run_id: str, *, master_port: int = 0) -> list[str]:
+    """The argv of the headless Locust run (no secret in it: keys travel in the environment).
+
+    With `plan.processes` it is the master of that many workers on 127.0.0.1:`master_port`
+    (see `worker_command`).
+    """
     users = plan.user_count
     out = plan.reports_dir
     argv = [
@@ -124,7 +133,17 @@ def locust_command(plan: LoadPlan, base_url: str, run_id: str) -> list[str]:
         run_id,
     ]
     if plan.processes:
-        argv += ["--processes", str(plan.processes)]
+        argv += [
+            "--master",
+            "--master-bind-host",
+            LOOPBACK,
+            "--master-bind-port",
+            str(master_port),
+            "--expect-workers",
+            str(plan.processes),
+            "--expect-workers-max-wait",
+            f"{WORKERS_WAIT_S:g}",
+        ]
     if plan.arrival_rate > 0:
         argv += ["--gatewatch-arrival-rate", f"{plan.arrival_rate:g}"]
     optional: list[tuple[str, object]] = [
@@ -144,6 +163,57 @@ def locust_command(plan: LoadPlan, base_url: str, run_id: str) -> list[str]:
     if plan.allow_remote:
         argv.append("--gatewatch-allow-remote")
     return [*argv, *plan.locust_args]
+
+
+def worker_command(plan: LoadPlan, master_port: int) -> list[str]:
+    """The argv of one worker; the master sends it the run's options when the test starts."""
+    return [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(plan.locustfile),
+        "--worker",
+        "--master-host",
+        LOOPBACK,
+        "--master-port",
+        str(master_port),
+        "--loglevel",
+        "WARNING",
+    ]
+
+
+@contextmanager
+def local_workers(plan: LoadPlan, master_port: int, env: dict[str, str]) -> Iterator[None]:
+    """`plan.processes` workers on this machine for the block, stopped by their own pids after.
+
+    Separate processes rather than Locust's own --processes, whose forked workers
+    outlive the CSV files it closes and print a traceback at the end of every run.
+    """
+    workers: list[subprocess.Popen[bytes]] = []
+    try:
+        for _ in range(plan.processes):
+            workers.append(
+                subprocess.Popen(
+                    worker_command(plan, master_port),
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            )
+        yield
+    finally:
+        for worker in workers:
+            try:
+                worker.wait(timeout=STOP_WAIT_S)  # the master's quit ends them
+            except subprocess.TimeoutExpired:
+                _stop(worker, signal.SIGTERM)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
 
 
 def run_load(plan: LoadPlan, target: Target, contract: Contract) -> int:
@@ -195,9 +265,16 @@ def _run(plan: LoadPlan, target: Target, contract: Contract, key: Secret, env_ex
     assert target.base_url is not None
     preflight(target, key, contract)
     run_id = uuid.uuid4().hex
-    argv = locust_command(plan, target.base_url, run_id)
+    port = _free_port() if plan.processes else 0
+    argv = locust_command(plan, target.base_url, run_id, master_port=port)
     plan.reports_dir.mkdir(parents=True, exist_ok=True)
-    code = run_process(argv, {**os.environ, **env_extra}, timeout_s=plan.duration_s + GRACE_S)
+    env = {**os.environ, **env_extra}
+    timeout_s = plan.duration_s + GRACE_S + (WORKERS_WAIT_S if plan.processes else 0)
+    if plan.processes:
+        with local_workers(plan, port, env):
+            code = run_process(argv, env, timeout_s=timeout_s)
+    else:
+        code = run_process(argv, env, timeout_s=timeout_s)
     summary = _summary(plan.reports_dir / SUMMARY_FILE)
     if summary.get("run_id") == run_id:
         exit_code = summary.get("exit_code")
