@@ -31,6 +31,7 @@ from gatewatch.simulator.wire import (
     UPDATED_AT,
     ApiError,
     Code,
+    Query,
     Request,
     Response,
     json_response,
@@ -52,17 +53,26 @@ def status_body(message_id: str, channel: str, step: lifecycle.Step) -> Payload:
     }
 
 
-def lookup(request: Request, st: Stages) -> Response:
-    """GET the status of one message."""
+def _scope(request: Request, st: Stages) -> tuple[str, Query, str] | ApiError:
+    """A lookup's or batch's company, query and channel, or the error that wins (401, then 400)."""
     company = st.authenticate(request)
     if isinstance(company, ApiError):
-        return st.fail(request, company)
+        return company
     query = request.query(st.fast_queries)
     if query is None:
-        return st.fail(request, INVALID_QUERY)
+        return INVALID_QUERY
     channel = st.parse_channel(request, query.get(CHANNEL_PARAM, _NO_VALUES))
     if isinstance(channel, ApiError):
-        return st.fail(request, channel)
+        return channel
+    return company, query, channel
+
+
+def lookup(request: Request, st: Stages) -> Response:
+    """GET the status of one message."""
+    scope = _scope(request, st)
+    if isinstance(scope, ApiError):
+        return st.fail(request, scope)
+    company, _, channel = scope
     message_id = st.decode_id(request, request.path_param)
     if isinstance(message_id, ApiError):
         return st.fail(request, message_id)
@@ -76,15 +86,10 @@ def lookup(request: Request, st: Stages) -> Response:
 
 def batch(request: Request, st: Stages) -> Response:
     """GET the statuses of up to batch_max_ids messages of one channel."""
-    company = st.authenticate(request)
-    if isinstance(company, ApiError):
-        return st.fail(request, company)
-    query = request.query(st.fast_queries)
-    if query is None:
-        return st.fail(request, INVALID_QUERY)
-    channel = st.parse_channel(request, query.get(CHANNEL_PARAM, _NO_VALUES))
-    if isinstance(channel, ApiError):
-        return st.fail(request, channel)
+    scope = _scope(request, st)
+    if isinstance(scope, ApiError):
+        return st.fail(request, scope)
+    company, query, channel = scope
     ids = st.parse_ids(request, query.get(IDS_PARAM, _NO_VALUES))
     if isinstance(ids, ApiError):
         return st.fail(request, ids)
