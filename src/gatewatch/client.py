@@ -18,7 +18,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
-from gatewatch.config import Timeouts
+from gatewatch.config import Target, Timeouts
 from gatewatch.contract import Contract, default_contract
 from gatewatch.errors import TargetUnreachable
 from gatewatch.exchange import Exchange, Operation, RecordedRequest, RecordedResponse
@@ -77,6 +77,32 @@ class GatewayClient:
         adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
+
+    @classmethod
+    def for_target(
+        cls,
+        target: Target,
+        api_key: Secret | None,
+        *,
+        contract: Contract | None = None,
+        base_url: str | None = None,
+        **options: Any,
+    ) -> GatewayClient:
+        """A client with `target`'s timeouts, retry delays and auth header (`options` override).
+
+        `base_url` stands in for the target's own (the embedded simulator's, say).
+        """
+        url = base_url or target.base_url
+        if url is None:
+            raise ValueError(f"target {target.name!r} has no base URL: start the simulator first")
+        settings: dict[str, Any] = {
+            "timeouts": target.timeouts,
+            "retry_delays_s": target.retry_delays_s,
+            "auth_header": target.auth_header,
+            "auth_scheme": target.auth_scheme,
+            **options,
+        }
+        return cls(url, api_key, contract=contract, **settings)
 
     # -- lifecycle ----------------------------------------------------------------------
 

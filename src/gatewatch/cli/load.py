@@ -14,9 +14,9 @@ from gatewatch.cli.options import (
     contract_from_options,
     production_option,
     reports_option,
-    target_from_options,
     target_options,
 )
+from gatewatch.config import resolve_target
 from gatewatch.loadtest.runner import PACKAGED_LOCUSTFILE, LoadPlan, parse_duration, run_load
 from gatewatch.loadtest.settings import DEFAULT_SLO_FILE, default_slo_file
 
@@ -117,7 +117,7 @@ def command(
     -- go to Locust unchanged.
     """
     contract = contract_from_options(contracts_dir)
-    target = target_from_options(
+    target = resolve_target(
         config_file=config_file,
         target_name=target_name,
         base_url=base_url,

@@ -1,6 +1,7 @@
 """Options every command shares: which target, where reports go, production opt-in.
 
-One definition per option; commands stack these decorators and call `target_from_options`.
+One definition per option; commands stack these decorators and pass the values to
+`gatewatch.config.resolve_target`.
 Keys never come from a flag's value: only the names of the variables that hold them.
 """
 
@@ -12,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from gatewatch.config import DEFAULT_REPORTS_DIR, Target, resolve_target
+from gatewatch.config import DEFAULT_REPORTS_DIR
 from gatewatch.contract import Contract, default_contract, load_contract
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -82,23 +83,3 @@ def production_option(fn: F) -> F:
 def contract_from_options(contracts_dir: Path | None) -> Contract:
     """The contract to run with: --contracts, or the built-in one."""
     return load_contract(contracts_dir) if contracts_dir else default_contract()
-
-
-def target_from_options(
-    *,
-    config_file: Path | None,
-    target_name: str | None,
-    base_url: str | None,
-    contract: Contract,
-    api_key_env: str | None = None,
-    second_api_key_env: str | None = None,
-) -> Target:
-    """The Target the shared options describe."""
-    return resolve_target(
-        config_file=config_file,
-        target_name=target_name,
-        base_url=base_url,
-        contract=contract,
-        api_key_env=api_key_env,
-        second_api_key_env=second_api_key_env,
-    )

@@ -12,9 +12,9 @@ from gatewatch.cli.options import (
     contract_from_options,
     production_option,
     reports_option,
-    target_from_options,
     target_options,
 )
+from gatewatch.config import resolve_target
 from gatewatch.errors import ConfigError
 from gatewatch.probe.loop import LoopOptions
 from gatewatch.probe.metrics import DEFAULT_JOB, parse_listen
@@ -189,7 +189,7 @@ def command(
     if max_runs is not None and every is None:
         raise ConfigError("--max-runs bounds a loop: add --every", key="--max-runs")
     contract = contract_from_options(contracts_dir)
-    target = target_from_options(
+    target = resolve_target(
         config_file=config_file,
         target_name=target_name,
         base_url=base_url,

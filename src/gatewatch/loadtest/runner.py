@@ -239,16 +239,7 @@ def run_load(plan: LoadPlan, target: Target, contract: Contract) -> int:
 
 def preflight(target: Target, key: Secret, contract: Contract) -> None:
     """One lookup before the run: an absent target is exit 3, a refused key exit 2, at once."""
-    assert target.base_url is not None
-    with GatewayClient(
-        target.base_url,
-        key,
-        contract=contract,
-        timeouts=target.timeouts,
-        retry_delays_s=(),
-        auth_header=target.auth_header,
-        auth_scheme=target.auth_scheme,
-    ) as client:
+    with GatewayClient.for_target(target, key, contract=contract, retry_delays_s=()) as client:
         try:
             exchange = client.lookup(f"gatewatch-preflight-{uuid.uuid4().hex}", target.channels[0])
         except TargetUnreachable as exc:

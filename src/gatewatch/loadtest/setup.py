@@ -74,16 +74,7 @@ def prepare_known_ids(target: Target, key: Secret | None, contract: Contract, co
     sent_so_far = 0
     last_problem = ""
     with (
-        GatewayClient(
-            target.base_url,
-            key,
-            contract=contract,
-            timeouts=target.timeouts,
-            retry_delays_s=target.retry_delays_s,
-            auth_header=target.auth_header,
-            auth_scheme=target.auth_scheme,
-            pool_size=SETUP_CONCURRENCY,
-        ) as client,
+        GatewayClient.for_target(target, key, contract=contract, pool_size=SETUP_CONCURRENCY) as client,
         ThreadPoolExecutor(SETUP_CONCURRENCY, thread_name_prefix="gatewatch-setup") as pool,
     ):
         while attempts_left > 0:  # bounded: every round spends attempts

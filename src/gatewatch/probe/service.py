@@ -148,14 +148,11 @@ def run_service(
         clients: dict[str, ProbeClient] = {}
         for channel in channels:  # one each: a requests.Session is not shared across threads
             clients[channel] = stack.enter_context(
-                GatewayClient(
-                    base_url,
+                GatewayClient.for_target(
+                    target,
                     keys.primary,
                     contract=contract,
-                    timeouts=target.timeouts,
-                    retry_delays_s=target.retry_delays_s,
-                    auth_header=target.auth_header,
-                    auth_scheme=target.auth_scheme,
+                    base_url=base_url,
                     pool_size=1,
                     sleep=interruptible_sleep,
                 )

@@ -86,15 +86,7 @@ class SuiteSession:
         self.anonymous = self._client(None)
 
     def _client(self, key: Secret | None) -> GatewayClient:
-        client = GatewayClient(
-            self.base_url,
-            key,
-            contract=self.contract,
-            timeouts=self.target.timeouts,
-            retry_delays_s=self.target.retry_delays_s,
-            auth_header=self.target.auth_header,
-            auth_scheme=self.target.auth_scheme,
-        )
+        client = GatewayClient.for_target(self.target, key, contract=self.contract, base_url=self.base_url)
         client.add_hook(self._count)
         return client
 
