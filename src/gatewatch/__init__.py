@@ -7,19 +7,23 @@ The simulator (`gatewatch.simulator`), the suite (`gatewatch.suite`), the load t
 
 from __future__ import annotations
 
-from gatewatch.checks import LifecycleTracker, Violation, run_checks
+from gatewatch.checks import Findings, LifecycleTracker, Violation, run_checks
 from gatewatch.client import GatewayClient
-from gatewatch.config import Target, Timeouts, read_keys, resolve_target
-from gatewatch.contract import Contract, default_contract, load_contract
+from gatewatch.config import Run, Target, Timeouts, read_keys, resolve_run, resolve_target
+from gatewatch.contract import Contract, default_contract, load_contract, resolve_contract
 from gatewatch.errors import (
     ConfigError,
     ContractError,
     ExitCode,
     GatewatchError,
+    KeyRejected,
+    NotAllowed,
     ProductionRefused,
     TargetUnreachable,
 )
-from gatewatch.exchange import Exchange
+from gatewatch.exchange import Exchange, Throttle
+from gatewatch.preflight import preflight
+from gatewatch.ratelimit import Pacer, RateLimit
 from gatewatch.secrets import Secret
 
 __version__ = "0.1.0"
@@ -30,19 +34,29 @@ __all__ = [
     "ContractError",
     "Exchange",
     "ExitCode",
+    "Findings",
     "GatewatchError",
     "GatewayClient",
+    "KeyRejected",
     "LifecycleTracker",
+    "NotAllowed",
+    "Pacer",
     "ProductionRefused",
+    "RateLimit",
+    "Run",
     "Secret",
     "Target",
     "TargetUnreachable",
+    "Throttle",
     "Timeouts",
     "Violation",
     "__version__",
     "default_contract",
     "load_contract",
+    "preflight",
     "read_keys",
+    "resolve_contract",
+    "resolve_run",
     "resolve_target",
     "run_checks",
 ]

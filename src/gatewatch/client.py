@@ -2,16 +2,21 @@
 
 Every call has a (connect, read) timeout. A 500 is retried after the configured delays
 (the doc: "retry the request after a short delay"), each one counted and kept on the
-Exchange. The key goes on the wire only here; what the client records is redacted.
+Exchange. With a rate limit, a shared `Pacer` keeps the harness's own requests under it,
+and a 429 is waited out as it says (retryAfter, Retry-After), bounded in time and
+attempts, then kept on the Exchange with the harness's own rate when it came. Field,
+parameter and header names all come from the contract. The key goes on the wire only
+here; what the client records is redacted.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
 import requests
@@ -21,8 +26,13 @@ from urllib3.exceptions import NameResolutionError, NewConnectionError
 from gatewatch.config import Target, Timeouts
 from gatewatch.contract import Contract, default_contract
 from gatewatch.errors import TargetUnreachable
-from gatewatch.exchange import Exchange, Operation, RecordedRequest, RecordedResponse
+from gatewatch.exchange import Exchange, Operation, RecordedRequest, RecordedResponse, Throttle
+from gatewatch.ratelimit import NO_LIMIT, Pacer, PacingTimeout, RateLimit, header_int, retry_after_s
 from gatewatch.secrets import REDACTED, Secret, redact
+
+AuthMode = Literal["key", "basic"]
+# A 429 that names no wait is retried after this long (doubling), within max_wait_s.
+_DEFAULT_THROTTLE_WAIT_S = 1.0
 
 
 class _Default:
@@ -36,10 +46,14 @@ ExchangeHook = Callable[[Exchange], None]
 
 @dataclass(frozen=True, slots=True)
 class ClientStats:
-    """Counters a caller can read: requests made and 500s seen."""
+    """Counters a caller can read: requests made, 500s and 429s seen, the last limit headers."""
 
     requests: int
     server_errors: int
+    throttled: int = 0
+    #: The last X-RateLimit-Limit and X-RateLimit-Remaining values seen (None: not sent).
+    last_limit: int | None = None
+    last_remaining: int | None = None
 
 
 class GatewayClient:
@@ -55,6 +69,10 @@ class GatewayClient:
         retry_delays_s: Sequence[float] | None = None,
         auth_header: str | None = None,
         auth_scheme: str | None = None,
+        auth: AuthMode = "key",
+        rate_limit: RateLimit = NO_LIMIT,
+        pacer: Pacer | None = None,
+        dry_run_sends: bool = False,
         pool_size: int = 10,
         sleep: Callable[[float], None] = time.sleep,
         on_exchange: ExchangeHook | None = None,
@@ -66,13 +84,27 @@ class GatewayClient:
         self.retry_delays_s = tuple(
             self.contract.retry_delays_s if retry_delays_s is None else retry_delays_s
         )
-        self.auth_header = auth_header or self.contract.auth_header
-        self.auth_scheme = auth_scheme or self.contract.auth_scheme
+        self.auth_mode: AuthMode = auth
+        # None means the contract's; "" is a real choice (the key alone, no scheme).
+        self.auth_header = auth_header if auth_header else self.contract.auth.header
+        self.auth_scheme = self.contract.auth.scheme if auth_scheme is None else auth_scheme
+        if auth == "basic":
+            # RFC 7617's header and scheme, whatever the contract's key header is.
+            self.auth_header, self.auth_scheme = "Authorization", "Basic"  # own-name
+        self.rate_limit = rate_limit
+        limits = self.contract.rate_limits
+        # One pacer per run, shared by its clients: the gateway counts per key, and the
+        # harness's keys share this machine, so the conservative count is the total.
+        self.pacer = pacer or Pacer(rate_limit, fraction=limits.pace_fraction if limits.enabled else 0.9)
+        self.dry_run_sends = dry_run_sends
         self._sleep = sleep
         self._hooks: list[ExchangeHook] = [on_exchange] if on_exchange else []
         self._known_secrets: list[Secret] = [api_key] if api_key else []
         self._requests = 0
         self._server_errors = 0
+        self._throttled = 0
+        self._last_limit: int | None = None
+        self._last_remaining: int | None = None
         self.session = requests.Session()
         adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
         self.session.mount("http://", adapter)
@@ -100,6 +132,9 @@ class GatewayClient:
             "retry_delays_s": target.retry_delays_s,
             "auth_header": target.auth_header,
             "auth_scheme": target.auth_scheme,
+            "auth": target.auth,
+            "rate_limit": target.rate_limit,
+            "dry_run_sends": target.dry_run_sends,
             **options,
         }
         return cls(url, api_key, contract=contract, **settings)
@@ -122,10 +157,30 @@ class GatewayClient:
 
     @property
     def stats(self) -> ClientStats:
-        """Requests made and 500s seen so far."""
-        return ClientStats(self._requests, self._server_errors)
+        """Requests made, 500s and 429s seen so far, and the last rate-limit headers."""
+        return ClientStats(
+            self._requests, self._server_errors, self._throttled, self._last_limit, self._last_remaining
+        )
+
+    def auth_description(self) -> str:
+        """The auth header as sent, key redacted (`X-Api-Key: ***`), for messages."""
+        return f"{self.auth_header}: {self._auth_value(REDACTED)}"
+
+    def _auth_value(self, key: str) -> str:
+        if self.auth_mode == "basic":
+            user, _, password = key.partition(":")
+            key = base64.b64encode(f"{user}:{password}".encode()).decode("ascii") if key != REDACTED else key
+        return f"{self.auth_scheme} {key}" if self.auth_scheme else key
 
     # -- the API ------------------------------------------------------------------------
+
+    def send_body(self, to: str, text: str, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The JSON body of a send, field names from the contract (the dry-run flag if configured)."""
+        shape = self.contract.send
+        body: dict[str, Any] = {shape.destination: to, shape.text: text}
+        if self.dry_run_sends and shape.dry_run:
+            body[shape.dry_run] = True
+        return {**body, **(extra or {})}
 
     def send(
         self,
@@ -136,8 +191,8 @@ class GatewayClient:
         api_key: KeyChoice = DEFAULT_KEY,
         extra: Mapping[str, Any] | None = None,
     ) -> Exchange:
-        """POST a message on `channel`; the answer should carry its customerMessageId."""
-        body = json.dumps({"to": to, "text": text, **(extra or {})}).encode()
+        """POST a message on `channel`; the answer should carry its id."""
+        body = json.dumps(self.send_body(to, text, extra)).encode()
         return self.send_raw(channel, body, api_key=api_key)
 
     def send_raw(
@@ -146,7 +201,7 @@ class GatewayClient:
         body: bytes,
         *,
         api_key: KeyChoice = DEFAULT_KEY,
-        content_type: str = "application/json",
+        content_type: str | None = None,
         path: str | None = None,
     ) -> Exchange:
         """POST raw bytes to `channel`'s send path (for invalid and oversized bodies)."""
@@ -155,7 +210,7 @@ class GatewayClient:
             "POST",
             send_path,
             body=body,
-            headers={"Content-Type": content_type},
+            headers={"Content-Type": content_type or self.contract.json_content_type},
             api_key=api_key,
             operation="send",
             channel=channel,
@@ -172,8 +227,8 @@ class GatewayClient:
         """GET one message's status; channel None leaves the parameter out."""
         params = dict(extra_params or {})
         if channel is not None:
-            params = {"channel": channel, **params}
-        path = self.contract.lookup_path.replace("{customerMessageId}", quote(message_id, safe=""))
+            params = {self.contract.channel_param: channel, **params}
+        path = self.lookup_path(message_id)
         return self.request(
             "GET",
             path,
@@ -184,6 +239,11 @@ class GatewayClient:
             channel=channel,
         )
 
+    def lookup_path(self, message_id: str) -> str:
+        """The lookup path of `message_id`, percent-encoded (every reserved character)."""
+        template = "{" + self.contract.id_param + "}"
+        return self.contract.lookup_path.replace(template, quote(message_id, safe=""))
+
     def batch(
         self,
         ids: Sequence[str],
@@ -191,14 +251,18 @@ class GatewayClient:
         *,
         api_key: KeyChoice = DEFAULT_KEY,
         raw_ids: str | None = None,
+        ids_param: str | None = None,
     ) -> Exchange:
-        """GET the statuses of `ids` at once (raw_ids sends the parameter text as given)."""
+        """GET the statuses of `ids` at once (raw_ids sends the parameter text as given).
+
+        `ids_param` names the parameter otherwise than the contract (drift diagnosis).
+        """
         params: dict[str, str] = {}
         if channel is not None:
-            params["channel"] = channel
-        joined = raw_ids if raw_ids is not None else self.contract.batch_separator.join(ids)
+            params[self.contract.channel_param] = channel
+        joined = raw_ids if raw_ids is not None else self.contract.batch.separator.join(ids)
         if raw_ids is not None or ids:
-            params["customerMessageIds"] = joined
+            params[ids_param or self.contract.batch.ids_param] = joined
         return self.request(
             "GET",
             self.contract.batch_path,
@@ -208,6 +272,15 @@ class GatewayClient:
             channel=channel,
             ids=tuple(ids),
         )
+
+    def _pace(self, paced: bool) -> None:
+        if not paced:
+            self.pacer.record()
+            return
+        try:
+            self.pacer.acquire()
+        except PacingTimeout as exc:
+            raise TargetUnreachable(f"pacing under {self.rate_limit}: {exc}", connected=True) from None
 
     # -- the one place requests go out ----------------------------------------------------
 
@@ -224,17 +297,23 @@ class GatewayClient:
         message_id: str | None = None,
         channel: str | None = None,
         ids: tuple[str, ...] = (),
+        paced: bool = True,
+        wait_on_throttle: bool = True,
     ) -> Exchange:
-        """Send one request (path already percent-encoded), retrying 500s; record it redacted."""
+        """Send one request (path already percent-encoded), retrying 500s and waiting out 429s.
+
+        `paced=False` sends at once (a deliberate burst; still counted by the pacer);
+        `wait_on_throttle=False` keeps the first 429 as the answer. Recorded redacted.
+        """
         key = self.api_key if isinstance(api_key, _Default) else api_key
         if key is not None and key not in self._known_secrets:
             self._known_secrets.append(key)
         url = self.base_url + path
         if params:
             url += "?" + urlencode(params, quote_via=quote, safe="")
-        wire_headers = {"Accept": "application/json", **(headers or {})}
+        wire_headers = {"Accept": self.contract.json_content_type, **(headers or {})}
         if key is not None:
-            wire_headers[self.auth_header] = f"{self.auth_scheme} {key.reveal()}"
+            wire_headers[self.auth_header] = self._auth_value(key.reveal())
         recorded = RecordedRequest(
             method=method,
             url=redact(url, self._known_secrets),
@@ -242,13 +321,31 @@ class GatewayClient:
             body=body,
         )
         retried: list[RecordedResponse] = []
-        response = self._once(method, url, wire_headers, body)
-        for delay in self.retry_delays_s:  # bounded by the configured delays
-            if response.status != 500:
-                break
-            retried.append(response)
-            self._sleep(delay)
+        throttled: list[Throttle] = []
+        limits = self.contract.rate_limits
+        max_throttles = limits.max_attempts if (limits.enabled and wait_on_throttle) else 0
+        throttle_wait = 0.0
+        delays = list(self.retry_delays_s)
+        # Bounded: at most one attempt per retry delay plus one per allowed 429.
+        for _ in range(len(delays) + max_throttles + 1):
+            self._pace(paced)
             response = self._once(method, url, wire_headers, body)
+            if response.status == self.contract.codes.too_many_requests:
+                self._throttled += 1
+                wait = self._throttle_wait(response, len(throttled))
+                give_up = len(throttled) >= max_throttles or throttle_wait + wait > limits.max_wait_s
+                throttled.append(self._throttle(response, 0.0 if give_up else wait))
+                if give_up:
+                    break
+                throttle_wait += wait
+                self._sleep(wait)
+                continue
+            if response.status == self.contract.codes.server_error and delays:
+                retried.append(response)
+                self._sleep(delays.pop(0))
+                continue
+            break
+        self._note_limits(response)
         exchange = Exchange(
             operation=operation,
             request=recorded,
@@ -258,15 +355,39 @@ class GatewayClient:
             channel=channel,
             ids=ids,
             params=dict(params or {}),
+            throttled=tuple(throttled),
+            keyed=key is not None,
+            rate_limit=None if self.rate_limit.unlimited else str(self.rate_limit),
         )
         self._server_errors += exchange.server_errors
         for hook in self._hooks:
             hook(exchange)
         return exchange
 
+    def _throttle_wait(self, response: RecordedResponse, earlier: int) -> float:
+        limits = self.contract.rate_limits
+        told = retry_after_s(
+            response.headers,
+            response.json_or_none(),
+            body_field=limits.retry_after_field,
+            header_names=limits.wait_headers(),
+        )
+        return told if told is not None else _DEFAULT_THROTTLE_WAIT_S * 2**earlier
+
+    def _throttle(self, response: RecordedResponse, waited_s: float) -> Throttle:
+        per_second, per_minute = self.pacer.counts()
+        under = None if self.rate_limit.unlimited else self.pacer.under()
+        return Throttle(response, waited_s, per_second, per_minute, under)
+
+    def _note_limits(self, response: RecordedResponse) -> None:
+        limits = self.contract.rate_limits
+        if limits.enabled:
+            self._last_limit = header_int(response.headers, limits.limit_header)
+            self._last_remaining = header_int(response.headers, limits.remaining_header)
+
     def _redact_header(self, name: str, value: str) -> str:
         if name.lower() == self.auth_header.lower():
-            return f"{self.auth_scheme} {REDACTED}"
+            return self._auth_value(REDACTED)
         return redact(value, self._known_secrets)
 
     def _once(

@@ -1,8 +1,9 @@
 """Targets and run configuration: the targets file, flags and environment, validated at the edge.
 
-A targets file (TOML) names targets; `resolve_target` picks one (or builds one from
---base-url), applies overrides and reads the keys. Errors name the file, the key and what
-was expected, and map to exit code 2.
+A targets file (TOML) names targets; `resolve_run` picks one (or builds one from
+--base-url), picks the contract (--contracts, else the target's `contract`, else the
+vendor's dialect), applies overrides (--rate-limit, --skip-rule) and `read_keys` reads the
+keys. Errors name the file, the key and what was expected, and map to exit code 2.
 """
 
 from __future__ import annotations
@@ -15,9 +16,13 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from gatewatch.contract import Contract, default_contract
+from gatewatch.contract import Contract, default_contract, resolve_contract
 from gatewatch.errors import ConfigError, ProductionRefused
+from gatewatch.ratelimit import NO_LIMIT, RateLimit, parse_rate_limit, rate_limit_from_table
 from gatewatch.secrets import Secret, read_secret
+
+AuthMode = Literal["key", "basic"]
+AUTH_MODES: tuple[AuthMode, ...] = ("key", "basic")
 
 Kind = Literal["local", "staging", "production"]
 KINDS: tuple[Kind, ...] = ("local", "staging", "production")
@@ -73,9 +78,18 @@ class Target:
     retry_delays_s: tuple[float, ...] = ()
     api_key_env: str = DEFAULT_KEY_ENV
     second_api_key_env: str = DEFAULT_SECOND_KEY_ENV
-    auth_header: str = "Authorization"
-    auth_scheme: str = "Bearer"
+    #: None: the contract's header and scheme; a scheme of "" sends the key alone.
+    auth_header: str | None = None
+    auth_scheme: str | None = None
+    #: "basic": the key variable holds user:pass, sent as Authorization: Basic.
+    auth: AuthMode = "key"
     known_ids: tuple[KnownId, ...] = ()
+    #: The gateway's limit for this key (the harness paces under it); NO_LIMIT when none.
+    rate_limit: RateLimit = NO_LIMIT
+    #: Every send asks for a dry run (the contract's dry-run field): nothing is delivered.
+    dry_run_sends: bool = False
+    #: The dialect or contracts folder the target speaks (None: the default).
+    contract: str | None = None
 
     @property
     def is_production(self) -> bool:
@@ -144,6 +158,18 @@ def find_config_file(explicit: Path | None) -> Path | None:
 def load_targets(path: Path, contract: Contract | None = None) -> dict[str, Target]:
     """Every target in the TOML file at `path`, validated."""
     contract = contract or default_contract()
+    return {name: _parse_target(name, spec, path, contract) for name, spec in _target_specs(path).items()}
+
+
+def load_target(path: Path, name: str, contract: Contract) -> Target:
+    """The target `name` of the file at `path`, validated against `contract` (its own dialect)."""
+    specs = _target_specs(path)
+    if name not in specs:
+        raise ConfigError(f"no target {name!r}; the file has {sorted(specs)}", file=str(path), key="targets")
+    return _parse_target(name, specs[name], path, contract)
+
+
+def _target_specs(path: Path) -> dict[str, Any]:
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -153,7 +179,7 @@ def load_targets(path: Path, contract: Contract | None = None) -> dict[str, Targ
     targets = doc.get("targets")
     if not isinstance(targets, dict) or not targets:
         raise ConfigError("expected a [targets.NAME] table", file=str(path), key="targets")
-    return {name: _parse_target(name, spec, path, contract) for name, spec in targets.items()}
+    return targets
 
 
 _TARGET_KEYS = frozenset(
@@ -170,7 +196,11 @@ _TARGET_KEYS = frozenset(
         "second_api_key_env",
         "auth_header",
         "auth_scheme",
+        "auth",
         "known_ids",
+        "rate_limit",
+        "dry_run_sends",
+        "contract",
     }
 )
 
@@ -232,14 +262,14 @@ def _parse_target(name: str, spec: Any, path: Path, contract: Contract) -> Targe
         if not (
             isinstance(item, dict)
             and isinstance(item.get("id"), str)
-            and item.get("channel") in contract.channels
+            and item.get("channel") in contract.channels  # own-name: the targets file's key
         ):
             raise ConfigError(
                 f'expected {{id = "...", channel = one of {list(contract.channels)}}}',
                 file=file,
                 key=f"{where}.known_ids[{i}]",
             )
-        known_ids.append(KnownId(id=item["id"], channel=item["channel"]))
+        known_ids.append(KnownId(id=item["id"], channel=item["channel"]))  # own-name
     return Target(
         name=name,
         kind=kind,
@@ -256,10 +286,57 @@ def _parse_target(name: str, spec: Any, path: Path, contract: Contract) -> Targe
             file,
             f"{where}.second_api_key_env",
         ),
-        auth_header=_str(spec.get("auth_header", contract.auth_header), file, f"{where}.auth_header"),
-        auth_scheme=_str(spec.get("auth_scheme", contract.auth_scheme), file, f"{where}.auth_scheme"),
+        auth_header=_str(spec["auth_header"], file, f"{where}.auth_header")
+        if "auth_header" in spec
+        else None,
+        auth_scheme=_scheme(spec.get("auth_scheme"), file, f"{where}.auth_scheme"),
+        auth=_auth_mode(spec.get("auth", "key"), file, f"{where}.auth"),
         known_ids=tuple(known_ids),
+        rate_limit=_rate_limit(spec, kind, contract, file, f"{where}.rate_limit"),
+        dry_run_sends=_bool(spec.get("dry_run_sends", False), file, f"{where}.dry_run_sends"),
+        contract=_str(spec["contract"], file, f"{where}.contract") if "contract" in spec else None,
     )
+
+
+def default_rate_limit(kind: Kind, contract: Contract) -> RateLimit:
+    """A target's limit unless it says otherwise: none for a local one, else the documented plan."""
+    return NO_LIMIT if kind == "local" else contract.rate_limits.default_limit()
+
+
+def _rate_limit(spec: Mapping[str, Any], kind: Kind, contract: Contract, file: str, key: str) -> RateLimit:
+    value = spec.get("rate_limit")
+    if value is None:
+        return default_rate_limit(kind, contract)
+    if isinstance(value, str):
+        return parse_rate_limit(value, contract.rate_limits.plans, key=f"{file}: {key}")
+    if isinstance(value, dict):
+        return rate_limit_from_table(value, file=file, key=key)
+    raise ConfigError(
+        'expected { per_minute = N, per_second = M } or a string ("production", "none", "1000/min,50/s")',
+        file=file,
+        key=key,
+    )
+
+
+def _scheme(value: object, file: str, key: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or value != value.strip() or " " in value:
+        raise ConfigError(f'expected a scheme word, or "" for none, got {value!r}', file=file, key=key)
+    return value
+
+
+def _auth_mode(value: object, file: str, key: str) -> AuthMode:
+    if value not in AUTH_MODES:
+        raise ConfigError(f"expected one of {list(AUTH_MODES)}, got {value!r}", file=file, key=key)
+    mode: AuthMode = value
+    return mode
+
+
+def _bool(value: object, file: str, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"expected true or false, got {value!r}", file=file, key=key)
+    return value
 
 
 def _is_nonneg_number(value: object) -> bool:
@@ -315,8 +392,7 @@ def local_target(contract: Contract, base_url: str | None = None, name: str = "l
         recipients=default_recipients(contract),
         deadlines_s={"default": LOCAL_DEADLINE_S},
         retry_delays_s=contract.retry_delays_s if kind != "local" else LOCAL_RETRY_DELAYS_S,
-        auth_header=contract.auth_header,
-        auth_scheme=contract.auth_scheme,
+        rate_limit=default_rate_limit(kind, contract),
     )
 
 
@@ -328,17 +404,88 @@ def resolve_target(
     contract: Contract | None = None,
     api_key_env: str | None = None,
     second_api_key_env: str | None = None,
+    rate_limit: str | None = None,
 ) -> Target:
     """The target a command runs against: --target from the file, --base-url, or the simulator.
 
-    `api_key_env` and `second_api_key_env` rename the variables the keys are read from.
+    `api_key_env` and `second_api_key_env` rename the variables the keys are read from;
+    `rate_limit` (--rate-limit: none, a plan, or N/min,M/s) replaces the target's limit.
     """
-    target = _resolve(config_file, target_name, base_url, contract or default_contract())
+    contract = contract or default_contract()
+    target = _resolve(config_file, target_name, base_url, contract)
     if api_key_env:
         target = replace(target, api_key_env=api_key_env)
     if second_api_key_env:
         target = replace(target, second_api_key_env=second_api_key_env)
+    if rate_limit is not None:
+        target = replace(target, rate_limit=parse_rate_limit(rate_limit, contract.rate_limits.plans))
     return target
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Run:
+    """What a command runs against: the target and the contract it is judged by."""
+
+    target: Target
+    contract: Contract
+
+
+SKIPPED_BY_FLAG = "skipped with --skip-rule"
+
+
+def resolve_run(
+    *,
+    config_file: Path | None = None,
+    target_name: str | None = None,
+    base_url: str | None = None,
+    contracts: str | Path | None = None,
+    rate_limit: str | None = None,
+    skip_rules: tuple[str, ...] = (),
+    api_key_env: str | None = None,
+    second_api_key_env: str | None = None,
+) -> Run:
+    """The target and contract of a command: --contracts, else the target's `contract`, else the default."""
+    choice = contracts if contracts not in (None, "") else _target_contract(config_file, target_name)
+    contract = resolve_contract(choice)
+    if skip_rules:
+        contract = contract.without_rules(skip_rules, SKIPPED_BY_FLAG)
+    target = resolve_target(
+        config_file=config_file,
+        target_name=target_name,
+        base_url=base_url,
+        contract=contract,
+        api_key_env=api_key_env,
+        second_api_key_env=second_api_key_env,
+        rate_limit=rate_limit,
+    )
+    if choice is not None:
+        target = replace(target, contract=str(choice))
+    return Run(target=target, contract=contract)
+
+
+def _target_contract(config_file: Path | None, target_name: str | None) -> str | None:
+    """The `contract` key of the named target, read before the target is validated against it."""
+    if target_name is None:
+        return None
+    path = find_config_file(config_file)
+    if path is None:
+        return None
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return None  # load_targets reports it properly
+    spec = doc.get("targets", {}).get(target_name) if isinstance(doc.get("targets"), dict) else None
+    value = spec.get("contract") if isinstance(spec, dict) else None
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(
+            f"expected a dialect name or a folder, got {value!r}",
+            file=str(path),
+            key=f"targets.{target_name}.contract",
+        )
+    if value is not None and "/" in value and not Path(value).is_absolute():
+        # A folder is relative to the targets file, as a reader of the file expects.
+        return str(path.parent / value)
+    return value
 
 
 def _resolve(
@@ -354,14 +501,8 @@ def _resolve(
             f"--target {target_name!r} needs a targets file "
             f"(--config, ${CONFIG_ENV} or ./{DEFAULT_CONFIG_FILE})"
         )
-    targets = load_targets(path, contract)
-    if target_name not in targets:
-        raise ConfigError(
-            f"no target {target_name!r}; the file has {sorted(targets)}",
-            file=str(path),
-            key="targets",
-        )
-    target = targets[target_name]
+    # Only the chosen target is validated: the others may speak another dialect.
+    target = load_target(path, target_name, contract)
     return replace(target, base_url=base_url) if base_url else target
 
 

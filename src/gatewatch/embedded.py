@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO
 
+from gatewatch.contract import Contract
 from gatewatch.errors import GatewatchError
 
 READY_PREFIX = "READY "
@@ -40,9 +41,14 @@ def simulate_command(args: Sequence[str] = ()) -> list[str]:
 
 @contextmanager
 def simulator_process(
-    args: Sequence[str] = (), env: dict[str, str] | None = None
+    args: Sequence[str] = (), env: dict[str, str] | None = None, *, contract: Contract | None = None
 ) -> Iterator[SimulatorProcess]:
-    """Run the simulator on port 0 until the block ends; yields once it prints READY."""
+    """Run the simulator on port 0 until the block ends; yields once it prints READY.
+
+    With `contract`, the child serves that contract (the command's own dialect).
+    """
+    if contract is not None:
+        args = ["--contracts", str(contract.root.resolve()), *args]
     # stderr goes to a file, not a pipe nobody drains, so a chatty child cannot block.
     with tempfile.TemporaryFile(mode="w+") as errors:
         proc = subprocess.Popen(

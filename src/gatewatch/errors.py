@@ -5,7 +5,9 @@
     GatewatchError
     ├── ConfigError          exit 2: a bad targets file, flag, secret or contract
     │   ├── ContractError    contracts/ is malformed or inconsistent
-    │   └── ProductionRefused  traffic to a production target without --allow-production
+    │   ├── ProductionRefused  traffic to a production target without --allow-production
+    │   ├── KeyRejected      the target answered 401 to the configured key
+    │   └── NotAllowed       the target answered 403: this machine is not on the allow-list
     └── TargetUnreachable    exit 3: the target could not be reached
 """
 
@@ -47,6 +49,14 @@ class ContractError(ConfigError):
 
 class ProductionRefused(ConfigError):
     """A command would send messages or load to a production target without permission."""
+
+
+class KeyRejected(ConfigError):
+    """The target refused the configured key (401): a configuration problem, not a contract one."""
+
+
+class NotAllowed(ConfigError):
+    """The target refused this machine (403, an IP outside the account's allow-list)."""
 
 
 class TargetUnreachable(GatewatchError):

@@ -1,7 +1,9 @@
 """What one call to the gateway was: the request, every answer (retries included), redacted.
 
 An Exchange holds no secret: the client redacts headers before recording them, so any
-report, log or reproduction line built from an Exchange is safe to publish.
+report, log or reproduction line built from an Exchange is safe to publish. A 429 that
+the client waited out is kept as a `Throttle`, with the harness's own request rate when
+it came, so a check can tell a throttle the harness earned from one it did not.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from typing import Any, Literal
 
 Operation = Literal["send", "lookup", "batch", "other"]
 _NOT_JSON = object()
+# HTTP's own class boundary (RFC 9110 15.6), not a contract code.
+_SERVER_ERROR_CLASS = 500  # http-class
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +76,20 @@ class RecordedResponse:
 
 
 @dataclass(frozen=True, slots=True)
+class Throttle:
+    """A 429 the client got: the answer, how long it then waited, and its own rate then."""
+
+    response: RecordedResponse
+    #: Seconds the client waited before trying again (0 when it gave up).
+    waited_s: float
+    #: The harness's own requests in the trailing 1 s and 60 s when the 429 came.
+    own_per_second: int
+    own_per_minute: int
+    #: True when that rate was within the harness's pacing target; None when no limit is known.
+    under_limit: bool | None
+
+
+@dataclass(frozen=True, slots=True)
 class Exchange:
     """A call and its outcome: the final answer plus every 500 that was retried before it."""
 
@@ -83,6 +101,12 @@ class Exchange:
     channel: str | None = None
     ids: tuple[str, ...] = ()
     params: dict[str, str] = field(default_factory=dict)
+    #: Every 429 before the final answer (the final answer may itself be a 429: the client gave up).
+    throttled: tuple[Throttle, ...] = ()
+    #: True when the request carried the client's key (a valid one, unless the answer says otherwise).
+    keyed: bool = False
+    #: The rate limit the client was configured with ("1000/min,50/s"), or None when none is known.
+    rate_limit: str | None = None
 
     @property
     def status(self) -> int:
@@ -91,13 +115,17 @@ class Exchange:
 
     @property
     def server_errors(self) -> int:
-        """How many 500s this call saw, the final answer included."""
-        return sum(r.status == 500 for r in (*self.retried, self.response))
+        """How many 5xx answers this call saw, the final answer included."""
+        return sum(r.status >= _SERVER_ERROR_CLASS for r in (*self.retried, self.response))
 
     @property
     def attempts(self) -> int:
         """How many requests this call made."""
-        return len(self.retried) + 1
+        return len(self.retried) + len(self.throttled) + 1
+
+    def answers(self) -> tuple[RecordedResponse, ...]:
+        """Every answer this call got, in order (retried 500s and 429s first)."""
+        return (*self.retried, *(t.response for t in self.throttled), self.response)
 
     def describe(self) -> str:
         """Request and answer as text for a failure report (already redacted)."""
@@ -130,5 +158,13 @@ class Exchange:
                 "elapsed_ms": round(self.response.elapsed_s * 1000, 3),
             },
             "retried_statuses": [r.status for r in self.retried],
+            "throttled": [
+                {
+                    "waited_s": round(t.waited_s, 3),
+                    "own_per_second": t.own_per_second,
+                    "own_per_minute": t.own_per_minute,
+                }
+                for t in self.throttled
+            ],
             "curl": self.request.curl(),
         }

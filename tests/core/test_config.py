@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gatewatch.config import default_recipients, load_targets, read_keys, resolve_target
+from gatewatch.config import default_recipients, load_targets, read_keys, resolve_run, resolve_target
 from gatewatch.contract import default_contract
 from gatewatch.errors import ConfigError, ProductionRefused
 from gatewatch.secrets import Secret, read_secret, redact
@@ -147,3 +147,95 @@ def test_secrets_never_show_and_redact_scrubs_bearer_tokens() -> None:
     assert "s3cr3t" not in repr(secret) + str(secret) + f"{secret}"
     text = "curl -H 'Authorization: Bearer s3cr3t-value' ?k=s3cr3t-value and Bearer other-token"
     assert redact(text, [secret]) == "curl -H 'Authorization: Bearer ***' ?k=*** and Bearer ***"
+
+
+REAL = """
+[targets.vendor-production]
+kind = "production"
+base_url = "https://lora-api.agiletelecom.com/api"
+
+[targets.vendor-trial]
+kind = "staging"
+base_url = "https://trial.example.test/api"
+rate_limit = "trial"
+dry_run_sends = true
+
+[targets.behind-a-proxy]
+kind = "staging"
+base_url = "https://proxy.example.test/api"
+auth_header = "X-Key"
+auth_scheme = ""
+rate_limit = { per_minute = 600, per_second = 20 }
+
+[targets.old-pins]
+kind = "staging"
+base_url = "https://old.example.test/api"
+contract = "strict"
+"""
+
+
+def test_rate_limits_default_to_the_documented_plan_for_remote_targets(tmp_path: Path) -> None:
+    targets = load_targets(write(tmp_path, REAL), CONTRACT)
+    assert str(targets["vendor-production"].rate_limit) == "1000/min,50/s"
+    assert str(targets["vendor-trial"].rate_limit) == "100/min,10/s"
+    assert str(targets["behind-a-proxy"].rate_limit) == "600/min,20/s"
+    assert resolve_target(contract=CONTRACT).rate_limit.unlimited  # the embedded simulator: none
+
+
+def test_an_empty_scheme_is_kept_and_dry_runs_are_read(tmp_path: Path) -> None:
+    targets = load_targets(write(tmp_path, REAL), CONTRACT)
+    assert (targets["behind-a-proxy"].auth_header, targets["behind-a-proxy"].auth_scheme) == ("X-Key", "")
+    assert targets["vendor-production"].auth_header is None  # the contract's X-Api-Key
+    assert targets["vendor-trial"].dry_run_sends and not targets["vendor-production"].dry_run_sends
+
+
+def test_a_target_can_pick_its_dialect_and_a_flag_overrides_it(tmp_path: Path) -> None:
+    path = write(tmp_path, REAL)
+    run = resolve_run(config_file=path, target_name="old-pins")
+    assert run.contract.dialect == "strict" and run.target.contract == "strict"
+    assert (
+        resolve_run(config_file=path, target_name="old-pins", contracts="vendor").contract.dialect == "vendor"
+    )
+    assert resolve_run(config_file=path, target_name="vendor-trial").contract.dialect == "vendor"
+
+
+def test_flags_override_the_rate_limit_and_skip_rules(tmp_path: Path) -> None:
+    run = resolve_run(
+        config_file=write(tmp_path, REAL),
+        target_name="vendor-production",
+        rate_limit="none",
+        skip_rules=("echo_id",),
+    )
+    assert run.target.rate_limit.unlimited
+    assert (
+        not run.contract.enabled("echo_id")
+        and run.contract.rule("echo_id").reason == "skipped with --skip-rule"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "expected"),
+    [
+        (
+            "[targets.x]\nkind = 'local'\nrate_limit = 'fast'\n",
+            "targets.x.rate_limit",
+            "expected none, production",
+        ),
+        ("[targets.x]\nkind = 'local'\nrate_limit = { per_hour = 3 }\n", "targets.x.rate_limit", "per_hour"),
+        ("[targets.x]\nkind = 'local'\nauth = 'oauth'\n", "targets.x.auth", "expected one of"),
+        ("[targets.x]\nkind = 'local'\ndry_run_sends = 'yes'\n", "targets.x.dry_run_sends", "true or false"),
+        ("[targets.x]\nkind = 'local'\nauth_scheme = 'Bear er'\n", "targets.x.auth_scheme", "scheme"),
+    ],
+)
+def test_bad_rate_limit_and_auth_settings_name_the_key(
+    tmp_path: Path, text: str, key: str, expected: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_targets(write(tmp_path, text), CONTRACT)
+    message = str(caught.value)
+    assert key in message and expected in message and "\n" not in message
+
+
+def test_an_unknown_dialect_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not a dialect"):
+        resolve_run(contracts="klingon")

@@ -11,7 +11,8 @@ import yaml
 from openapi_spec_validator import validate
 
 from gatewatch.checks import run_checks
-from gatewatch.contract import default_contract, load_contract
+from gatewatch.contract import contracts_dir, default_contract, dialect_names, load_contract, resolve_contract
+from gatewatch.contract.ecma import matches
 from gatewatch.contract.loader import packaged_contracts_dir
 from gatewatch.errors import ContractError
 from gatewatch.exchange import Exchange, RecordedRequest, RecordedResponse
@@ -19,8 +20,9 @@ from gatewatch.exchange import Exchange, RecordedRequest, RecordedResponse
 ROOT = packaged_contracts_dir()
 
 
-def test_the_openapi_document_is_valid_openapi_3_1() -> None:
-    path = (ROOT / "openapi.yaml").resolve()
+@pytest.mark.parametrize("dialect", ["vendor", "strict"])
+def test_the_openapi_document_is_valid_openapi_3_1(dialect: str) -> None:
+    path = (contracts_dir(dialect) / "openapi.yaml").resolve()
     document = yaml.safe_load(path.read_text())
     assert document["openapi"].startswith("3.1")
     validate(document, base_uri=path.as_uri())
@@ -38,7 +40,9 @@ def test_enums_and_paths_come_from_the_files() -> None:
 
 def test_every_rule_has_a_provenance_and_the_lifecycle_is_consistent() -> None:
     contract = default_contract()
-    assert {r.provenance for r in contract.rules.values()} == {"documented", "pinned"}
+    assert {r.provenance for r in contract.rules.values()} == {"documented", "vendor", "pinned"}
+    assert all(r.source for r in contract.rules.values() if r.provenance == "vendor")
+    assert contract.rule("rate_limit_body").origin == "vendor: llms-full.txt"
     for final in contract.final_statuses:
         assert not contract.transitions[final]
         assert all(not contract.reachable(final, s) for s in contract.statuses if s != final)
@@ -78,7 +82,6 @@ def test_a_fourth_channel_in_a_copy_is_accepted_by_the_checks(tmp_path: Path) ->
         "channel": "TELEGRAM",
         "deliveryStato": "SENT",
         "deliveryStatoDescription": None,
-        "updatedAt": "2026-01-01T00:00:00Z",
     }
     exchange = Exchange(
         "lookup",
@@ -127,3 +130,91 @@ def test_a_rule_without_provenance_is_refused(tmp_path: Path) -> None:
     (root / "rules.yaml").write_text(yaml.safe_dump(rules))
     with pytest.raises(ContractError, match=r"rules\.echo_id: expected provenance"):
         load_contract(root)
+
+
+def test_both_dialects_ship_and_load() -> None:
+    assert dialect_names() == ("vendor", "strict")
+    vendor, strict = resolve_contract("vendor"), resolve_contract("strict")
+    assert vendor is default_contract() or vendor.root == default_contract().root
+    assert (vendor.dialect, strict.dialect) == ("vendor", "strict")
+    assert (vendor.auth.header, vendor.auth.scheme, vendor.auth.basic) == ("X-Api-Key", "", True)
+    assert (strict.auth.header, strict.auth.scheme) == ("Authorization", "Bearer")
+    assert vendor.batch.array and vendor.batch.ids_param == "ids"
+    assert not strict.batch.array and strict.batch.ids_param == "customerMessageIds"
+    assert vendor.error.status_field == "status" and strict.error.status_field is None
+    assert vendor.rate_limits.enabled and not strict.rate_limits.enabled
+    assert (
+        "too_many_requests" in vendor.precedence.order and "too_many_requests" not in strict.precedence.order
+    )
+    assert not strict.enabled("rate_limit_headers") and strict.rule("rate_limit_headers").reason
+    assert vendor.fields.required == {"customerMessageId", "deliveryStato", "deliveryStatoDescription"}
+    assert strict.fields.required == {*vendor.fields.required, "channel", "updatedAt"}
+
+
+def test_a_dialect_is_a_name_or_a_folder(tmp_path: Path) -> None:
+    assert contracts_dir("strict").name == "strict"
+    assert contracts_dir(str(ROOT)) == ROOT
+    with pytest.raises(ContractError, match=r"not a dialect \(vendor, strict\) nor a folder"):
+        contracts_dir("klingon")
+
+
+def test_one_rename_switches_a_field_everywhere(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    rules = yaml.safe_load((root / "rules.yaml").read_text())
+    rules["names"]["renames"] = {"deliveryStato": "deliveryStatus", "ids": "customerMessageIds"}
+    (root / "rules.yaml").write_text(yaml.safe_dump(rules))
+    contract = load_contract(root)
+    assert contract.fields.status == "deliveryStatus" and "deliveryStatus" in contract.fields.required
+    assert contract.batch.ids_param == "customerMessageIds"
+    body = {"customerMessageId": "m-1", "deliveryStatus": "SENT", "deliveryStatoDescription": None}
+    assert contract.schema_errors("status-body.json", body) == []
+
+
+def test_the_precedence_order_is_read_from_the_file(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    rules = yaml.safe_load((root / "rules.yaml").read_text())
+    order = rules["error_precedence"]["order"]
+    order.remove("bad_request")
+    order.insert(order.index("unauthorized"), "bad_request")
+    (root / "rules.yaml").write_text(yaml.safe_dump(rules))
+    contract = load_contract(root)
+    assert contract.precedence.before("bad_request", "unauthorized")
+    rules["error_precedence"]["order"] = [*order, "teapot"]
+    (root / "rules.yaml").write_text(yaml.safe_dump(rules))
+    with pytest.raises(ContractError, match=r"error_precedence\.order"):
+        load_contract(root)
+
+
+def test_auth_comes_from_the_security_schemes(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    openapi = yaml.safe_load((root / "openapi.yaml").read_text())
+    openapi["security"] = [{"basic": []}]
+    (root / "openapi.yaml").write_text(yaml.safe_dump(openapi))
+    auth = load_contract(root).auth
+    assert (auth.header, auth.scheme, auth.basic) == ("Authorization", "Basic", True)
+
+
+def test_patterns_are_ecma_262_not_python() -> None:
+    pattern = default_contract().schemas["send-request.json"]["properties"]["destination"]["pattern"]
+    assert matches(pattern, "+393330000001")
+    assert not matches(pattern, "+393330000001\n")  # Python's $ would match before the newline
+    assert not matches(pattern, "+\u0663\u0663\u0663\u0663\u0663\u0663\u0663\u0663")  # \d would match these
+    body = {"destination": "+393330000001\n", "body": "hi"}
+    assert default_contract().schema_errors("send-request.json", body)
+
+
+def test_skipping_an_unknown_rule_lists_the_known_ones() -> None:
+    with pytest.raises(ContractError, match=r"--skip-rule: no rule 'echo_idd'; known: .*echo_id"):
+        default_contract().without_rules(["echo_idd"], "x")
+
+
+def test_a_rule_switched_off_needs_a_reason(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    rules = yaml.safe_load((root / "rules.yaml").read_text())
+    rules["rules"]["echo_id"]["enabled"] = False
+    (root / "rules.yaml").write_text(yaml.safe_dump(rules))
+    with pytest.raises(ContractError, match=r"rules\.echo_id: a rule switched off says why"):
+        load_contract(root)
+    rules["rules"]["echo_id"]["reason"] = "ids come back upper-cased"
+    (root / "rules.yaml").write_text(yaml.safe_dump(rules))
+    assert not load_contract(root).enabled("echo_id")

@@ -1,13 +1,17 @@
 """The contract's rules as small named checks, shared by the suite, the load test and the probe.
 
-- `run_checks`: every registered per-answer check (codes, content types, shapes, echoes).
+- `run_checks`: every registered per-answer check (codes, content types, shapes, echoes,
+  rate-limit bodies and headers); returns the violations and the rules it judged.
 - `expect_*`: checks that need to know what was asked (scoping, unknown ids, auth, limits).
 - `LifecycleTracker`: the rules across answers (allowed moves, final statuses, updatedAt).
+- `drift`: one-line diagnoses when an answer uses the vendor's other name for a field.
 """
 
 from __future__ import annotations
 
+from gatewatch.checks import ratelimits as _ratelimits  # noqa: F401  (registers the checks)
 from gatewatch.checks import response as _response  # noqa: F401  (registers the checks)
+from gatewatch.checks.drift import name_drift, rename_hint
 from gatewatch.checks.expect import (
     batch_agrees_with_singles,
     batch_excludes,
@@ -22,8 +26,18 @@ from gatewatch.checks.expect import (
     expect_unknown_id,
     sent_id,
 )
-from gatewatch.checks.registry import REGISTRY, Check, Findings, Violation, check, run_checks, violation
-from gatewatch.checks.response import parse_updated_at, status_bodies
+from gatewatch.checks.ratelimits import burst_findings, recovery_findings
+from gatewatch.checks.registry import (
+    REGISTRY,
+    Check,
+    Findings,
+    Violation,
+    check,
+    findings,
+    run_checks,
+    violation,
+)
+from gatewatch.checks.response import batch_entries, parse_updated_at, status_bodies
 from gatewatch.checks.tracker import LifecycleTracker
 
 __all__ = [
@@ -33,7 +47,9 @@ __all__ = [
     "LifecycleTracker",
     "Violation",
     "batch_agrees_with_singles",
+    "batch_entries",
     "batch_excludes",
+    "burst_findings",
     "check",
     "expect_bad_request",
     "expect_error_answer",
@@ -44,7 +60,11 @@ __all__ = [
     "expect_status",
     "expect_unauthorized",
     "expect_unknown_id",
+    "findings",
+    "name_drift",
     "parse_updated_at",
+    "recovery_findings",
+    "rename_hint",
     "run_checks",
     "sent_id",
     "status_bodies",

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
-from gatewatch.checks.registry import Findings, violation
-from gatewatch.checks.response import status_bodies
+from gatewatch.checks.registry import Findings, findings, violation
+from gatewatch.checks.response import error_problems, status_bodies
 from gatewatch.contract import Contract
 from gatewatch.exchange import Exchange
 
@@ -17,14 +17,16 @@ from gatewatch.exchange import Exchange
 def expect_status(
     exchange: Exchange, contract: Contract, rule: str, codes: Collection[int], why: str
 ) -> Findings:
-    """A violation of `rule` unless the answer's code is one of `codes`."""
+    """A violation of `rule` unless the answer's code is one of `codes` (nothing if `rule` is off)."""
     if exchange.status in codes:
-        return Findings([rule])
+        return findings(contract, [rule])
     detail = ""
-    bodies = status_bodies(exchange)
+    bodies = status_bodies(exchange, contract)
     if bodies:
-        detail = f" (deliveryStato {bodies[0].get('deliveryStato')!r})"
-    return Findings(
+        name = contract.fields.status
+        detail = f" ({name} {bodies[0].get(name)!r})"
+    return findings(
+        contract,
         [rule],
         [
             violation(
@@ -40,17 +42,21 @@ def expect_status(
 
 def expect_found(exchange: Exchange, contract: Contract) -> Findings:
     """A sent id looked up on its own channel by its own company is found."""
-    return expect_status(exchange, contract, "sent_id_found", {200}, "a sent id on its channel")
+    return expect_status(exchange, contract, "sent_id_found", {contract.codes.ok}, "a sent id on its channel")
 
 
 def expect_other_channel(exchange: Exchange, contract: Contract) -> Findings:
     """A sent id looked up with another channel is 404."""
-    return expect_status(exchange, contract, "channel_scoped", {404}, "a sent id on another channel")
+    return expect_status(
+        exchange, contract, "channel_scoped", {contract.codes.not_found}, "a sent id on another channel"
+    )
 
 
 def expect_other_company(exchange: Exchange, contract: Contract) -> Findings:
     """Another company's id is 404, as if it did not exist."""
-    return expect_status(exchange, contract, "company_scoped", {404}, "another company's id")
+    return expect_status(
+        exchange, contract, "company_scoped", {contract.codes.not_found}, "another company's id"
+    )
 
 
 def expect_unknown_id(exchange: Exchange, contract: Contract) -> Findings:
@@ -62,27 +68,48 @@ def expect_unknown_id(exchange: Exchange, contract: Contract) -> Findings:
 
 def expect_unauthorized(exchange: Exchange, contract: Contract, why: str) -> Findings:
     """A request without a valid key is 401."""
-    return expect_status(exchange, contract, "auth_required", {401}, why)
+    return expect_status(exchange, contract, "auth_required", {contract.codes.unauthorized}, why)
 
 
 def expect_bad_request(exchange: Exchange, contract: Contract, rule: str, why: str) -> Findings:
     """A request that breaks a parameter or body rule is 400."""
-    return expect_status(exchange, contract, rule, {400}, why)
+    return expect_status(exchange, contract, rule, {contract.codes.bad_request}, why)
 
 
-def expect_send_accepted(exchange: Exchange, contract: Contract) -> Findings:
-    """A valid send answers a success code with an id."""
-    found = expect_status(exchange, contract, "send_accepted", contract.send_success_codes, "a valid send")
-    if found:
+def expect_send_accepted(exchange: Exchange, contract: Contract, *, dry_run: bool | None = None) -> Findings:
+    """A valid send answers a success code with an id (and the channel and dry-run echo right)."""
+    found = expect_status(exchange, contract, "send_accepted", contract.send.success_codes, "a valid send")
+    if found or not contract.enabled("send_accepted"):
         return found
+    shape = contract.send
     body = exchange.response.json_or_none()
-    message_id = body.get("customerMessageId") if isinstance(body, dict) else None
-    if not isinstance(message_id, str) or not message_id:
+    if sent_id(exchange, contract) is None:
         found.append(
             violation(
                 contract,
                 "send_accepted",
-                "a successful send carried no customerMessageId",
+                f"a successful send carried no {shape.id}",
+                exchange,
+                "expect_send_accepted",
+            )
+        )
+    if shape.channel and isinstance(body, dict) and shape.channel_required and shape.channel not in body:
+        found.append(
+            violation(
+                contract,
+                "send_accepted",
+                f"a successful send carried no {shape.channel}",
+                exchange,
+                "expect_send_accepted",
+            )
+        )
+    echo = shape.dry_run_answer
+    if dry_run is not None and echo and isinstance(body, dict) and echo in body and body[echo] is not dry_run:
+        found.append(
+            violation(
+                contract,
+                "send_accepted",
+                f"{echo} is {body[echo]!r} in the answer to a send that asked for {dry_run!r}",
                 exchange,
                 "expect_send_accepted",
             )
@@ -90,34 +117,42 @@ def expect_send_accepted(exchange: Exchange, contract: Contract) -> Findings:
     return found
 
 
-def sent_id(exchange: Exchange) -> str | None:
-    """The customerMessageId a send answer carries, if any."""
+def sent_id(exchange: Exchange, contract: Contract) -> str | None:
+    """The id a send answer carries, if any."""
     body = exchange.response.json_or_none()
-    value = body.get("customerMessageId") if isinstance(body, dict) else None
+    value = body.get(contract.send.id) if isinstance(body, dict) else None
     return value if isinstance(value, str) and value else None
 
 
 def batch_agrees_with_singles(exchange: Exchange, contract: Contract, singles: Mapping[str, str]) -> Findings:
     """Batch entries agree with single lookups made just before (`singles`: id -> status)."""
-    found = Findings(["batch_agrees_with_single"])
-    if exchange.status != 200:
+    found = findings(contract, ["batch_agrees_with_single", "batch_entries"] if singles else [])
+    if exchange.status != contract.codes.ok:
         return found
-    entries = {str(e.get("customerMessageId")): e for e in status_bodies(exchange)}
+    name = contract.fields.id
+    entries = {str(e.get(name)): e for e in status_bodies(exchange, contract)}
     for message_id, before in singles.items():
         entry = entries.get(message_id)
         if entry is None:
-            found.append(
-                violation(
-                    contract,
-                    "batch_agrees_with_single",
-                    f"{message_id!r} was found by a single lookup ({before}) but not by the batch",
-                    exchange,
-                    "batch_agrees_with_singles",
-                )
+            # An id that exists left out of the batch: the batch's own completeness rule.
+            found += findings(
+                contract,
+                [],
+                [
+                    violation(
+                        contract,
+                        "batch_entries",
+                        f"{message_id!r} was found by a single lookup ({before}), not by the batch",
+                        exchange,
+                        "batch_agrees_with_singles",
+                    )
+                ],
             )
             continue
-        after = entry.get("deliveryStato")
-        if not isinstance(after, str) or not contract.reachable(before, after):
+        after = entry.get(contract.fields.status)
+        if (not isinstance(after, str) or not contract.reachable(before, after)) and contract.enabled(
+            "batch_agrees_with_single"
+        ):
             found.append(
                 violation(
                     contract,
@@ -132,15 +167,16 @@ def batch_agrees_with_singles(exchange: Exchange, contract: Contract, singles: M
 
 
 def batch_excludes(exchange: Exchange, contract: Contract, foreign: Collection[str], why: str) -> Findings:
-    """Ids of another channel or company are in notFound, never in statuses."""
-    leaked = sorted({str(e.get("customerMessageId")) for e in status_bodies(exchange)} & set(foreign))
-    found = Findings(["batch_scoped"])
-    if leaked:
+    """Ids of another channel or company never come back as entries."""
+    name = contract.fields.id
+    leaked = sorted({str(e.get(name)) for e in status_bodies(exchange, contract)} & set(foreign))
+    found = findings(contract, ["batch_scoped"] if foreign else [])
+    if leaked and contract.enabled("batch_scoped"):
         found.append(
             violation(
                 contract,
                 "batch_scoped",
-                f"{why}: {leaked[:5]} returned in statuses",
+                f"{why}: {leaked[:5]} returned as entries",
                 exchange,
                 "batch_excludes",
             )
@@ -153,8 +189,8 @@ def expect_error_answer(
 ) -> Findings:
     """`codes` with the error body, for answers outside the three operations (paths, methods)."""
     found = expect_status(exchange, contract, rule, codes, why)
-    found = found + Findings(["content_type_json", "error_body"])
-    if exchange.response.media_type != contract.json_content_type:
+    found = found + findings(contract, ["content_type_json", "error_body"])
+    if exchange.response.media_type != contract.json_content_type and contract.enabled("content_type_json"):
         found.append(
             violation(
                 contract,
@@ -164,9 +200,10 @@ def expect_error_answer(
                 "expect_error_answer",
             )
         )
-    body = exchange.response.json_or_none()
-    problems = contract.schema_errors("error-body.json", body) if body is not None else ["not JSON"]
-    found.extend(
-        violation(contract, "error_body", f"{why}: {p}", exchange, "expect_error_answer") for p in problems
-    )
+    if contract.enabled("error_body"):
+        problems = error_problems(exchange.response, contract, contract.error.schema)
+        found.extend(
+            violation(contract, "error_body", f"{why}: {p}", exchange, "expect_error_answer")
+            for p in problems
+        )
     return found

@@ -1,19 +1,20 @@
 """The check registry: each rule of the contract is a small function registered here.
 
-A check takes an Exchange and the Contract and yields a message per problem it finds. Its
-rule id names an entry of contracts/rules.yaml, which says whether the rule is documented
-or pinned; the registry refuses a rule id the contract does not know.
+A check takes an Exchange and the Contract and returns None when the rule does not apply
+to that answer (nothing was judged), or the list of problems it found (empty: judged and
+passed). Its rule id names an entry of contracts/rules.yaml, which says where the rule
+comes from and whether it is switched on; a rule switched off is neither run nor counted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from gatewatch.contract import Contract
 from gatewatch.exchange import Exchange, Operation
 
-CheckFn = Callable[[Exchange, Contract], Iterator[str]]
+CheckFn = Callable[[Exchange, Contract], "list[str] | None"]
 ALL_OPERATIONS: frozenset[Operation] = frozenset({"send", "lookup", "batch"})
 
 
@@ -49,16 +50,38 @@ class Check:
 
 
 class Findings(list[Violation]):
-    """The violations an expectation found, and the rules it judged (found or not)."""
+    """The violations found, and the rules actually judged (found broken or not).
 
-    def __init__(self, rules: Iterable[str], violations: Iterable[Violation] = ()) -> None:
-        super().__init__(violations)
-        self.rules = frozenset(rules)
+    A rule counts as exercised only when a check judged an answer it applies to, so the
+    bookkeeping can fail: a run that never saw an ERROR never exercised error_has_reason.
+    """
+
+    def __init__(self, rules: Iterable[str] = (), violations: Iterable[Violation] = ()) -> None:
+        found = list(violations)
+        super().__init__(found)
+        self.rules = frozenset(rules) | {v.rule for v in found}
 
     def __add__(self, other: object) -> Findings:  # type: ignore[override]
         if not isinstance(other, list):
             return NotImplemented
         return Findings(self.rules | getattr(other, "rules", frozenset()), [*self, *other])
+
+    def __iadd__(self, other: Iterable[Violation]) -> Findings:  # type: ignore[override,misc]
+        more = list(other)
+        self.extend(more)
+        self.rules = self.rules | getattr(other, "rules", frozenset()) | {v.rule for v in more}
+        return self
+
+    def judged(self, rule: str) -> None:
+        """Note that `rule` was judged (and passed, unless a violation says otherwise)."""
+        self.rules = self.rules | {rule}
+
+
+def findings(contract: Contract, rules: Iterable[str], violations: Iterable[Violation] = ()) -> Findings:
+    """Findings limited to the rules switched on in `contract`."""
+    return Findings(
+        (r for r in rules if contract.enabled(r)), (v for v in violations if contract.enabled(v.rule))
+    )
 
 
 REGISTRY: dict[str, Check] = {}
@@ -79,21 +102,22 @@ def check(rule: str, *, on: Iterable[Operation] = ALL_OPERATIONS) -> Callable[[C
 def violation(
     contract: Contract, rule: str, message: str, exchange: Exchange | None = None, check: str = ""
 ) -> Violation:
-    """A Violation of `rule` with its provenance read from the contract."""
-    return Violation(rule, contract.rule(rule).provenance, message, exchange, check)
+    """A Violation of `rule` with its provenance (`vendor: <page>` for vendor rules)."""
+    return Violation(rule, contract.rule(rule).origin, message, exchange, check)
 
 
-def run_checks(
-    exchange: Exchange, contract: Contract, *, only: Iterable[str] | None = None
-) -> list[Violation]:
-    """Every registered check that applies to `exchange`, run; the problems found."""
+def run_checks(exchange: Exchange, contract: Contract, *, only: Iterable[str] | None = None) -> Findings:
+    """Every registered check that applies to `exchange`, run; the problems found and rules judged."""
     names = set(only) if only is not None else None
-    found: list[Violation] = []
+    found = Findings()
     for chk in REGISTRY.values():
         if exchange.operation not in chk.operations or (names is not None and chk.name not in names):
             continue
-        found.extend(
-            violation(contract, chk.rule, message, exchange, chk.name)
-            for message in chk.fn(exchange, contract)
-        )
+        if not contract.enabled(chk.rule):
+            continue
+        messages = chk.fn(exchange, contract)
+        if messages is None:
+            continue
+        found.judged(chk.rule)
+        found.extend(violation(contract, chk.rule, message, exchange, chk.name) for message in messages)
     return found

@@ -11,7 +11,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
-from gatewatch.checks.registry import Violation, violation
+from gatewatch.checks.registry import Findings, findings, violation
 from gatewatch.checks.response import parse_updated_at, status_bodies
 from gatewatch.contract import Contract
 from gatewatch.exchange import Exchange
@@ -51,22 +51,24 @@ class LifecycleTracker:
         seen = self._seen.get((message_id, channel), {}).get("lookup")
         return seen.status if seen else None
 
-    def observe(self, exchange: Exchange) -> list[Violation]:
-        """Record every status body in `exchange`; the lifecycle rules it breaks."""
-        found: list[Violation] = []
-        for body in status_bodies(exchange):
-            message_id, channel = body.get("customerMessageId"), body.get("channel")
-            status = body.get("deliveryStato")
+    def observe(self, exchange: Exchange) -> Findings:
+        """Record every status body in `exchange`; the lifecycle rules judged, and those it breaks."""
+        names = self.contract.fields
+        found = Findings()
+        for body in status_bodies(exchange, self.contract):
+            message_id, status = body.get(names.id), body.get(names.status)
+            # The channel field is optional in some dialects: the one asked for scopes the message.
+            channel = body.get(names.channel, exchange.channel)
             if not (isinstance(message_id, str) and isinstance(channel, str)):
                 continue
             if not isinstance(status, str) or status not in self.contract.statuses:
                 continue  # status_in_enum reports it
-            found += self._observe_one(exchange, message_id, channel, status, body.get("updatedAt"))
-        return found
+            found += self._observe_one(exchange, message_id, channel, status, body.get(names.updated_at))
+        return findings(self.contract, found.rules, found)
 
     def _observe_one(
         self, exchange: Exchange, message_id: str, channel: str, status: str, updated: object
-    ) -> list[Violation]:
+    ) -> Findings:
         contract = self.contract
         key = (message_id, channel)
         source = "batch" if exchange.operation == "batch" else "lookup"
@@ -77,7 +79,7 @@ class LifecycleTracker:
             self._remember(key, slots)
         else:
             self._seen.move_to_end(key)
-        found: list[Violation] = []
+        found = Findings(["lifecycle_initial"] if not slots else [])
         if not slots and not any(contract.reachable(s, status) for s in contract.initial_statuses):
             found.append(
                 violation(
@@ -93,6 +95,8 @@ class LifecycleTracker:
         if before is not None:
             found += self._judge(exchange, message_id, channel, before, status, updated_at, source)
         single = slots.get("lookup")
+        if source == "batch" and single is not None:
+            found.judged("batch_agrees_with_single")
         if source == "batch" and single is not None and not contract.reachable(single.status, status):
             found.append(
                 violation(
@@ -123,11 +127,13 @@ class LifecycleTracker:
         status: str,
         updated_at: datetime | None,
         source: str,
-    ) -> list[Violation]:
+    ) -> Findings:
         contract = self.contract
-        found: list[Violation] = []
+        rule = "final_status_stable" if contract.is_final(before.status) else "lifecycle_transition"
+        found = Findings([rule])
+        if updated_at is not None and before.updated_at is not None:
+            found.judged("updated_at_monotonic")
         if not contract.reachable(before.status, status):
-            rule = "final_status_stable" if contract.is_final(before.status) else "lifecycle_transition"
             path = " -> ".join([*before.history, status])
             found.append(
                 violation(

@@ -2,6 +2,23 @@
 
 from __future__ import annotations
 
-from gatewatch.contract.loader import Contract, Recipient, Rule, default_contract, load_contract
+from gatewatch.contract.contract import Contract
+from gatewatch.contract.loader import (
+    contracts_dir,
+    default_contract,
+    dialect_names,
+    load_contract,
+    resolve_contract,
+)
+from gatewatch.contract.model import Recipient, Rule
 
-__all__ = ["Contract", "Recipient", "Rule", "default_contract", "load_contract"]
+__all__ = [
+    "Contract",
+    "Recipient",
+    "Rule",
+    "contracts_dir",
+    "default_contract",
+    "dialect_names",
+    "load_contract",
+    "resolve_contract",
+]

@@ -1,8 +1,11 @@
 """Load contracts/ (OpenAPI, JSON Schemas, rules.yaml) into one immutable Contract.
 
 Everything the simulator serves and every check expects comes from here: channels and
-statuses from the schemas' enums, paths from the OpenAPI operations, the lifecycle, limits
-and test recipients from rules.yaml. One edit in contracts/ changes them all.
+statuses from the schemas' enums; paths, parameters and auth from the OpenAPI document;
+field names from the schemas' `x-role` properties; the lifecycle, codes, limits, rate
+limits, precedence and test recipients from rules.yaml. One edit in contracts/ changes
+them all. A dialect is a folder of these files: `contracts/` is the vendor's,
+`contracts/dialects/<name>/` the others.
 """
 
 from __future__ import annotations
@@ -10,135 +13,23 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator, FormatChecker
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
+from gatewatch.contract import shapes
+from gatewatch.contract.contract import Contract
+from gatewatch.contract.ecma import compile_schemas
+from gatewatch.contract.model import PROVENANCES, AliasGroup, Codes, Precedence, Recipient, Rule
 from gatewatch.errors import ContractError
 
-Provenance = Literal["documented", "pinned"]
-PROVENANCES: tuple[Provenance, ...] = ("documented", "pinned")
 CONTRACTS_ENV = "GATEWATCH_CONTRACTS"
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """One named contract rule and where it comes from."""
-
-    id: str
-    provenance: Provenance
-    summary: str
-
-
-@dataclass(frozen=True, slots=True)
-class Recipient:
-    """A test recipient: numbers ending in `suffix` walk `path` and end in `outcome`."""
-
-    outcome: str
-    suffix: str
-    path: tuple[str, ...]
-    reason: str | None = None
-
-    @property
-    def final_status(self) -> str:
-        """The status the recipient settles on."""
-        return self.path[-1]
-
-
-@dataclass(frozen=True, slots=True)
-class Contract:
-    """The machine form of gateway-api.md."""
-
-    root: Path
-    openapi: Mapping[str, Any]
-    schemas: Mapping[str, Mapping[str, Any]]
-    channels: tuple[str, ...]
-    statuses: tuple[str, ...]
-    initial_statuses: frozenset[str]
-    transitions: Mapping[str, frozenset[str]]
-    final_statuses: frozenset[str]
-    needs_reason: frozenset[str]
-    recipients: Mapping[str, Recipient]
-    default_outcome: str
-    send_paths: Mapping[str, str]
-    lookup_path: str
-    batch_path: str
-    response_codes: Mapping[str, frozenset[int]]
-    # (operation, status code) -> the schema file its JSON body must match
-    response_schemas: Mapping[tuple[str, int], str]
-    batch_max_ids: int
-    batch_separator: str
-    send_body_max_bytes: int
-    send_success_codes: frozenset[int]
-    unknown_id_codes: frozenset[int]
-    json_content_type: str
-    retry_delays_s: tuple[float, ...]
-    auth_header: str
-    auth_scheme: str
-    rules: Mapping[str, Rule]
-    _validators: dict[str, Draft202012Validator] = field(default_factory=dict, repr=False)
-
-    # -- shapes -------------------------------------------------------------------------
-
-    def validator(self, schema: str) -> Draft202012Validator:
-        """A compiled validator for `schema` (a file name under schemas/, e.g. status-body.json)."""
-        found = self._validators.get(schema)
-        if found is None:
-            raise ContractError(f"no schema named {schema!r}", file=str(self.root / "schemas"))
-        return found
-
-    def schema_errors(self, schema: str, instance: object) -> list[str]:
-        """Human-readable reasons why `instance` does not match `schema` (empty when it does)."""
-        errors = sorted(self.validator(schema).iter_errors(instance), key=lambda e: list(e.path))
-        return [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in errors]
-
-    # -- lifecycle ----------------------------------------------------------------------
-
-    def can_move(self, before: str, after: str) -> bool:
-        """True when `after` may directly follow `before` (equal counts as no move)."""
-        return before == after or after in self.transitions.get(before, frozenset())
-
-    def reachable(self, before: str, after: str) -> bool:
-        """True when `after` equals `before` or is reachable from it by allowed moves."""
-        seen = {before}
-        frontier = [before]
-        while frontier:  # bounded: at most one visit per status
-            current = frontier.pop()
-            if current == after:
-                return True
-            for nxt in self.transitions.get(current, frozenset()):
-                if nxt not in seen:
-                    seen.add(nxt)
-                    frontier.append(nxt)
-        return False
-
-    def is_final(self, status: str) -> bool:
-        """True for statuses a message never leaves."""
-        return status in self.final_statuses
-
-    # -- recipients ---------------------------------------------------------------------
-
-    def recipient_for(self, number: str) -> Recipient:
-        """The test recipient whose suffix `number` ends in, or the default outcome's."""
-        for recipient in self.recipients.values():
-            if number.endswith(recipient.suffix):
-                return recipient
-        return self.recipients[self.default_outcome]
-
-    def rule(self, rule_id: str) -> Rule:
-        """The rule named `rule_id`; a ContractError names the file when it is missing."""
-        try:
-            return self.rules[rule_id]
-        except KeyError:
-            raise ContractError(
-                f"no rule {rule_id!r}", file=str(self.root / "rules.yaml"), key="rules"
-            ) from None
+DIALECTS_DIR = "dialects"
+DEFAULT_DIALECT = "vendor"
+# Precedence roles that are not code names.
+_PATH_NOT_FOUND = "path_not_found"
 
 
 def packaged_contracts_dir() -> Path:
@@ -153,20 +44,72 @@ def packaged_contracts_dir() -> Path:
     return here.parents[1] / "_contracts"
 
 
+def dialect_names() -> tuple[str, ...]:
+    """The dialects that ship: the default one, then those under contracts/dialects/."""
+    folder = _shipped_root() / DIALECTS_DIR
+    others = (
+        sorted(p.name for p in folder.iterdir() if (p / "rules.yaml").is_file()) if folder.is_dir() else []
+    )
+    return (DEFAULT_DIALECT, *others)
+
+
+def _shipped_root() -> Path:
+    here = Path(__file__).resolve()
+    checkout = here.parents[3] / "contracts"
+    return checkout if (checkout / "openapi.yaml").is_file() else here.parents[1] / "_contracts"
+
+
+def contracts_dir(choice: str | Path | None) -> Path:
+    """The folder for --contracts: a dialect name (vendor, strict), a path, or None (the default)."""
+    if choice is None or str(choice) == "":
+        return packaged_contracts_dir()
+    text = str(choice)
+    if text == DEFAULT_DIALECT:
+        return _shipped_root()
+    shipped = _shipped_root() / DIALECTS_DIR / text
+    if "/" not in text and (shipped / "rules.yaml").is_file():
+        return shipped
+    path = Path(choice)
+    if not (path / "openapi.yaml").is_file():
+        raise ContractError(
+            f"not a dialect ({', '.join(dialect_names())}) nor a folder with openapi.yaml",
+            key="--contracts",
+            file=text,
+        )
+    return path
+
+
 @cache
 def default_contract() -> Contract:
     """The contract gatewatch runs with unless told otherwise (loaded once per process)."""
     return load_contract(packaged_contracts_dir())
 
 
+@cache
+def _load_cached(root: str) -> Contract:
+    return _load(Path(root))
+
+
+def resolve_contract(choice: str | Path | None) -> Contract:
+    """The contract for --contracts (a dialect name, a path, or None), loaded once per folder."""
+    if choice is None or str(choice) == "":
+        return default_contract()
+    return _load_cached(str(contracts_dir(choice).resolve()))
+
+
 def load_contract(root: Path | str) -> Contract:
     """Load and cross-check the contract in directory `root`; raise ContractError if broken."""
-    root = Path(root)
-    openapi_file = root / "openapi.yaml"
-    rules_file = root / "rules.yaml"
-    openapi = _read_yaml(openapi_file)
-    rules_doc = _read_yaml(rules_file)
+    return _load(Path(root))
+
+
+def _load(root: Path) -> Contract:
+    openapi = _read_yaml(root / "openapi.yaml")
+    rules_doc = _read_yaml(root / "rules.yaml")
     schemas = _read_schemas(root / "schemas")
+    renames = _renames(rules_doc, root / "rules.yaml")
+    if renames:
+        schemas = {name: shapes.rename_properties(schema, renames) for name, schema in schemas.items()}
+        openapi = shapes.rename_parameters(openapi, renames)
     return _build(root, openapi, rules_doc, schemas)
 
 
@@ -194,17 +137,38 @@ def _read_schemas(folder: Path) -> dict[str, dict[str, Any]]:
     return schemas
 
 
-def _get(doc: Mapping[str, Any], dotted: str, file: Path, expected: type) -> Any:
+def get(doc: Mapping[str, Any], dotted: str, file: Path, expected: type | tuple[type, ...]) -> Any:
+    """The value at `dotted` in `doc`, of type `expected`; ContractError names file and key."""
     node: Any = doc
     for part in dotted.split("."):
         if not isinstance(node, Mapping) or part not in node:
-            raise ContractError(f"missing, expected {expected.__name__}", file=str(file), key=dotted)
+            raise ContractError(f"missing, expected {_type_name(expected)}", file=str(file), key=dotted)
         node = node[part]
-    if not isinstance(node, expected):
+    if not isinstance(node, expected) or (isinstance(node, bool) and bool not in _types(expected)):
         raise ContractError(
-            f"expected {expected.__name__}, got {type(node).__name__}", file=str(file), key=dotted
+            f"expected {_type_name(expected)}, got {type(node).__name__}", file=str(file), key=dotted
         )
     return node
+
+
+def _types(expected: type | tuple[type, ...]) -> tuple[type, ...]:
+    return expected if isinstance(expected, tuple) else (expected,)
+
+
+def _type_name(expected: type | tuple[type, ...]) -> str:
+    return " or ".join(t.__name__ for t in _types(expected))
+
+
+def _renames(rules_doc: Mapping[str, Any], file: Path) -> dict[str, str]:
+    names = rules_doc.get("names", {})
+    renames = names.get("renames", {}) if isinstance(names, dict) else None
+    if renames is None:
+        return {}
+    if not isinstance(renames, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v for k, v in renames.items()
+    ):
+        raise ContractError("expected a mapping of old name: new name", file=str(file), key="names.renames")
+    return dict(renames)
 
 
 def _enum(schemas: Mapping[str, Mapping[str, Any]], name: str, folder: Path) -> tuple[str, ...]:
@@ -224,24 +188,103 @@ def _statuses_in(values: Any, known: tuple[str, ...], file: Path, key: str) -> f
     return frozenset(values)
 
 
-def _operations(openapi: Mapping[str, Any], file: Path) -> dict[str, list[tuple[str, dict[str, Any]]]]:
-    by_kind: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-    for path, item in _get(openapi, "paths", file, dict).items():
-        for method, op in item.items():
-            if isinstance(op, dict) and "x-gatewatch-operation" in op:
-                by_kind.setdefault(op["x-gatewatch-operation"], []).append(
-                    (path, {**op, "method": method.upper()})
-                )
-    for kind in ("send", "lookup", "batch"):
-        if kind not in by_kind:
-            raise ContractError(
-                f"no operation with x-gatewatch-operation: {kind}", file=str(file), key="paths"
-            )
-    return by_kind
+def _int_list(doc: Mapping[str, Any], dotted: str, file: Path) -> frozenset[int]:
+    values = get(doc, dotted, file, list)
+    if not values or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        raise ContractError("expected a non-empty list of HTTP codes", file=str(file), key=dotted)
+    return frozenset(values)
 
 
-def _codes(op: Mapping[str, Any]) -> frozenset[int]:
-    return frozenset(int(code) for code in op.get("responses", {}))
+def _codes(rules_doc: Mapping[str, Any], file: Path) -> Codes:
+    doc = get(rules_doc, "codes", file, dict)
+    names = Codes.__slots__
+    missing = [n for n in names if n not in doc]
+    unknown = sorted(set(doc) - set(names))
+    if missing or unknown:
+        raise ContractError(f"expected exactly the codes {list(names)}", file=str(file), key="codes")
+    for name in names:
+        get(rules_doc, f"codes.{name}", file, int)
+    return Codes(**{name: doc[name] for name in names})
+
+
+def _rules(rules_doc: Mapping[str, Any], file: Path) -> dict[str, Rule]:
+    rules: dict[str, Rule] = {}
+    for rule_id, spec in get(rules_doc, "rules", file, dict).items():
+        key = f"rules.{rule_id}"
+        if not isinstance(spec, dict) or spec.get("provenance") not in PROVENANCES:
+            raise ContractError(f"expected provenance: {', '.join(PROVENANCES)}", file=str(file), key=key)
+        if spec["provenance"] == "vendor" and not isinstance(spec.get("source"), str):
+            raise ContractError("a vendor rule names its page: source", file=str(file), key=key)
+        enabled = spec.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise ContractError("expected enabled: true or false", file=str(file), key=f"{key}.enabled")
+        reason = spec.get("reason")
+        if not enabled and not (isinstance(reason, str) and reason.strip()):
+            raise ContractError("a rule switched off says why: reason", file=str(file), key=key)
+        rules[rule_id] = Rule(
+            rule_id,
+            spec["provenance"],
+            str(spec.get("summary", "")),
+            spec.get("source"),
+            enabled,
+            reason if not enabled else None,
+        )
+    return rules
+
+
+def _recipients(
+    rules_doc: Mapping[str, Any], statuses: tuple[str, ...], file: Path
+) -> tuple[dict[str, Recipient], str]:
+    recipients: dict[str, Recipient] = {}
+    for outcome, spec in get(rules_doc, "test_recipients.outcomes", file, dict).items():
+        key = f"test_recipients.outcomes.{outcome}"
+        if not isinstance(spec, dict) or not isinstance(spec.get("suffix"), str):
+            raise ContractError("expected {suffix: str, path: [...]}", file=str(file), key=key)
+        _statuses_in(spec.get("path"), statuses, file, key + ".path")
+        if not spec["path"]:
+            raise ContractError("expected at least one status", file=str(file), key=key + ".path")
+        recipients[outcome] = Recipient(outcome, spec["suffix"], tuple(spec["path"]), spec.get("reason"))
+    default_outcome = get(rules_doc, "test_recipients.default", file, str)
+    if default_outcome not in recipients:
+        raise ContractError(
+            f"{default_outcome!r} is not one of {list(recipients)}",
+            file=str(file),
+            key="test_recipients.default",
+        )
+    return recipients, default_outcome
+
+
+def _aliases(rules_doc: Mapping[str, Any], file: Path) -> tuple[AliasGroup, ...]:
+    names = rules_doc.get("names", {})
+    groups = names.get("aliases", []) if isinstance(names, dict) else []
+    found: list[AliasGroup] = []
+    if not isinstance(groups, list):
+        raise ContractError("expected a list of {names, source}", file=str(file), key="names.aliases")
+    for i, group in enumerate(groups):
+        key = f"names.aliases[{i}]"
+        if not (
+            isinstance(group, dict)
+            and isinstance(group.get("names"), list)
+            and len(group["names"]) >= 2
+            and all(isinstance(n, str) and n for n in group["names"])
+            and isinstance(group.get("source"), str)
+        ):
+            raise ContractError("expected {names: [two or more], source: text}", file=str(file), key=key)
+        found.append(AliasGroup(tuple(group["names"]), group["source"]))
+    return tuple(found)
+
+
+def _precedence(rules_doc: Mapping[str, Any], codes: Codes, file: Path) -> Precedence:
+    order = get(rules_doc, "error_precedence.order", file, list)
+    known = {_PATH_NOT_FOUND: codes.not_found, **{name: codes.of(name) for name in Codes.__slots__}}
+    bad = [role for role in order if role not in known]
+    if bad or len(set(order)) != len(order):
+        raise ContractError(
+            f"expected distinct roles among {sorted(known)}, got {bad or order}",
+            file=str(file),
+            key="error_precedence.order",
+        )
+    return Precedence(tuple(order), {role: known[role] for role in order})
 
 
 def _build(
@@ -253,65 +296,42 @@ def _build(
     openapi_file, rules_file, folder = root / "openapi.yaml", root / "rules.yaml", root / "schemas"
     channels = _enum(schemas, "channel.json", folder)
     statuses = _enum(schemas, "status.json", folder)
+    codes = _codes(rules_doc, rules_file)
+    media = get(rules_doc, "limits.json_content_type", rules_file, str)
+    ops = shapes.operations(openapi, openapi_file, channels)
 
-    ops = _operations(openapi, openapi_file)
-    send_paths: dict[str, str] = {}
-    send_codes: set[int] = set()
-    for path, op in ops["send"]:
-        channel = op.get("x-channel")
-        if channel not in channels:
+    lc = get(rules_doc, "lifecycle", rules_file, dict)
+    transitions_doc = get(rules_doc, "lifecycle.transitions", rules_file, dict)
+    transitions: dict[str, frozenset[str]] = {}
+    for src, dst in transitions_doc.items():
+        if src not in statuses:
             raise ContractError(
-                f"x-channel {channel!r} is not in the channel enum {list(channels)}",
-                file=str(openapi_file),
-                key=f"paths.{path}",
+                f"{src!r} is not in the status enum {list(statuses)}",
+                file=str(rules_file),
+                key=f"lifecycle.transitions.{src}",
             )
-        send_paths[channel] = path
-        send_codes |= _codes(op)
-    missing = [c for c in channels if c not in send_paths]
-    if missing:
-        raise ContractError(f"channels {missing} have no send operation", file=str(openapi_file), key="paths")
-
-    lc = _get(rules_doc, "lifecycle", rules_file, dict)
-    transitions_doc = _get(rules_doc, "lifecycle.transitions", rules_file, dict)
-    transitions = {
-        _one_status(src, statuses, rules_file): _statuses_in(
-            dst, statuses, rules_file, f"lifecycle.transitions.{src}"
-        )
-        for src, dst in transitions_doc.items()
-    }
+        transitions[src] = _statuses_in(dst, statuses, rules_file, f"lifecycle.transitions.{src}")
     final = _statuses_in(lc.get("final"), statuses, rules_file, "lifecycle.final")
     if any(transitions.get(s) for s in final):
         raise ContractError("a final status may not have transitions", file=str(rules_file), key="lifecycle")
+    recipients, default_outcome = _recipients(rules_doc, statuses, rules_file)
 
-    recipients: dict[str, Recipient] = {}
-    for outcome, spec in _get(rules_doc, "test_recipients.outcomes", rules_file, dict).items():
-        key = f"test_recipients.outcomes.{outcome}"
-        if not isinstance(spec, dict) or not isinstance(spec.get("suffix"), str):
-            raise ContractError("expected {suffix: str, path: [...]}", file=str(rules_file), key=key)
-        _statuses_in(spec.get("path"), statuses, rules_file, key + ".path")
-        steps = tuple(spec["path"])
-        recipients[outcome] = Recipient(outcome, spec["suffix"], steps, spec.get("reason"))
-    default_outcome = _get(rules_doc, "test_recipients.default", rules_file, str)
-    if default_outcome not in recipients:
-        raise ContractError(
-            f"{default_outcome!r} is not one of {list(recipients)}",
-            file=str(rules_file),
-            key="test_recipients.default",
-        )
-
-    rules: dict[str, Rule] = {}
-    for rule_id, spec in _get(rules_doc, "rules", rules_file, dict).items():
-        if not isinstance(spec, dict) or spec.get("provenance") not in PROVENANCES:
-            raise ContractError(
-                "expected provenance: documented or pinned",
-                file=str(rules_file),
-                key=f"rules.{rule_id}",
-            )
-        rules[rule_id] = Rule(rule_id, spec["provenance"], str(spec.get("summary", "")))
-
-    limits = _get(rules_doc, "limits", rules_file, dict)
+    response_schemas = shapes.response_schemas(openapi, media)
+    schema_files = shapes.schema_files(openapi, response_schemas, codes, media, openapi_file)
+    missing = sorted(set(schema_files.values()) - set(schemas))
+    if missing:
+        raise ContractError(f"openapi.yaml refers to schemas {missing} that are not there", file=str(folder))
+    limits = get(rules_doc, "limits", rules_file, dict)
+    send_shape = shapes.send_shape(
+        schemas,
+        schema_files,
+        folder,
+        success_codes=_int_list(rules_doc, "limits.send_success_codes", rules_file),
+        body_max_bytes=get(limits, "send_body_max_bytes", rules_file, int),
+    )
     contract = Contract(
         root=root,
+        dialect=str(rules_doc.get("dialect", root.name)),
         openapi=openapi,
         schemas=schemas,
         channels=channels,
@@ -322,73 +342,39 @@ def _build(
         needs_reason=_statuses_in(lc.get("needs_reason", []), statuses, rules_file, "lifecycle.needs_reason"),
         recipients=recipients,
         default_outcome=default_outcome,
-        send_paths=send_paths,
-        lookup_path=ops["lookup"][0][0],
-        batch_path=ops["batch"][0][0],
-        response_codes={
-            "send": frozenset(send_codes),
-            "lookup": _codes(ops["lookup"][0][1]),
-            "batch": _codes(ops["batch"][0][1]),
-        },
-        response_schemas=_response_schemas(openapi, contract_json_type(rules_doc, rules_file)),
-        batch_max_ids=_get(limits, "batch_max_ids", rules_file, int),
-        batch_separator=_get(limits, "batch_separator", rules_file, str),
-        send_body_max_bytes=_get(limits, "send_body_max_bytes", rules_file, int),
-        send_success_codes=frozenset(_get(limits, "send_success_codes", rules_file, list)),
-        unknown_id_codes=frozenset(_get(limits, "unknown_id_codes", rules_file, list)),
-        json_content_type=_get(limits, "json_content_type", rules_file, str),
-        retry_delays_s=tuple(
-            float(d) for d in _get(rules_doc, "server_errors.retry_delays_s", rules_file, list)
+        send_paths=ops.send_paths,
+        lookup_path=ops.lookup_path,
+        batch_path=ops.batch_path,
+        id_param=ops.id_param,
+        channel_param=ops.channel_param,
+        response_codes=ops.response_codes,
+        response_schemas=response_schemas,
+        schema_files=schema_files,
+        codes=codes,
+        auth=shapes.auth(openapi, openapi_file),
+        fields=shapes.status_fields(schemas, schema_files["status_body"], folder),
+        send=send_shape,
+        batch=shapes.batch_shape(
+            schemas,
+            schema_files["batch_body"],
+            folder,
+            ids_param=ops.ids_param,
+            separator=get(limits, "batch_separator", rules_file, str),
+            max_ids=get(limits, "batch_max_ids", rules_file, int),
+            over_limit_codes=_int_list(rules_doc, "limits.batch_over_limit_codes", rules_file),
         ),
-        auth_header=_get(rules_doc, "auth.header", rules_file, str),
-        auth_scheme=_get(rules_doc, "auth.scheme", rules_file, str),
-        rules=rules,
+        error=shapes.error_shape(schemas, schema_files["error_body"], folder),
+        rate_limits=shapes.rate_limits(rules_doc, rules_file, schemas, schema_files),
+        precedence=_precedence(rules_doc, codes, rules_file),
+        unknown_id_codes=_int_list(rules_doc, "limits.unknown_id_codes", rules_file),
+        http_layer_codes=_int_list(rules_doc, "limits.http_layer_codes", rules_file),
+        json_content_type=media,
+        updated_at_utc_only=get(rules_doc, "updated_at.utc_only", rules_file, bool),
+        retry_delays_s=tuple(
+            float(d) for d in get(rules_doc, "server_errors.retry_delays_s", rules_file, list)
+        ),
+        aliases=_aliases(rules_doc, rules_file),
+        rules=_rules(rules_doc, rules_file),
     )
-    contract._validators.update(_compile(schemas))
+    contract._validators.update(compile_schemas(schemas))
     return contract
-
-
-def contract_json_type(rules_doc: Mapping[str, Any], file: Path) -> str:
-    """The media type JSON answers carry (limits.json_content_type)."""
-    value: str = _get(rules_doc, "limits.json_content_type", file, str)
-    return value
-
-
-def _response_schemas(openapi: Mapping[str, Any], media: str) -> dict[tuple[str, int], str]:
-    components = openapi.get("components", {}).get("responses", {})
-    found: dict[tuple[str, int], str] = {}
-    for item in openapi.get("paths", {}).values():
-        for op in item.values():
-            if not isinstance(op, dict) or "x-gatewatch-operation" not in op:
-                continue
-            for code, declared in op.get("responses", {}).items():
-                response = declared
-                if "$ref" in declared:
-                    response = components.get(declared["$ref"].rsplit("/", 1)[-1], {})
-                ref = response.get("content", {}).get(media, {}).get("schema", {}).get("$ref")
-                if isinstance(ref, str):
-                    found[(op["x-gatewatch-operation"], int(code))] = ref.rsplit("/", 1)[-1]
-    return found
-
-
-def _one_status(value: str, statuses: tuple[str, ...], file: Path) -> str:
-    if value not in statuses:
-        raise ContractError(
-            f"{value!r} is not in the status enum {list(statuses)}",
-            file=str(file),
-            key=f"lifecycle.transitions.{value}",
-        )
-    return value
-
-
-def _compile(schemas: Mapping[str, Mapping[str, Any]]) -> dict[str, Draft202012Validator]:
-    resources = [
-        (name, Resource.from_contents(dict(schema), default_specification=DRAFT202012))
-        for name, schema in schemas.items()
-    ]
-    registry: Registry[Any] = Registry().with_resources(resources)
-    checker = FormatChecker()
-    return {
-        name: Draft202012Validator(dict(schema), registry=registry, format_checker=checker)
-        for name, schema in schemas.items()
-    }

@@ -15,7 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from gatewatch.contract.loader import Contract
+from gatewatch.contract.contract import Contract
 from gatewatch.errors import ContractError
 
 _SUPPORTED = frozenset(
