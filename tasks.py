@@ -1,11 +1,13 @@
 """Bootstrap and run gatewatch from a fresh clone with nothing but Python 3.11 and pip.
 
-    python3 tasks.py demo    # the contract suite against the embedded simulator
-    python3 tasks.py test    # lint, types and every test (what CI runs)
+    python3 tasks.py demo          # the contract suite against the embedded simulator
+    python3 tasks.py test          # lint, types and every test (what CI runs)
+    python3 tasks.py test --quick  # lint and the fast tests, for day-to-day work
 
 Both create .venv/ and install gatewatch with its dev extra the first time (and again
 whenever pyproject.toml changes). Anything after the task name is passed on:
-`python3 tasks.py test tests/core -x`, `python3 tasks.py demo --seed 7`.
+`python3 tasks.py test tests/core -x`, `python3 tasks.py test --lf` (pytest's cache is
+on), `python3 tasks.py demo --seed 7`.
 """
 
 from __future__ import annotations
@@ -56,7 +58,17 @@ def skipped_tests(junit: Path) -> list[str]:
     return found
 
 
+# The day-to-day subset: everything but the end-to-end runs of the suite, the load tests
+# and the probe's loops, which CI runs in full.
+QUICK = ["-m", "not slow", "tests/core", "tests/simulator", "tests/report", "-x", "-q"]
+
+
 def test(args: list[str]) -> int:
+    if args[:1] == ["--quick"]:
+        args = [*QUICK, *args[1:]]
+        if run(BIN / "ruff", "check", "src", "tests", "load", "benchmarks", "tasks.py") != 0:
+            return 1
+        return _pytest(args)
     for step in (
         (BIN / "ruff", "check", "src", "tests", "load", "benchmarks", "tasks.py"),
         (BIN / "ruff", "format", "--check", "src", "tests", "load", "benchmarks", "tasks.py"),
@@ -66,6 +78,10 @@ def test(args: list[str]) -> int:
             break  # a focused run (`test tests/core -x`) skips lint
         if run(*step) != 0:
             return 1
+    return _pytest(args)
+
+
+def _pytest(args: list[str]) -> int:
     code = run(BIN / "python", "-m", "pytest", "--junitxml", JUNIT, "-rfEs", *args)
     if code == 5:
         print("no test ran: failing", file=sys.stderr)

@@ -73,25 +73,25 @@ def ensure_wrk() -> str:
 
 def send_messages(base_url: str) -> list[tuple[str, str]]:
     contract = default_contract()
-    headers = {contract.auth_header: f"{contract.auth_scheme} {KEY}"}
+    headers = {contract.auth.header: contract.auth.value(KEY)}
     sent = []
     with requests.Session() as session:
         for channel, path in contract.send_paths.items():
             for i in range(MESSAGES_PER_CHANNEL):
-                body = {"to": f"+3900000{i:05d}", "text": "benchmark"}
+                body = {contract.send.destination: f"+3900000{i:05d}", contract.send.text: "benchmark"}
                 answer = session.post(base_url + path, json=body, headers=headers, timeout=HTTP_TIMEOUT_S)
                 answer.raise_for_status()
-                sent.append((answer.json()["customerMessageId"], channel))
+                sent.append((answer.json()[contract.send.id], channel))
     return sent
 
 
 def lua_script(base_path: str, sent: list[tuple[str, str]]) -> str:
     contract = default_contract()
-    prefix, _, suffix = contract.lookup_path.partition("{customerMessageId}")
-    paths = [f"{base_path}{prefix}{mid}{suffix}?channel={channel}" for mid, channel in sent]
+    prefix, _, suffix = contract.lookup_path.partition("{" + contract.id_param + "}")
+    paths = [f"{base_path}{prefix}{mid}{suffix}?{contract.channel_param}={channel}" for mid, channel in sent]
     lua_paths = ",\n".join(json.dumps(p) for p in paths)
     return (
-        f'wrk.headers["{contract.auth_header}"] = "{contract.auth_scheme} {KEY}"\n'
+        f'wrk.headers["{contract.auth.header}"] = "{contract.auth.value(KEY)}"\n'
         f"local paths = {{\n{lua_paths}\n}}\n"
         "local n = 0\n"
         "request = function()\n"

@@ -16,9 +16,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from gatewatch.simulator.defects import registered
+from gatewatch.contract import Contract, resolve_contract
+from gatewatch.simulator import catalogue
+
+from .conftest import DIALECTS
 
 READY_TIMEOUT_S = 20.0
+VENDOR = resolve_contract("vendor")
 
 
 def command() -> list[str]:
@@ -64,16 +68,22 @@ def simulate(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[su
         process.communicate(timeout=10)
 
 
+def lookup(contract: Contract, base_url: str, key: str = "key-a") -> requests.Response:
+    path = contract.lookup_path.replace("{" + contract.id_param + "}", "GW-x")
+    return requests.get(
+        base_url + path,
+        params={contract.channel_param: contract.channels[0]},
+        headers={contract.auth.header: contract.auth.value(key)},
+        timeout=5,
+    )
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_ready_serve_and_stop_on_signal(sig: signal.Signals) -> None:
     with simulate() as (process, base_url):
-        answer = requests.get(
-            base_url + "/partner-gateway/v1/messages/status/GW-x",
-            params={"channel": "SMS"},
-            headers={"Authorization": "Bearer key-a"},
-            timeout=5,
-        )
+        answer = lookup(VENDOR, base_url)
         assert answer.status_code == 404
+        assert answer.json()[VENDOR.error.status_field or ""] == 404
         process.send_signal(sig)
         assert process.wait(timeout=15) == 0
         assert process.stdout is not None
@@ -95,30 +105,77 @@ def test_flags_reach_the_simulator() -> None:
         "--max-messages",
         "10",
     )
-    with simulate(*args, env=env) as (process, base_url):
+    with simulate(*args, "--rate-limit", "trial", env=env) as (process, base_url):
         root = base_url.rsplit("/api", 1)[0]
         active = requests.get(root + "/_control/defects", timeout=5).json()["active"]
         assert active == ["status_lowercase"]
-        headers = {"Authorization": "Bearer key-z"}
+        assert requests.get(root + "/_control/rate-limit", timeout=5).json()["limit"] == "100/min,10/s"
+        send = VENDOR.send
         sent = requests.post(
-            base_url + "/partner-gateway/v1/sms/messages",
-            headers=headers,
-            json={"to": "+391234567890", "text": "hi"},
+            base_url + VENDOR.send_paths[VENDOR.channels[0]],
+            headers={VENDOR.auth.header: VENDOR.auth.value("key-z")},
+            json={send.destination: "+391234567890", send.text: "hi"},
             timeout=5,
         )
         assert sent.status_code == 201
+        assert sent.headers[VENDOR.rate_limits.limit_header] == "100"
+        assert sent.headers[VENDOR.rate_limits.remaining_header] == "99"
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=15) == 0
 
 
-def test_list_defects_prints_the_catalogue() -> None:
-    result = run("simulate", "--list-defects")
+@pytest.mark.parametrize("how", ["flag", "env", "path"])
+def test_the_strict_dialect_is_served_when_asked(how: str) -> None:
+    strict = resolve_contract("strict")
+    args: tuple[str, ...] = ()
+    env = {k: v for k, v in os.environ.items() if k != "GATEWATCH_CONTRACTS"}
+    if how == "flag":
+        args = ("--contracts", "strict")
+    elif how == "path":
+        args = ("--contracts", str(strict.root))
+    else:
+        env["GATEWATCH_CONTRACTS"] = str(strict.root)
+    with simulate(*args, env=env) as (process, base_url):
+        answer = lookup(strict, base_url)
+        assert answer.status_code == 404
+        assert answer.json()["code"] == "MESSAGE_NOT_FOUND"
+        assert lookup(VENDOR, base_url).status_code == 401  # X-Api-Key means nothing here
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_list_defects_prints_the_dialects_catalogue(dialect: str) -> None:
+    result = run("simulate", "--list-defects", "--contracts", dialect)
     assert result.returncode == 0
     lines = result.stdout.splitlines()
-    assert len(lines) == len(registered())
-    for line, spec in zip(lines, registered().values(), strict=True):
+    specs = catalogue(resolve_contract(dialect))
+    assert len(lines) == len(specs)
+    for line, spec in zip(lines, specs, strict=True):
         assert line.split()[:2] == [spec.name, spec.rule]
         assert spec.description in line
+
+
+def test_a_rate_limit_for_the_strict_dialect_is_a_one_line_usage_error() -> None:
+    result = run("simulate", "--contracts", "strict", "--rate-limit", "5/s")
+    assert result.returncode == 2
+    assert "strict dialect has no rate limits" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("value", ["lots", "5/h", "0/s", "gold"])
+def test_a_bad_rate_limit_is_a_usage_error(value: str) -> None:
+    result = run("simulate", "--rate-limit", value)
+    assert result.returncode == 2
+    assert "--rate-limit" in result.stderr and "production" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unknown_dialect_is_a_usage_error() -> None:
+    result = run("simulate", "--contracts", "klingon")
+    assert result.returncode == 2
+    assert "klingon" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_unknown_defect_is_a_usage_error() -> None:

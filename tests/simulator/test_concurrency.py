@@ -24,18 +24,19 @@ def test_concurrent_sends_and_lookups(api: Api) -> None:
             for i in range(ROUNDS):
                 channel = contract.channels[(worker + i) % len(contract.channels)]
                 sent = mine.send(channel, key=key)
-                if sent.status_code != 201:
+                if sent.status_code != mine.created:
                     problems.append(f"send {sent.status_code}")
                     continue
-                ids.append((sent.json()["customerMessageId"], channel))
+                ids.append((sent.json()[contract.send.id], channel))
                 for message_id, ch in ids[-3:]:
                     found = mine.lookup(message_id, ch, key=key)
-                    if found.status_code != 200 or found.json()["customerMessageId"] != message_id:
+                    if found.status_code != 200 or found.json()[contract.fields.id] != message_id:
                         problems.append(f"lookup {found.status_code}")
                     if mine.lookup(message_id, ch, key=other).status_code != 404:
                         problems.append("another company's message was visible")
-                batch = mine.batch([m for m, c in ids if c == channel], channel, key=key)
-                if batch.status_code != 200 or batch.json()["notFound"]:
+                asked = [m for m, c in ids if c == channel]
+                batch = mine.batch(asked, channel, key=key)
+                if batch.status_code != 200 or sorted(mine.found_ids(batch.json())) != sorted(asked):
                     problems.append(f"batch {batch.status_code}")
         finally:
             mine.close()

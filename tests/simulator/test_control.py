@@ -6,14 +6,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from gatewatch.simulator import Simulator, SimulatorConfig
+from gatewatch.contract import resolve_contract
+from gatewatch.ratelimit import NO_LIMIT, RateLimit
+from gatewatch.simulator import Simulator, SimulatorConfig, catalogue
 
 from .client import Api
+from .conftest import DIALECTS
 
 
-@pytest.fixture(scope="module")
-def controlled() -> Iterator[Simulator]:
-    with Simulator(SimulatorConfig(control=True)) as sim:
+@pytest.fixture(scope="module", params=DIALECTS)
+def controlled(request: pytest.FixtureRequest) -> Iterator[Simulator]:
+    with Simulator(SimulatorConfig(control=True), contract=resolve_contract(request.param)) as sim:
         yield sim
 
 
@@ -27,10 +30,9 @@ def control_api(controlled: Simulator) -> Iterator[Api]:
 
 
 def test_off_by_default(api: Api) -> None:
-    for method, path in (("GET", "faults"), ("POST", "defects"), ("POST", "reset")):
+    for method, path in (("GET", "faults"), ("POST", "defects"), ("POST", "reset"), ("GET", "rate-limit")):
         answer = api.request(method, f"{api.sim.url}/_control/{path}", json={})
-        assert answer.status_code == 404
-        assert answer.json()["code"] == "NOT_FOUND"
+        api.assert_error(answer, api.contract.codes.not_found)
 
 
 def test_faults_at_runtime(control_api: Api) -> None:
@@ -47,9 +49,7 @@ def test_faults_at_runtime(control_api: Api) -> None:
 def test_bad_fault_settings_are_400(control_api: Api) -> None:
     url = control_api.sim.url + "/_control/faults"
     for body in ({"error_rate": 7}, {"bogus": 1}, [1], {"operations": "lookup"}):
-        answer = control_api.request("POST", url, json=body)
-        assert answer.status_code == 400
-        assert control_api.contract.schema_errors("error-body.json", answer.json()) == []
+        control_api.assert_error(control_api.request("POST", url, json=body), 400)
     assert control_api.request("POST", url, data=b"{nope").status_code == 400
 
 
@@ -57,15 +57,16 @@ def test_defects_at_runtime(control_api: Api) -> None:
     url = control_api.sim.url + "/_control/defects"
     listing = control_api.request("GET", url).json()
     assert listing["active"] == []
-    assert {"name", "rule", "description"} <= set(listing["catalogue"][0])
+    assert {"name", "rule", "description", "needs_rate_limit"} <= set(listing["catalogue"][0])
+    assert [d["name"] for d in listing["catalogue"]] == [s.name for s in catalogue(control_api.contract)]
     answer = control_api.request("POST", url, json={"defects": ["status_lowercase"]})
     assert answer.status_code == 200 and answer.json()["active"] == ["status_lowercase"]
     channel = control_api.contract.channels[0]
     message_id = control_api.sent(channel)
-    assert control_api.lookup(message_id, channel).json()["deliveryStato"].islower()
+    assert control_api.lookup(message_id, channel).json()[control_api.fields.status].islower()
     refused = control_api.request("POST", url, json={"defects": ["no_such_defect"]})
-    assert refused.status_code == 400
-    assert "no_such_defect" in refused.json()["message"]
+    body = control_api.assert_error(refused, 400)
+    assert "no_such_defect" in body[control_api.contract.error.fields["message"]]
     assert control_api.sim.defects == ("status_lowercase",)
 
 
@@ -86,9 +87,12 @@ def test_true_timeline(control_api: Api) -> None:
     answer = control_api.request("GET", f"{control_api.sim.url}/_control/messages/{message_id}")
     assert answer.status_code == 200
     body = answer.json()
+    fields = control_api.fields
     path = control_api.contract.recipients["delivered"].path
-    assert [step["status"] for step in body["steps"]] == list(path)
-    assert body["channel"] == channel and body["company"] == "A"
+    assert [step[fields.status] for step in body["steps"]] == list(path)
+    assert body[fields.id] == message_id
+    assert body[fields.channel] == channel and body["company"] == "A"
+    assert body[control_api.contract.send.destination] == control_api.number("delivered")
     message = control_api.sim.message(message_id)
     assert message is not None
     assert [step["epoch"] for step in body["steps"]] == [step.at for step in message.steps]
@@ -98,8 +102,37 @@ def test_true_timeline(control_api: Api) -> None:
 
 def test_unknown_control_path_is_404(control_api: Api) -> None:
     answer = control_api.request("GET", control_api.sim.url + "/_control/nope")
-    assert answer.status_code == 404
-    assert answer.json()["code"] == "NOT_FOUND"
+    control_api.assert_error(answer, 404)
+
+
+def test_rate_limit_at_runtime(control_api: Api) -> None:
+    url = control_api.sim.url + "/_control/rate-limit"
+    assert control_api.request("GET", url).json() == {"limit": "none", "per_minute": None, "per_second": None}
+    channel = control_api.contract.channels[0]
+    if not control_api.contract.rate_limits.enabled:
+        control_api.assert_error(control_api.request("POST", url, json={"limit": "2/s"}), 400)
+        assert control_api.sim.rate_limit == NO_LIMIT
+        return
+    answer = control_api.request("POST", url, json={"limit": "trial"})
+    assert answer.status_code == 200
+    assert answer.json() == {"limit": "100/min,10/s", "per_minute": 100, "per_second": 10}
+    assert control_api.sim.rate_limit == control_api.contract.rate_limits.plans["trial"]
+    control_api.request("POST", url, json={"limit": "2/min"})
+    assert control_api.sim.rate_limit == RateLimit(per_minute=2)
+    codes = [control_api.lookup("GW-x", channel).status_code for _ in range(3)]
+    assert codes == [404, 404, 429]
+    for bad in ({"limit": "lots"}, {"limit": 5}, {}):
+        control_api.assert_error(control_api.request("POST", url, json=bad), 400)
+    control_api.request("POST", url, json={"limit": "none"})
+    assert control_api.lookup("GW-x", channel).status_code == 404
+    assert control_api.sim.rate_limit == NO_LIMIT
+
+
+def test_an_oversized_control_body_is_413(control_api: Api) -> None:
+    url = control_api.sim.url + "/_control/faults"
+    big = b"{" + b" " * (control_api.contract.send.body_max_bytes + 1) + b"}"
+    control_api.assert_error(control_api.request("POST", url, data=big), 413)
+    assert not control_api.sim.faults.active
 
 
 def test_control_is_outside_faults_and_defects(control_api: Api) -> None:

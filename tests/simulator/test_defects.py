@@ -1,23 +1,36 @@
-"""Each defect breaks its rule visibly: a probe over HTTP sees no violation without it and
-sees one with it (one probe per defect; the catalogue must have no defect without a probe).
+"""Each defect breaks its rule visibly, on every dialect it applies to: a probe over HTTP sees
+no violation without it and sees one with it (one probe per defect; the catalogue must have
+no defect without a probe). Defects that need a rate limit are probed with one on.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from datetime import datetime
 
 import pytest
+import requests
 
-from gatewatch.contract import default_contract
+from gatewatch.contract import resolve_contract
+from gatewatch.ratelimit import RateLimit
 from gatewatch.simulator import Simulator, catalogue
 from gatewatch.simulator.defects import registered
 
-from .client import KEY_B, Api
+from .client import KEY_B, Api, error_problems
+from .conftest import DIALECTS
 
 Probe = Callable[[Api], bool]
 PROBES: dict[str, Probe] = {}
+#: The rate limit a defect that needs one is probed with.
+LIMITS: dict[str, RateLimit] = {
+    "rate_limit_no_retry_after": RateLimit(per_minute=1),
+    "rate_limit_html": RateLimit(per_minute=1),
+    "throttle_early": RateLimit(per_second=8),
+    "rate_limit_never": RateLimit(per_minute=3),
+    "rate_limit_headers_missing": RateLimit(per_minute=10),
+}
 
 
 def probe(name: str) -> Callable[[Probe], Probe]:
@@ -33,8 +46,6 @@ def first(api: Api) -> str:
 
 
 def json_or_none(text: str) -> object:
-    import json
-
     try:
         return json.loads(text)
     except ValueError:
@@ -47,14 +58,14 @@ def json_or_none(text: str) -> object:
 @probe("status_lowercase")
 def _(api: Api) -> bool:
     message_id = api.sent(first(api))
-    return api.lookup(message_id, first(api)).json()["deliveryStato"] not in api.contract.statuses
+    return api.lookup(message_id, first(api)).json()[api.fields.status] not in api.contract.statuses
 
 
 @probe("status_not_in_enum")
 def _(api: Api) -> bool:
     # The unknown recipient stays in an initial status for ever: no race with the clock.
     message_id = api.sent(first(api), api.number("unknown"))
-    return api.lookup(message_id, first(api)).json()["deliveryStato"] not in api.contract.statuses
+    return api.lookup(message_id, first(api)).json()[api.fields.status] not in api.contract.statuses
 
 
 @probe("error_without_reason")
@@ -62,14 +73,14 @@ def _(api: Api) -> bool:
     message_id = api.sent(first(api), api.number("error"))
     api.wait_settled(message_id)
     body = api.lookup(message_id, first(api)).json()
-    assert body["deliveryStato"] in api.contract.needs_reason
-    return not body["deliveryStatoDescription"]
+    assert body[api.fields.status] in api.contract.needs_reason
+    return not body[api.fields.description]
 
 
 @probe("echo_id_wrong")
 def _(api: Api) -> bool:
     message_id = api.sent(first(api))
-    return api.lookup(message_id, first(api)).json()["customerMessageId"] != message_id
+    return api.lookup(message_id, first(api)).json()[api.fields.id] != message_id
 
 
 @probe("echo_channel_wrong")
@@ -77,21 +88,31 @@ def _(api: Api) -> bool:
     wrong = False
     for channel in api.contract.channels:
         message_id = api.sent(channel)
-        wrong |= api.lookup(message_id, channel).json()["channel"] != channel
+        wrong |= api.lookup(message_id, channel).json()[api.fields.channel] != channel
     return wrong
 
 
 @probe("updated_at_naive")
 def _(api: Api) -> bool:
     message_id = api.sent(first(api))
-    stamp = api.lookup(message_id, first(api)).json()["updatedAt"]
+    stamp = api.lookup(message_id, first(api)).json()[api.fields.updated_at]
     return datetime.fromisoformat(stamp).tzinfo is None
 
 
 @probe("wrong_content_type")
 def _(api: Api) -> bool:
     message_id = api.sent(first(api))
-    return api.lookup(message_id, first(api)).headers["content-type"] != "application/json"
+    return api.lookup(message_id, first(api)).headers["content-type"] != api.contract.json_content_type
+
+
+@probe("status_field_english")
+def _(api: Api) -> bool:
+    message_id = api.sent(first(api))
+    body = api.lookup(message_id, first(api)).json()
+    aliases = api.contract.aliases_of(api.fields.status)
+    assert aliases is not None
+    schema_broken = bool(api.contract.schema_errors(api.contract.schema_file("status_body"), body))
+    return schema_broken and api.fields.status not in body and aliases[1][0] in body
 
 
 # -- scoping and parameters ------------------------------------------------------------------
@@ -112,7 +133,13 @@ def _(api: Api) -> bool:
 @probe("tenant_leak_batch")
 def _(api: Api) -> bool:
     message_id = api.sent(first(api))
-    return bool(api.batch([message_id], first(api), key=KEY_B).json()["statuses"])
+    return bool(api.found_ids(api.batch([message_id], first(api), key=KEY_B).json()))
+
+
+@probe("batch_ignores_channel")
+def _(api: Api) -> bool:
+    elsewhere = api.sent(api.contract.channels[1])
+    return elsewhere in api.found_ids(api.batch([elsewhere], api.contract.channels[0]).json())
 
 
 @probe("unknown_id_200_unknown")
@@ -149,14 +176,12 @@ def statuses_after_final(api: Api, outcome: str, lookups: int) -> list[str]:
 
 @probe("delivered_regresses")
 def _(api: Api) -> bool:
-    seen = statuses_after_final(api, "delivered", 6)
-    return len(set(seen)) > 1
+    return len(set(statuses_after_final(api, "delivered", 6))) > 1
 
 
 @probe("final_flips")
 def _(api: Api) -> bool:
-    seen = statuses_after_final(api, "error", 6)
-    return len(set(seen)) > 1
+    return len(set(statuses_after_final(api, "error", 6))) > 1
 
 
 @probe("expired_never")
@@ -170,9 +195,8 @@ def _(api: Api) -> bool:
 @probe("updated_at_backwards")
 def _(api: Api) -> bool:
     message_id = api.sent(first(api))
-    stamps = [
-        datetime.fromisoformat(api.lookup(message_id, first(api)).json()["updatedAt"]) for _ in range(4)
-    ]
+    field = api.fields.updated_at
+    stamps = [datetime.fromisoformat(api.lookup(message_id, first(api)).json()[field]) for _ in range(4)]
     return stamps != sorted(stamps)
 
 
@@ -184,46 +208,97 @@ def _(api: Api) -> bool:
     message_id = api.sent(first(api), api.number("delivered"))
     api.wait_settled(message_id)
     single = api.status(message_id, first(api))
-    (entry,) = api.batch([message_id], first(api)).json()["statuses"]
-    return not api.contract.reachable(single, entry["deliveryStato"])
+    (entry,) = api.entries(api.batch([message_id], first(api)).json())
+    return not api.contract.reachable(single, entry[api.fields.status])
+
+
+def listed(api: Api, ids: list[str]) -> list[str]:
+    body = api.batch(ids, first(api)).json()
+    return api.found_ids(body) + api.not_found(body)
 
 
 @probe("batch_drops_unknown")
 def _(api: Api) -> bool:
     message_id = api.sent(first(api))
-    body = api.batch([message_id, "GW-unknown"], first(api)).json()
-    listed = [e["customerMessageId"] for e in body["statuses"]] + body["notFound"]
-    return sorted(listed) != sorted([message_id, "GW-unknown"])
+    return sorted(listed(api, [message_id, "GW-unknown"])) != sorted([message_id, "GW-unknown"])
 
 
 @probe("batch_duplicates")
 def _(api: Api) -> bool:
     message_id = api.sent(first(api))
-    body = api.batch([message_id, "GW-unknown"], first(api)).json()
-    listed = [e["customerMessageId"] for e in body["statuses"]] + body["notFound"]
-    return len(listed) != len(set(listed))
+    seen = listed(api, [message_id, "GW-unknown"])
+    return len(seen) != len(set(seen))
+
+
+@probe("batch_drops_existing")
+def _(api: Api) -> bool:
+    ids = [api.sent(first(api)) for _ in range(3)]
+    return sorted(api.found_ids(api.batch(ids, first(api)).json())) != sorted(ids)
+
+
+@probe("batch_unknown_as_unknown")
+def _(api: Api) -> bool:
+    message_id = api.sent(first(api))
+    return "GW-unknown" in api.found_ids(api.batch([message_id, "GW-unknown"], first(api)).json())
+
+
+@probe("batch_404_when_none")
+def _(api: Api) -> bool:
+    return api.batch(["GW-unknown-1", "GW-unknown-2"], first(api)).status_code != 200
 
 
 @probe("batch_no_limit")
 def _(api: Api) -> bool:
-    ids = [f"id-{i}" for i in range(api.contract.batch_max_ids + 1)]
-    return api.batch(ids, first(api)).status_code != 400
+    ids = [f"id-{i}" for i in range(api.contract.batch.max_ids + 1)]
+    return api.batch(ids, first(api)).status_code not in api.contract.batch.over_limit_codes
+
+
+@probe("batch_object_shape")
+def _(api: Api) -> bool:
+    message_id = api.sent(first(api))
+    body = api.batch([message_id], first(api)).json()
+    return bool(api.contract.schema_errors(api.contract.schema_file("batch_body"), body)) and isinstance(
+        body, dict
+    )
 
 
 # -- errors and auth ----------------------------------------------------------------------
+
+
+def not_found_answer(api: Api) -> tuple[int, object]:
+    answer = api.lookup("GW-unknown", first(api))
+    return answer.status_code, json_or_none(answer.text)
 
 
 @probe("error_body_not_json")
 def _(api: Api) -> bool:
     answer = api.lookup("GW-unknown", first(api))
     body = json_or_none(answer.text)
-    return answer.headers["content-type"] != "application/json" or not isinstance(body, dict)
+    return answer.headers["content-type"] != api.contract.json_content_type or not isinstance(body, dict)
 
 
 @probe("error_code_not_snake")
 def _(api: Api) -> bool:
-    code = api.lookup("GW-unknown", first(api)).json()["code"]
-    return not re.fullmatch(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)*", code)
+    _, body = not_found_answer(api)
+    assert isinstance(body, dict)
+    return not re.fullmatch(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)*", body[api.contract.error.fields["code"]])
+
+
+@probe("error_body_other_shape")
+def _(api: Api) -> bool:
+    status, body = not_found_answer(api)
+    assert isinstance(body, dict)
+    return bool(error_problems(api.contract, status, body)) and not set(
+        api.contract.error.fields.values()
+    ) <= set(body)
+
+
+@probe("error_status_mismatch")
+def _(api: Api) -> bool:
+    status, body = not_found_answer(api)
+    field = api.contract.error.status_field
+    assert isinstance(body, dict) and field is not None
+    return body[field] != status
 
 
 @probe("flaky_500")
@@ -254,22 +329,82 @@ def _(api: Api) -> bool:
 
 @probe("send_accepts_invalid")
 def _(api: Api) -> bool:
-    return api.send(first(api), "not-a-number").status_code in api.contract.send_success_codes
+    return api.send(first(api), "not-a-number").status_code in api.contract.send.success_codes
+
+
+@probe("destination_newline_accepted")
+def _(api: Api) -> bool:
+    number = api.number("error")
+    answer = api.send(first(api), number + "\n")
+    if answer.status_code not in api.contract.send.success_codes:
+        return False
+    message = api.sim.message(answer.json()[api.contract.send.id])
+    return message is not None and message.to == number
 
 
 @probe("send_missing_id")
 def _(api: Api) -> bool:
-    return "customerMessageId" not in api.send(first(api)).json()
+    return api.contract.send.id not in api.send(first(api)).json()
+
+
+# -- rate limits ----------------------------------------------------------------------------
+
+
+def first_429(api: Api, tries: int = 5) -> requests.Response:
+    for _ in range(tries):
+        answer = api.lookup("GW-x", first(api))
+        if answer.status_code == api.contract.codes.too_many_requests:
+            return answer
+    raise AssertionError(f"no 429 in {tries} requests")
+
+
+@probe("rate_limit_no_retry_after")
+def _(api: Api) -> bool:
+    answer = first_429(api)
+    return api.contract.rate_limits.retry_after_field not in answer.json()
+
+
+@probe("rate_limit_html")
+def _(api: Api) -> bool:
+    answer = first_429(api)
+    return answer.headers["content-type"] != api.contract.json_content_type
+
+
+@probe("throttle_early")
+def _(api: Api) -> bool:
+    # Half the per-second limit, at once: a conforming gateway lets them all through.
+    return any(api.lookup("GW-x", first(api)).status_code == 429 for _ in range(4))
+
+
+@probe("rate_limit_never")
+def _(api: Api) -> bool:
+    return all(api.lookup("GW-x", first(api)).status_code != 429 for _ in range(5))
+
+
+@probe("rate_limit_headers_missing")
+def _(api: Api) -> bool:
+    answer = api.lookup("GW-x", first(api))
+    limits = api.contract.rate_limits
+    return not all(header in answer.headers for header in (limits.limit_header, limits.remaining_header))
 
 
 # -- the tests ------------------------------------------------------------------------------
 
+CASES = [(dialect, spec.name) for dialect in DIALECTS for spec in catalogue(resolve_contract(dialect))]
 
-@pytest.mark.parametrize("name", sorted(registered()))
+
+@pytest.mark.parametrize(("dialect", "name"), CASES, ids=[f"{d}-{n}" for d, n in CASES])
 def test_defect_shows_its_deviation(simulator: Simulator, api: Api, name: str) -> None:
+    spec = registered()[name]
     check = PROBES[name]
+    limit = LIMITS.get(name)
+    assert spec.needs_rate_limit == (limit is not None)
+    if limit is not None:
+        simulator.set_rate_limit(limit)
     assert not check(api), "the conforming simulator already shows the deviation"
     simulator.reset()
+    if limit is not None:
+        simulator.set_rate_limit(limit)
     simulator.set_defects([name])
     assert check(api), f"{name} did not show"
 
@@ -278,12 +413,32 @@ def test_every_defect_has_a_probe() -> None:
     assert set(PROBES) == set(registered())
 
 
-def test_every_defect_names_a_rule_of_the_contract() -> None:
-    contract = default_contract()
+def test_every_defect_applies_to_some_dialect() -> None:
+    applied = {spec.name for dialect in DIALECTS for spec in catalogue(resolve_contract(dialect))}
+    assert applied == set(registered())
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_every_defect_names_a_rule_of_the_contract(dialect: str) -> None:
+    contract = resolve_contract(dialect)
     for spec in catalogue(contract):
         assert spec.rule in contract.rules
         assert spec.description.strip()
         assert re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", spec.name)
+        if spec.needs_rate_limit:
+            assert contract.rate_limits.enabled
+
+
+def test_the_catalogue_is_per_dialect() -> None:
+    vendor = {spec.name for spec in catalogue(resolve_contract("vendor"))}
+    strict = {spec.name for spec in catalogue(resolve_contract("strict"))}
+    array_only = {"batch_404_when_none", "batch_object_shape", "batch_unknown_as_unknown"}
+    rate = {name for name, spec in registered().items() if spec.needs_rate_limit}
+    assert rate == set(LIMITS)
+    assert array_only | rate | {"error_status_mismatch"} <= vendor - strict
+    assert {"batch_drops_unknown", "batch_no_limit", "error_code_not_snake"} <= strict - vendor
+    both = {"batch_duplicates", "error_body_other_shape", "status_field_english", "bad_key_403", "flaky_500"}
+    assert both <= vendor & strict
 
 
 def test_at_least_the_agreed_defects_exist() -> None:
@@ -318,19 +473,34 @@ def test_at_least_the_agreed_defects_exist() -> None:
         "send_missing_id",
         "expired_never",
         "precedence_400_before_401",
+        # the vendor dialect's own
+        "batch_unknown_as_unknown",
+        "batch_drops_existing",
+        "batch_404_when_none",
+        "batch_ignores_channel",
+        "batch_object_shape",
+        "error_body_other_shape",
+        "error_status_mismatch",
+        "rate_limit_no_retry_after",
+        "rate_limit_html",
+        "throttle_early",
+        "rate_limit_never",
+        "rate_limit_headers_missing",
+        "status_field_english",
+        "destination_newline_accepted",
     }
     assert agreed <= set(registered())
 
 
 def test_defects_compose(simulator: Simulator, api: Api) -> None:
-    simulator.set_defects(["error_code_not_snake", "error_body_not_json"])
+    simulator.set_defects(["error_body_other_shape", "error_body_not_json"])
     answer = api.lookup("GW-unknown", first(api))
     assert answer.status_code == 404
     assert answer.headers["content-type"].startswith("text/plain")
     simulator.set_defects(["status_lowercase", "echo_id_wrong"])
     message_id = api.sent(first(api))
     body = api.lookup(message_id, first(api)).json()
-    assert body["deliveryStato"].islower() and body["customerMessageId"] == message_id.lower()
+    assert body[api.fields.status].islower() and body[api.fields.id] == message_id.lower()
 
 
 def test_defects_switch_off_again(simulator: Simulator, api: Api) -> None:

@@ -32,10 +32,7 @@ def test_error_rate_one_answers_500_with_the_error_body(simulator: Simulator, ap
     message_id = api.sent(channel)
     simulator.set_faults(error_rate=1.0)
     for _ in range(5):
-        answer = api.lookup(message_id, channel)
-        assert answer.status_code == 500
-        assert answer.headers["content-type"] == "application/json"
-        assert api.contract.schema_errors("error-body.json", answer.json()) == []
+        api.assert_error(api.lookup(message_id, channel), api.contract.codes.server_error)
 
 
 def test_error_rate_is_spread_evenly(simulator: Simulator, api: Api) -> None:
@@ -66,7 +63,7 @@ def test_malformed_bodies_do_not_parse(simulator: Simulator, api: Api) -> None:
     with pytest.raises(ValueError):
         json.loads(answer.content)
     # Errors keep their body: the fault garbles successful answers only.
-    assert api.lookup("GW-x", channel).json()["code"]
+    api.assert_error(api.lookup("GW-x", channel), api.contract.codes.not_found)
 
 
 def test_faults_are_scoped_to_operations(simulator: Simulator, api: Api) -> None:
@@ -75,7 +72,7 @@ def test_faults_are_scoped_to_operations(simulator: Simulator, api: Api) -> None
     simulator.set_faults(Faults(error_rate=1.0, operations=frozenset({"send"})))
     assert api.lookup(message_id, channel).status_code == 200
     assert api.batch([message_id], channel).status_code == 200
-    assert api.send(channel).status_code == 500
+    api.assert_error(api.send(channel), api.contract.codes.server_error)
 
 
 def test_reset_switches_faults_off(simulator: Simulator, api: Api) -> None:

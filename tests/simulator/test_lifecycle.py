@@ -7,7 +7,7 @@ from itertools import pairwise
 
 import pytest
 
-from gatewatch.contract import default_contract
+from gatewatch.contract import default_contract, resolve_contract
 from gatewatch.simulator import Simulator, SimulatorConfig
 from gatewatch.simulator.lifecycle import format_time, step_at, timeline
 
@@ -23,10 +23,10 @@ def observe(api: Api, messages: list[tuple[str, str]], final: str) -> list[list[
     def reached() -> bool:
         done = True
         for (message_id, channel), answers in zip(messages, seen, strict=True):
-            if answers and answers[-1]["deliveryStato"] == final:
+            if answers and answers[-1][api.fields.status] == final:
                 continue
             answers.append(api.lookup(message_id, channel).json())
-            done = done and answers[-1]["deliveryStato"] == final
+            done = done and answers[-1][api.fields.status] == final
         return done
 
     wait_until(reached, timeout=5.0, interval=0.005)
@@ -39,15 +39,15 @@ def test_recipient_walks_its_path_on_every_channel(api: Api, outcome: str) -> No
     channels = api.contract.channels
     messages = [(api.sent(channel, api.number(outcome)), channel) for channel in channels]
     for seen in observe(api, messages, recipient.final_status):
-        statuses = [body["deliveryStato"] for body in seen]
+        statuses = [body[api.fields.status] for body in seen]
         # Polling every few ms against 200 ms steps sees every step, in the path's order.
         assert tuple(dict.fromkeys(statuses)) == recipient.path
         assert statuses[0] in api.contract.initial_statuses
         for before, after in pairwise(statuses):
             assert api.contract.can_move(before, after)
         for body in seen:
-            needs = body["deliveryStato"] in api.contract.needs_reason
-            assert body["deliveryStatoDescription"] == (recipient.reason if needs else None)
+            needs = body[api.fields.status] in api.contract.needs_reason
+            assert body[api.fields.description] == (recipient.reason if needs else None)
 
 
 def test_default_recipient_is_delivered(api: Api) -> None:
@@ -64,7 +64,7 @@ def test_reason_is_non_empty_for_statuses_that_need_one(api: Api) -> None:
             message_id = api.sent(channel, api.number(outcome))
             api.wait_final(message_id, channel)
             body = api.lookup(message_id, channel).json()
-            assert body["deliveryStatoDescription"]
+            assert body[api.fields.description]
 
 
 def test_updated_at_is_when_the_step_was_reached(api: Api) -> None:
@@ -77,8 +77,8 @@ def test_updated_at_is_when_the_step_was_reached(api: Api) -> None:
     truth = {step.status: step.updated_at for step in message.steps}
     stamps = []
     for body in seen:
-        assert body["updatedAt"] == truth[body["deliveryStato"]]
-        stamps.append(datetime.fromisoformat(str(body["updatedAt"])))
+        assert body[api.fields.updated_at] == truth[body[api.fields.status]]
+        stamps.append(datetime.fromisoformat(str(body[api.fields.updated_at])))
     assert stamps == sorted(stamps)
 
 
@@ -88,7 +88,7 @@ def test_final_status_never_changes(api: Api) -> None:
     for message_id in sent:
         api.wait_settled(message_id)
         answers = {
-            (body["deliveryStato"], body["updatedAt"])
+            (body[api.fields.status], body[api.fields.updated_at])
             for body in (api.lookup(message_id, channel).json() for _ in range(10))
         }
         assert len(answers) == 1
@@ -135,11 +135,11 @@ def test_realistic_preset_is_per_contract_channel() -> None:
     assert len(set(steps)) == len(steps)
 
 
-def test_per_channel_steps_apply_to_new_messages() -> None:
-    contract = default_contract()
+def test_per_channel_steps_apply_to_new_messages(dialect: str) -> None:
+    contract = resolve_contract(dialect)
     slow, fast = contract.channels[0], contract.channels[1]
     config = SimulatorConfig(step_s=0.05, step_overrides={slow: 30.0})
-    with Simulator(config) as sim:
+    with Simulator(config, contract) as sim:
         api = Api(sim)
         try:
             slow_id = api.sent(slow, api.number("delivered"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
+import requests
 from rfc3339_validator import validate_rfc3339
 
 from gatewatch.simulator import Simulator
@@ -12,19 +13,29 @@ from gatewatch.simulator import Simulator
 from .client import KEY_B, Api, raw_request
 
 
-def test_found_body_matches_the_schema_and_echoes(api: Api) -> None:
+def message_not_found(api: Api, answer: requests.Response) -> bool:
+    """True for the 404 of an id not found (not that of an unknown path)."""
+    body = api.assert_error(answer, api.contract.codes.not_found)
+    return "message" in body[api.contract.error.fields["message"]]
+
+
+def test_found_body_has_all_five_fields_and_echoes(api: Api) -> None:
+    f = api.fields
     for channel in api.contract.channels:
         message_id = api.sent(channel)
         answer = api.lookup(message_id, channel)
         assert answer.status_code == 200
-        assert answer.headers["content-type"] == "application/json"
+        assert answer.headers["content-type"] == api.contract.json_content_type
         body = answer.json()
-        assert api.contract.schema_errors("status-body.json", body) == []
-        assert body["customerMessageId"] == message_id
-        assert body["channel"] == channel
-        assert body["deliveryStato"] in api.contract.statuses
-        assert validate_rfc3339(body["updatedAt"])
-        assert body["updatedAt"].endswith("Z")
+        assert api.contract.schema_errors(api.contract.schema_file("status_body"), body) == []
+        # channel and updatedAt are there even where optional, so their rules get exercised.
+        assert set(body) == set(f.names())
+        assert body[f.id] == message_id
+        assert body[f.channel] == channel
+        assert body[f.status] in api.contract.statuses
+        assert body[f.description] is None
+        assert validate_rfc3339(body[f.updated_at])
+        assert body[f.updated_at].endswith("Z")
 
 
 def test_other_channel_is_404_like_unknown(api: Api) -> None:
@@ -51,10 +62,7 @@ def test_other_company_is_404_like_unknown(api: Api) -> None:
 @pytest.mark.parametrize("channel", [None, "", "sms", "Sms", " SMS", "SMS ", "EMAIL", "SMS,RCS"])
 def test_missing_or_invalid_channel_is_400(api: Api, channel: str | None) -> None:
     message_id = api.sent(api.contract.channels[0])
-    answer = api.lookup(message_id, channel)
-    assert answer.status_code == 400
-    assert answer.headers["content-type"] == "application/json"
-    assert api.contract.schema_errors("error-body.json", answer.json()) == []
+    api.assert_error(api.lookup(message_id, channel), api.contract.codes.bad_request)
 
 
 def test_wrong_case_of_every_channel_is_400(api: Api) -> None:
@@ -67,12 +75,13 @@ def test_wrong_case_of_every_channel_is_400(api: Api) -> None:
 def test_repeated_channel_parameter_is_400(api: Api) -> None:
     channel = api.contract.channels[0]
     message_id = api.sent(channel)
+    param = api.contract.channel_param
     answer = api.request(
         "GET",
-        api.lookup_url(message_id) + f"?channel={channel}&channel={channel}",
+        api.lookup_url(message_id) + f"?{param}={channel}&{param}={channel}",
         headers=api.auth("key-a"),
     )
-    assert answer.status_code == 400
+    api.assert_error(answer, api.contract.codes.bad_request)
 
 
 UNUSUAL_IDS = [
@@ -103,35 +112,28 @@ UNUSUAL_IDS = [
 @pytest.mark.parametrize("message_id", UNUSUAL_IDS, ids=lambda s: repr(s[:20]))
 def test_unknown_ids_of_any_shape_are_404(api: Api, message_id: str) -> None:
     answer = api.lookup(message_id, api.contract.channels[0])
-    assert answer.status_code == 404
-    assert answer.headers["content-type"] == "application/json"
-    assert answer.json()["code"] == "MESSAGE_NOT_FOUND"
+    assert message_not_found(api, answer)
 
 
 @pytest.mark.parametrize("raw_id", ["%FF", "%C3%28", "%ED%A0%80", "%", "%%", "%2", "%G0", "abc%", "%E2%82"])
 def test_raw_ids_that_are_not_utf8_or_not_escapes_never_5xx(
     simulator: Simulator, api: Api, raw_id: str
 ) -> None:
-    prefix, _, suffix = api.contract.lookup_path.partition("{customerMessageId}")
-    path = f"{simulator.config.base_path}{prefix}{raw_id}{suffix}?channel={api.contract.channels[0]}"
+    path = f"{simulator.config.base_path}{api.lookup_path(raw_id)}?{api.channel_query()}"
     status, content_type, _ = raw_request(simulator.url, "GET", path, api.auth("key-a"))
     assert status in (400, 404)
-    assert content_type == "application/json"
+    assert content_type == api.contract.json_content_type
 
 
 def test_dot_segment_ids_are_ids_when_encoded(api: Api) -> None:
     # Clients remove literal dot segments; encoded, they are ordinary unknown ids.
     for raw_id in ("%2E", "%2E%2E"):
-        answer = api.lookup(raw_id, api.contract.channels[0], encode=False)
-        assert answer.status_code == 404
-        assert answer.json()["code"] == "MESSAGE_NOT_FOUND"
+        assert message_not_found(api, api.lookup(raw_id, api.contract.channels[0], encode=False))
 
 
 def test_encoded_slash_stays_part_of_the_id(api: Api) -> None:
     # %2F must not split the path: the answer is "no such message", not "no such path".
-    answer = api.lookup("a/b", api.contract.channels[0])
-    assert answer.status_code == 404
-    assert answer.json()["code"] == "MESSAGE_NOT_FOUND"
+    assert message_not_found(api, api.lookup("a/b", api.contract.channels[0]))
 
 
 def test_id_is_percent_decoded_before_lookup_and_echo(api: Api) -> None:
@@ -140,28 +142,37 @@ def test_id_is_percent_decoded_before_lookup_and_echo(api: Api) -> None:
     every_char_escaped = "".join(f"%{byte:02X}" for byte in message_id.encode())
     answer = api.lookup(every_char_escaped, channel, encode=False)
     assert answer.status_code == 200
-    assert answer.json()["customerMessageId"] == message_id
+    assert answer.json()[api.fields.id] == message_id
 
 
 def test_empty_id_is_an_unknown_path(api: Api) -> None:
     answer = api.request(
         "GET",
-        api.lookup_url("") + f"?channel={api.contract.channels[0]}",
+        api.lookup_url(""),
+        params=api.channel_params(api.contract.channels[0]),
         headers=api.auth("key-a"),
     )
-    assert answer.status_code == 404
-    assert api.contract.schema_errors("error-body.json", answer.json()) == []
+    api.assert_error(answer, api.contract.codes.not_found)
+    assert not message_not_found(api, answer)
 
 
 def test_literal_slash_in_id_is_an_unknown_path(api: Api) -> None:
     answer = api.lookup("a/b", api.contract.channels[0], encode=False)
-    assert answer.status_code == 404
-    assert answer.json()["code"] == "NOT_FOUND"
+    api.assert_error(answer, api.contract.codes.not_found)
+    assert not message_not_found(api, answer)
 
 
 def test_query_that_is_not_utf8_is_400(simulator: Simulator, api: Api) -> None:
     message_id = api.sent(api.contract.channels[0])
-    prefix, _, suffix = api.contract.lookup_path.partition("{customerMessageId}")
-    path = f"{simulator.config.base_path}{prefix}{quote(message_id)}{suffix}?channel=%FF"
+    path = (
+        f"{simulator.config.base_path}{api.lookup_path(quote(message_id))}?{api.contract.channel_param}=%FF"
+    )
     status, _, _ = raw_request(simulator.url, "GET", path, api.auth("key-a"))
     assert status == 400
+
+
+def test_lookups_of_every_channel_and_recipient(api: Api) -> None:
+    for channel in api.contract.channels:
+        for outcome in api.contract.recipients:
+            message_id = api.sent(channel, api.number(outcome))
+            assert api.status(message_id, channel) in api.contract.initial_statuses

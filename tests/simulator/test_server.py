@@ -9,7 +9,9 @@ import pytest
 import requests
 
 import gatewatch.simulator
+from gatewatch.contract import default_contract, resolve_contract
 from gatewatch.errors import ConfigError
+from gatewatch.ratelimit import NO_LIMIT, RateLimit
 from gatewatch.simulator import Faults, Simulator, SimulatorConfig, keys_from_env
 
 
@@ -26,6 +28,13 @@ def test_public_api_is_explicit() -> None:
         "defect",
         "keys_from_env",
     ]
+
+
+def test_the_default_contract_is_the_vendor_dialect() -> None:
+    sim = Simulator()
+    assert sim.contract is default_contract()
+    assert sim.contract.dialect == "vendor"
+    assert sim.rate_limit == NO_LIMIT  # off unless asked for (gateway-api.md)
 
 
 def test_start_stop_and_urls() -> None:
@@ -61,14 +70,43 @@ def test_busy_port_is_a_config_error() -> None:
 
 
 def test_reset_goes_back_to_the_configured_behaviour() -> None:
-    config = SimulatorConfig(defects=("status_lowercase",), faults=Faults(latency_ms=1))
+    limit = RateLimit(per_second=5)
+    config = SimulatorConfig(defects=("status_lowercase",), faults=Faults(latency_ms=1), rate_limit=limit)
     with Simulator(config) as sim:
         sim.set_defects([])
         sim.set_faults()
-        assert sim.defects == () and not sim.faults.active
+        sim.set_rate_limit(NO_LIMIT)
+        assert sim.defects == () and not sim.faults.active and sim.rate_limit == NO_LIMIT
         sim.reset()
         assert sim.defects == ("status_lowercase",)
         assert sim.faults.latency_ms == 1
+        assert sim.rate_limit == limit
+
+
+def test_a_rate_limit_for_a_dialect_without_rate_limits_is_refused_in_one_line() -> None:
+    strict = resolve_contract("strict")
+    with pytest.raises(ConfigError, match="strict dialect has no rate limits") as info:
+        Simulator(SimulatorConfig(rate_limit=RateLimit(per_second=5)), contract=strict)
+    assert "\n" not in str(info.value)
+    with Simulator(contract=strict) as sim, pytest.raises(ConfigError, match="no rate limits"):
+        sim.set_rate_limit(RateLimit(per_minute=10))
+
+
+def test_defects_of_another_dialect_are_refused() -> None:
+    with pytest.raises(ConfigError, match=r"batch_drops_unknown.*vendor"):
+        Simulator(SimulatorConfig(defects=("batch_drops_unknown",)))
+    with pytest.raises(ConfigError, match=r"batch_404_when_none.*strict"):
+        Simulator(SimulatorConfig(defects=("batch_404_when_none",)), contract=resolve_contract("strict"))
+
+
+def test_rate_limit_defects_need_a_rate_limit() -> None:
+    with pytest.raises(ConfigError, match=r"rate_limit_html.*need a rate limit"):
+        Simulator(SimulatorConfig(defects=("rate_limit_html",)))
+    with Simulator(SimulatorConfig(rate_limit=RateLimit(per_second=5), defects=("rate_limit_html",))) as sim:
+        assert sim.defects == ("rate_limit_html",)
+        with pytest.raises(ConfigError, match="need a rate limit"):
+            sim.set_rate_limit(NO_LIMIT)
+        assert sim.rate_limit == RateLimit(per_second=5)
 
 
 def test_unknown_defect_is_refused_up_front() -> None:
@@ -90,6 +128,7 @@ def test_unknown_defect_is_refused_up_front() -> None:
         {"api_keys": {}},
         {"api_keys": {"k": ""}},
         {"id_prefix": "a/b"},
+        {"rate_limit": "5/s"},
     ],
 )
 def test_invalid_config_is_refused(changes: dict[str, object]) -> None:

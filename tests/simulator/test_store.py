@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from gatewatch.contract import default_contract
+from gatewatch.contract import default_contract, resolve_contract
 from gatewatch.simulator import Simulator, SimulatorConfig
 from gatewatch.simulator.lifecycle import timeline
 from gatewatch.simulator.store import Message, MessageStore
@@ -61,8 +61,8 @@ def test_concurrent_adds_and_reads_keep_the_bound() -> None:
     assert store.evicted == 8 * 500 - 100
 
 
-def test_eviction_over_http() -> None:
-    with Simulator(SimulatorConfig(max_messages=5)) as sim:
+def test_eviction_over_http(dialect: str) -> None:
+    with Simulator(SimulatorConfig(max_messages=5), resolve_contract(dialect)) as sim:
         api = Api(sim)
         try:
             channel = sim.contract.channels[0]

@@ -1,8 +1,10 @@
 """`gatewatch simulate`: run the embedded gateway simulator as a process.
 
 Prints one line, ``READY <base-url>``, once it listens, and runs until SIGTERM or SIGINT
-(exit 0). Extra API keys come only from environment variables (``--api-key-env NAME``),
-never from a flag value, which any user could read in the process list.
+(exit 0). ``--contracts`` picks the dialect it serves (``vendor``, ``strict`` or a
+contracts/ folder; default ``$GATEWATCH_CONTRACTS``, else the vendor's). Extra API keys
+come only from environment variables (``--api-key-env NAME``), never from a flag value,
+which any user could read in the process list.
 """
 
 from __future__ import annotations
@@ -14,16 +16,23 @@ from types import FrameType
 
 import click
 
-from gatewatch.contract import default_contract
+from gatewatch.contract import Contract, resolve_contract
+from gatewatch.ratelimit import NO_LIMIT, RateLimit, parse_rate_limit
 from gatewatch.simulator import Faults, Simulator, SimulatorConfig, catalogue, keys_from_env
 
 
-def _list_defects() -> None:
-    specs = catalogue(default_contract())
+def _list_defects(contract: Contract) -> None:
+    specs = catalogue(contract)
     width = max(len(spec.name) for spec in specs)
     rule_width = max(len(spec.rule) for spec in specs)
     for spec in specs:
         click.echo(f"{spec.name:<{width}}  {spec.rule:<{rule_width}}  {spec.description}")
+
+
+def _rate_limit(text: str | None, contract: Contract) -> RateLimit:
+    if text is None:
+        return NO_LIMIT
+    return parse_rate_limit(text, contract.rate_limits.plans)
 
 
 def _stop_on_signals() -> threading.Event:
@@ -48,7 +57,23 @@ def _stop_on_signals() -> threading.Event:
     metavar="NAME",
     help="Switch on a named contract violation (repeatable; see --list-defects).",
 )
-@click.option("--list-defects", is_flag=True, help="Print the defect catalogue and exit.")
+@click.option("--list-defects", is_flag=True, help="Print the chosen dialect's defect catalogue and exit.")
+@click.option(
+    "--contracts",
+    "contracts",
+    default=None,
+    metavar="DIALECT|PATH",
+    help="The contract to serve: a dialect (vendor, strict) or a contracts/ folder. "
+    "Default: $GATEWATCH_CONTRACTS, else vendor.",
+)
+@click.option(
+    "--rate-limit",
+    "rate_limit",
+    default=None,
+    metavar="none|PLAN|N/min,M/s",
+    help="Limit each API key: none (the default), a plan of the contract (production, trial) "
+    "or N/min,M/s. Dialects without rate limits refuse it.",
+)
 @click.option("--latency-ms", default=0.0, type=click.FloatRange(min=0), help="Added latency.")
 @click.option(
     "--jitter-ms", default=0.0, type=click.FloatRange(min=0), help="Up to this much more latency, at random."
@@ -99,6 +124,8 @@ def command(
     port: int,
     defects: tuple[str, ...],
     list_defects: bool,
+    contracts: str | None,
+    rate_limit: str | None,
     latency_ms: float,
     jitter_ms: float,
     error_rate: float,
@@ -111,13 +138,15 @@ def command(
     key_envs: tuple[str, ...],
 ) -> None:
     """Run the embedded gateway simulator until SIGTERM or SIGINT."""
+    contract = resolve_contract(contracts)
     if list_defects:
-        _list_defects()
+        _list_defects(contract)
         return
     config = SimulatorConfig(
         host=host,
         port=port,
         defects=defects,
+        rate_limit=_rate_limit(rate_limit, contract),
         max_messages=max_messages,
         control=control,
         extra_api_keys=keys_from_env(key_envs),
@@ -130,12 +159,12 @@ def command(
         ),
     )
     if realistic:
-        preset = SimulatorConfig.realistic()
+        preset = SimulatorConfig.realistic(contract)
         config = config.with_changes(step_s=preset.step_s, step_overrides=preset.step_overrides)
     elif step_s is not None:
         config = config.with_changes(step_s=step_s)
     stop = _stop_on_signals()
-    with Simulator(config) as sim:
+    with Simulator(config, contract) as sim:
         click.echo(f"READY {sim.base_url}")
         sys.stdout.flush()
         # A timed wait so that the signal handler runs promptly on every platform.

@@ -3,16 +3,19 @@
 Layers, imports pointing down only::
 
     server     Simulator: uvicorn in a background thread (start/stop, port 0)
-    app        the raw ASGI app: size limit, routing, 405, faults, then a handler
-    control    /_control/ (runtime faults and defects, reset, true timelines)
-    handlers   send, lookup, batch: the stages in the order of error precedence
+    app        the raw ASGI app: reads the body up to the limit, routes, runs the faults
+    control    /_control/ (runtime faults, defects and rate limit, reset, true timelines)
+    handlers   Server (gates in order, then the answer) and the send, lookup, batch answers
+    gates      one gate per precedence role, lined up in the contract's order
     defects/   named contract violations, each wrapping one or two stages
     faults     latency, 500s, drops, garbage: composable pieces around a handler
-    stages     the conforming behaviour, as replaceable functions
-    store, lifecycle, config, wire
+    stages     the conforming behaviour, as replaceable functions (rate limit included)
+    auth, render, errors, names   who calls; bodies by role; error kinds; the contract's names
+    ratelimit, store, lifecycle, config, wire
 
-Everything it serves (paths, channels, statuses, limits, test recipients) is read from
-a `gatewatch.contract.Contract`.
+Everything it serves (paths, field, parameter and header names, codes, channels,
+statuses, limits, the error precedence, test recipients) is read from a
+`gatewatch.contract.Contract`, so either dialect (or an edited copy) is served as is.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
-"""The simulator as a raw ASGI app: size limit, routing, method, then the handler.
+"""The simulator as a raw ASGI app: read the body (up to the limit), route, then serve.
 
 A raw app rather than a framework keeps the lookup hot path short (one header pass, one
-dict lookup per stage). The behaviour that may change at runtime (faults, defects) is a
-single immutable `_Runtime` swapped in one assignment, so a test thread can change it
-while the event loop serves requests without locks.
+dict lookup per stage). Which error wins is not decided here: the body's size, the route
+and the method are noted on the request, and the gates (gates.py) judge them in the
+contract's order. The behaviour that may change at runtime (faults, defects, the rate
+limit) is a single immutable `_Runtime` swapped in one assignment, so a test thread can
+change it while the event loop serves requests without locks.
 """
 
 from __future__ import annotations
@@ -11,19 +13,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
+from dataclasses import dataclass, fields
 from typing import Any
 
 from gatewatch.contract import Contract
-from gatewatch.simulator import control, defects
-from gatewatch.simulator.config import Faults, SimulatorConfig
-from gatewatch.simulator.faults import INJECTED_ERROR, Drop, FaultChain, Outcome
+from gatewatch.errors import ConfigError
+from gatewatch.ratelimit import RateLimit
+from gatewatch.simulator import control, defects, gates
+from gatewatch.simulator.config import Faults, SimulatorConfig, check_rate_limit
+from gatewatch.simulator.errors import INJECTED_ERROR, INTERNAL_ERROR
+from gatewatch.simulator.faults import Drop, FaultChain, Outcome
 from gatewatch.simulator.faults import build as build_faults
+from gatewatch.simulator.handlers import Server
 from gatewatch.simulator.routes import Router
-from gatewatch.simulator.stages import INTERNAL_ERROR, Stages, conforming
+from gatewatch.simulator.stages import Stages, conforming, with_rate_limit
 from gatewatch.simulator.store import Message, MessageStore
-from gatewatch.simulator.wire import ApiError, Code, Request, Response, error_response
+from gatewatch.simulator.wire import Request, Response
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -37,14 +43,34 @@ _DROP_WAIT_S = 2.0
 
 log = logging.getLogger(__name__)
 
-_NOT_FOUND = ApiError(404, Code.NOT_FOUND, "no such path")
-
 
 @dataclass(frozen=True, slots=True)
 class _Runtime:
     stages: Stages
     faults: Faults
     chain: FaultChain | None
+    rate_limit: RateLimit
+    server: Server
+
+
+@dataclass(frozen=True, slots=True)
+class _Chunk:
+    """One ASGI http.request (or http.disconnect) message.
+
+    Read through fields rather than by key: ASGI's `body` is also a field name of the
+    vendor's send request, and no contract name is read by its spelling here.
+    """
+
+    type: str
+    body: bytes = b""
+    more_body: bool = False
+
+
+_CHUNK_KEYS = frozenset(f.name for f in fields(_Chunk))
+
+
+def _chunk(message: Mapping[str, Any]) -> _Chunk:
+    return _Chunk(**{k: v for k, v in message.items() if k in _CHUNK_KEYS})
 
 
 class GatewayApp:
@@ -56,29 +82,39 @@ class GatewayApp:
         config: SimulatorConfig,
         *,
         clock: Callable[[], float] = time.time,
+        rate_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         config.check_against(contract)
         self.contract = contract
         self.config = config
         self.store = MessageStore(config.max_messages)
         self._clock = clock
+        self._rate_clock = rate_clock
         self._base = conforming(contract, config, self.store, clock)
+        #: Answers in the contract's shapes (the control endpoint's too).
+        self.render = self._base.render
         self._router = Router(contract, config.base_path)
-        self._auth_header = contract.auth_header.lower().encode("latin-1")
-        self._too_large = ApiError(
-            413,
-            Code.PAYLOAD_TOO_LARGE,
-            f"the request body is over {contract.send_body_max_bytes} bytes",
-        )
         self._control = control.Control(self) if config.control else None
-        self._runtime = self._build(config.faults, config.defects)
+        self._runtime = self._build(config.faults, config.defects, config.rate_limit)
 
     # -- runtime behaviour --------------------------------------------------------------
 
-    def _build(self, fault_config: Faults, names: Iterable[str]) -> _Runtime:
+    def _build(self, fault_config: Faults, names: Iterable[str], limit: RateLimit) -> _Runtime:
+        check_rate_limit(limit, self.contract)
         specs = defects.resolve(names, self.contract)
-        stages = defects.install(self._base, specs)
-        return _Runtime(stages, fault_config, build_faults(fault_config, self.config.seed))
+        needing = [spec.name for spec in specs if spec.needs_rate_limit]
+        if needing and limit.unlimited:
+            raise ConfigError(
+                f"defect(s) {', '.join(needing)} need a rate limit (--rate-limit production|trial|N/min,M/s)",
+                key="defects",
+            )
+        stages = defects.install(with_rate_limit(self._base, limit, self._rate_clock), specs)
+        limited = not limit.unlimited
+        server = Server(stages, gates.pipelines(stages.order, limited=limited), limited=limited)
+        render = stages.render.error
+        return _Runtime(
+            stages, fault_config, build_faults(fault_config, render, self.config.seed), limit, server
+        )
 
     @property
     def faults(self) -> Faults:
@@ -90,18 +126,27 @@ class GatewayApp:
         """The names of the defects switched on now."""
         return self._runtime.stages.defects
 
+    @property
+    def rate_limit(self) -> RateLimit:
+        """The rate limit applied per key now."""
+        return self._runtime.rate_limit
+
     def set_faults(self, fault_config: Faults) -> None:
         """Switch to `fault_config` (counters start afresh)."""
-        self._runtime = self._build(fault_config, self.defects)
+        self._runtime = self._build(fault_config, self.defects, self.rate_limit)
 
     def set_defects(self, names: Iterable[str]) -> None:
         """Switch on exactly the defects `names` (ConfigError for unknown names)."""
-        self._runtime = self._build(self.faults, tuple(names))
+        self._runtime = self._build(self.faults, tuple(names), self.rate_limit)
+
+    def set_rate_limit(self, limit: RateLimit) -> None:
+        """Limit each key to `limit` (NO_LIMIT: off); every key starts afresh."""
+        self._runtime = self._build(self.faults, self.defects, limit)
 
     def reset(self) -> None:
-        """Forget every message and go back to the faults and defects of the config."""
+        """Forget every message; back to the faults, defects and rate limit of the config."""
         self.store.clear()
-        self._runtime = self._build(self.config.faults, self.config.defects)
+        self._runtime = self._build(self.config.faults, self.config.defects, self.config.rate_limit)
 
     def message(self, message_id: str) -> Message | None:
         """The message with `message_id` and its true timeline, whoever sent it."""
@@ -118,56 +163,54 @@ class GatewayApp:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         runtime = self._runtime
-        request = Request(scope, self._auth_header)
+        names = self._base.names
+        request = Request(scope, names.key_header, names.basic_header)
         if request.has_body:
             complete = await self._read_body(request, receive)
             if complete is None:
                 return  # the client left
-            if not complete:
-                # The rest of the body stays unread, so the connection cannot be reused.
-                answer = runtime.stages.fail(request, self._too_large)
-                closing = Response(
-                    answer.status, answer.body, answer.content_type, answer.headers, close=True
-                )
-                await _send(send, closing)
-                return
+            # The rest of the body stays unread: the gates answer 413 (or what wins over it).
+            request.too_large = not complete
         try:
             outcome = await self._answer(request, runtime)
         except Exception:
             # A bug must still answer in the contract's shape, and loudly in the log.
             log.exception("simulator handler failed")
-            outcome = runtime.stages.fail(request, INTERNAL_ERROR)
+            outcome = self._internal_error(request, runtime)
         if isinstance(outcome, Drop):
-            await _drop(scope, receive, send)
-        else:
-            await _send(send, outcome)
+            await _drop(scope, receive, send, runtime.stages.render.error(INJECTED_ERROR))
+            return
+        if request.too_large:
+            outcome = outcome.closing()  # the unread body cannot be skipped on a kept connection
+        await _send(send, outcome)
+
+    def _internal_error(self, request: Request, runtime: _Runtime) -> Response:
+        try:
+            return runtime.server.finish(request, INTERNAL_ERROR)
+        except Exception:
+            log.exception("simulator error rendering failed")
+            return self.render.error(INTERNAL_ERROR)  # the plain contract shape, no defects
 
     async def _answer(self, request: Request, runtime: _Runtime) -> Outcome:
-        """Unknown path (404), then method (405), then the operation's handler."""
-        st = runtime.stages
+        """Route, then serve through the faults of the operation (if any are on)."""
         if self._control is not None and self._control.owns(request.raw_path):
             return self._control.handle(request)
         matched = self._router.match(request.raw_path)
-        if matched is None:
-            return st.fail(request, _NOT_FOUND)
-        route, param = matched
-        handler = route.methods.get(request.method)
-        request.op = route.op
-        if handler is None:
-            error = ApiError(405, Code.METHOD_NOT_ALLOWED, f"use {route.allow.decode()} on this path")
-            answer = st.fail(request, error)
-            allow = (*answer.headers, (b"allow", route.allow))
-            return Response(answer.status, answer.body, answer.content_type, allow)
-        request.route_channel = route.channel
-        request.path_param = param
+        if matched is not None:
+            route, param = matched
+            request.route = route
+            request.op = route.op
+            request.handler = route.methods.get(request.method)
+            request.route_channel = route.channel
+            request.path_param = param
         chain = runtime.chain
         if chain is None or request.op not in chain.operations:
-            return handler(request, st)
-        return await chain.run(request, lambda req: handler(req, st))
+            return runtime.server(request)
+        return await chain.run(request, runtime.server)
 
     async def _read_body(self, request: Request, receive: Receive) -> bool | None:
         """Read the body up to the limit: True when read, False when over it, None if gone."""
-        limit = self.contract.send_body_max_bytes
+        limit = self.contract.send.body_max_bytes
         if request.content_length is not None:
             try:
                 if int(request.content_length) > limit:
@@ -177,37 +220,29 @@ class GatewayApp:
         chunks: list[bytes] = []
         size = 0
         while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
+            message = _chunk(await receive())
+            if message.type == "http.disconnect":
                 return None
-            chunk = message.get("body", b"")
-            size += len(chunk)
+            size += len(message.body)
             if size > limit:
                 return False
-            chunks.append(chunk)
-            if not message.get("more_body", False):
+            chunks.append(message.body)
+            if not message.more_body:
                 break
         request.body = b"".join(chunks)
         return True
 
 
 async def _send(send: Send, response: Response) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": response.status,
-            "headers": response.asgi_headers(),
-        }
-    )
+    await send({"type": "http.response.start", "status": response.status, "headers": response.asgi_headers()})
     await send({"type": "http.response.body", "body": response.body})
 
 
-async def _drop(scope: Scope, receive: Receive, send: Send) -> None:
+async def _drop(scope: Scope, receive: Receive, send: Send, fallback: Response) -> None:
     abort = scope.get("extensions", {}).get(ABORT_EXTENSION, {}).get("abort")
     if abort is None:
         # Served by a server that cannot drop: the nearest thing is a 500 that closes.
-        answer = error_response(INJECTED_ERROR)
-        await _send(send, Response(answer.status, answer.body, close=True))
+        await _send(send, fallback.closing())
         return
     abort()
     # Returning before the server notices the disconnect would make it answer 500 itself.

@@ -15,6 +15,7 @@ from typing import Any
 
 from gatewatch.contract import Contract
 from gatewatch.errors import ConfigError
+from gatewatch.ratelimit import NO_LIMIT, RateLimit
 from gatewatch.secrets import FILE_SUFFIX, read_secret
 from gatewatch.simulator.wire import BATCH, LOOKUP, SEND
 
@@ -137,6 +138,8 @@ class SimulatorConfig:
     id_prefix: str = "GW-"
     #: Seed for latency jitter, so runs repeat.
     seed: int = 0
+    #: Requests allowed per API key (gateway-api.md pins it off unless asked for).
+    rate_limit: RateLimit = NO_LIMIT
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "api_keys", _frozen(self.api_keys))
@@ -154,6 +157,8 @@ class SimulatorConfig:
             raise ConfigError(f"expected '' or a path like /api, got {self.base_path!r}", key="base_path")
         if not self.id_prefix.isascii() or "/" in self.id_prefix or "," in self.id_prefix:
             raise ConfigError("expected URL-safe ASCII without / or ,", key="id_prefix")
+        if not isinstance(self.rate_limit, RateLimit):
+            raise ConfigError(f"expected a RateLimit, got {self.rate_limit!r}", key="rate_limit")
         keys = self.all_api_keys
         if not keys or not all(isinstance(k, str) and k and v for k, v in keys.items()):
             raise ConfigError("expected at least one non-empty key with a company", key="api_keys")
@@ -168,13 +173,14 @@ class SimulatorConfig:
         return self.step_overrides.get(channel, self.step_s)
 
     def check_against(self, contract: Contract) -> None:
-        """Raise ConfigError when the config names channels the contract does not have."""
+        """Raise ConfigError when the config asks for what the contract does not have."""
         unknown = sorted(set(self.step_overrides) - set(contract.channels))
         if unknown:
             raise ConfigError(
                 f"channels {unknown} are not in the contract's {list(contract.channels)}",
                 key="step_overrides",
             )
+        check_rate_limit(self.rate_limit, contract)
 
     def with_changes(self, **changes: Any) -> SimulatorConfig:
         """A copy with some fields changed (validated again)."""
@@ -191,6 +197,16 @@ class SimulatorConfig:
             for index, channel in enumerate(channels)
         }
         return cls(step_s=_REALISTIC_FIRST_STEP_S, step_overrides=steps, **changes)
+
+
+def check_rate_limit(limit: RateLimit, contract: Contract) -> None:
+    """Refuse a rate limit for a dialect that has none (one line, naming the dialect)."""
+    if not limit.unlimited and not contract.rate_limits.enabled:
+        raise ConfigError(
+            f"the {contract.dialect} dialect has no rate limits (rules.yaml rate_limits.enabled is false); "
+            f"drop the rate limit {limit}",
+            key="rate_limit",
+        )
 
 
 def keys_from_env(names: Iterable[str], environ: Mapping[str, str] | None = None) -> dict[str, str]:

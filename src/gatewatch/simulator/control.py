@@ -1,50 +1,55 @@
-"""The control endpoint: change faults and defects at runtime, reset, read true timelines.
+"""The control endpoint: change faults, defects and the rate limit at runtime, reset, read timelines.
 
 Served under /_control/ only when the config enables it (``--control``); otherwise those
 paths are unknown like any other. It needs no key: it binds where the simulator binds,
-which is loopback unless told otherwise.
+which is loopback unless told otherwise. Its errors have the contract's error body.
 
     GET  /_control/faults           the faults on now
     POST /_control/faults           {"latency_ms": .., "error_rate": .., ...} replaces them
-    GET  /_control/defects          {"active": [...], "catalogue": [{name, rule, description}]}
+    GET  /_control/defects          {"active": [...], "catalogue": [{name, rule, description, ...}]}
     POST /_control/defects          {"defects": ["name", ...]} replaces the active ones
-    POST /_control/reset            forget messages; back to the configured faults/defects
-    GET  /_control/messages/{id}    a message's true timeline
+    GET  /_control/rate-limit       {"limit": "5/s", "per_minute": null, "per_second": 5}
+    POST /_control/rate-limit       {"limit": "none" | a plan | "N/min,M/s"} replaces it
+    POST /_control/reset            forget messages; back to the configured behaviour
+    GET  /_control/messages/{id}    a message's true timeline (fields in the contract's names)
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from gatewatch.errors import ConfigError
+from gatewatch.ratelimit import RateLimit, parse_rate_limit
 from gatewatch.simulator import defects
 from gatewatch.simulator.config import Faults
+from gatewatch.simulator.errors import (
+    BAD_REQUEST,
+    METHOD_NOT_ALLOWED,
+    NOT_FOUND,
+    PAYLOAD_TOO_LARGE,
+    ApiError,
+    Kind,
+)
 from gatewatch.simulator.lifecycle import format_time
 from gatewatch.simulator.store import Message
-from gatewatch.simulator.wire import (
-    CONTROL,
-    ApiError,
-    Code,
-    Request,
-    Response,
-    decode_path_param,
-    error_response,
-    json_response,
-)
+from gatewatch.simulator.wire import CONTROL, Request, Response, decode_path_param
 
 if TYPE_CHECKING:
     from gatewatch.contract import Contract
+    from gatewatch.simulator.render import Renderer
 
 PREFIX = b"/_control/"
 _MESSAGES = PREFIX + b"messages/"
+_LIMIT_KEY = "limit"
 
 
 class Controllable(Protocol):
     """What the control endpoint drives (the app)."""
 
     contract: Contract
+    render: Renderer
 
     @property
     def faults(self) -> Faults:
@@ -54,35 +59,43 @@ class Controllable(Protocol):
     def defects(self) -> tuple[str, ...]:
         """The defects on now."""
 
+    @property
+    def rate_limit(self) -> RateLimit:
+        """The rate limit on now."""
+
     def set_faults(self, fault_config: Faults) -> None:
         """Replace the faults."""
 
     def set_defects(self, names: Iterable[str]) -> None:
         """Replace the defects."""
 
+    def set_rate_limit(self, limit: RateLimit) -> None:
+        """Replace the rate limit."""
+
     def reset(self) -> None:
-        """Forget messages; back to the configured faults and defects."""
+        """Forget messages; back to the configured behaviour."""
 
     def message(self, message_id: str) -> Message | None:
         """A message by id, whoever sent it."""
 
 
-def timeline_json(message: Message) -> dict[str, Any]:
+def timeline_json(message: Message, contract: Contract) -> dict[str, Any]:
     """A message's true timeline, as GET /_control/messages/{id} answers it."""
+    fields = contract.fields
     return {
-        "customerMessageId": message.id,
-        "channel": message.channel,
+        fields.id: message.id,
+        fields.channel: message.channel,
         "company": message.company,
-        "to": message.to,
+        contract.send.destination: message.to,
         "outcome": message.recipient.outcome,
         "sentAt": format_time(message.sent_at),
         "stepSeconds": message.step_s,
         "steps": [
             {
-                "status": step.status,
+                fields.status: step.status,
                 "at": step.updated_at,
                 "epoch": step.at,
-                "description": step.description,
+                fields.description: step.description,
             }
             for step in message.steps
         ],
@@ -94,6 +107,12 @@ class Control:
 
     def __init__(self, target: Controllable) -> None:
         self.target = target
+        self.ok = target.contract.codes.ok
+        self.routes: dict[bytes, tuple[Callable[[], Response], Callable[[Request], Response] | None]] = {
+            PREFIX + b"faults": (self._faults_body, self._faults),
+            PREFIX + b"defects": (self._defects_body, self._defects),
+            PREFIX + b"rate-limit": (self._rate_limit_body, self._rate_limit),
+        }
 
     def owns(self, raw_path: bytes) -> bool:
         """True for paths under /_control/."""
@@ -103,30 +122,39 @@ class Control:
         """Answer a control request (never an exception: errors are error bodies)."""
         request.op = CONTROL
         path, method = request.raw_path, request.method
+        if request.too_large:
+            return self._error(PAYLOAD_TOO_LARGE, Kind.PAYLOAD_TOO_LARGE, "the request body is too large")
         try:
-            if path == PREFIX + b"faults":
-                return self._faults(request) if method == "POST" else self._get(method, self._faults_body)
-            if path == PREFIX + b"defects":
-                return self._defects(request) if method == "POST" else self._get(method, self._defects_body)
+            if path in self.routes:
+                read, write = self.routes[path]
+                if method == "GET":
+                    return read()
+                if method == "POST" and write is not None:
+                    return write(request)
+                return self._error(
+                    METHOD_NOT_ALLOWED, Kind.METHOD_NOT_ALLOWED, "use GET or POST on this path"
+                )
             if path == PREFIX + b"reset":
                 if method != "POST":
-                    return _error(405, Code.METHOD_NOT_ALLOWED, "use POST on this path")
+                    return self._error(METHOD_NOT_ALLOWED, Kind.METHOD_NOT_ALLOWED, "use POST on this path")
                 self.target.reset()
-                return json_response(200, {"reset": True})
+                return self._json({"reset": True})
             if path.startswith(_MESSAGES) and len(path) > len(_MESSAGES):
-                return self._get(method, lambda: self._message(path[len(_MESSAGES) :]))
+                if method != "GET":
+                    return self._error(METHOD_NOT_ALLOWED, Kind.METHOD_NOT_ALLOWED, "use GET on this path")
+                return self._message(path[len(_MESSAGES) :])
         except ConfigError as exc:
-            return _error(400, Code.INVALID_BODY, str(exc))
-        return _error(404, Code.NOT_FOUND, "no such control path")
+            return self._error(BAD_REQUEST, Kind.INVALID_BODY, str(exc))
+        return self._error(NOT_FOUND, Kind.NOT_FOUND, "no such control path")
 
-    def _get(self, method: str, answer: Any) -> Response:
-        if method != "GET":
-            return _error(405, Code.METHOD_NOT_ALLOWED, "use GET or POST on this path")
-        result: Response = answer()
-        return result
+    def _json(self, payload: object) -> Response:
+        return self.target.render.json(self.ok, payload)
+
+    def _error(self, role: str, kind: str, message: str) -> Response:
+        return self.target.render.error(ApiError(role, kind, message))
 
     def _faults_body(self) -> Response:
-        return json_response(200, self.target.faults.to_dict())
+        return self._json(self.target.faults.to_dict())
 
     def _faults(self, request: Request) -> Response:
         self.target.set_faults(Faults.from_dict(_json_object(request.body)))
@@ -134,12 +162,19 @@ class Control:
 
     def _defects_body(self) -> Response:
         specs = defects.catalogue(self.target.contract)
-        return json_response(
-            200,
+        return self._json(
             {
                 "active": list(self.target.defects),
-                "catalogue": [{"name": s.name, "rule": s.rule, "description": s.description} for s in specs],
-            },
+                "catalogue": [
+                    {
+                        "name": s.name,
+                        "rule": s.rule,
+                        "description": s.description,
+                        "needs_rate_limit": s.needs_rate_limit,
+                    }
+                    for s in specs
+                ],
+            }
         )
 
     def _defects(self, request: Request) -> Response:
@@ -149,12 +184,26 @@ class Control:
         self.target.set_defects(names)
         return self._defects_body()
 
+    def _rate_limit_body(self) -> Response:
+        limit = self.target.rate_limit
+        return self._json(
+            {_LIMIT_KEY: str(limit), "per_minute": limit.per_minute, "per_second": limit.per_second}
+        )
+
+    def _rate_limit(self, request: Request) -> Response:
+        text = _json_object(request.body).get(_LIMIT_KEY)
+        if not isinstance(text, str):
+            raise ConfigError('expected {"limit": "none" | a plan | "N/min,M/s"}', key=_LIMIT_KEY)
+        plans = self.target.contract.rate_limits.plans
+        self.target.set_rate_limit(parse_rate_limit(text, plans, key=_LIMIT_KEY))
+        return self._rate_limit_body()
+
     def _message(self, raw_id: bytes) -> Response:
         message_id = decode_path_param(raw_id)
         message = self.target.message(message_id) if message_id is not None else None
         if message is None:
-            return _error(404, Code.MESSAGE_NOT_FOUND, "no message with this id")
-        return json_response(200, timeline_json(message))
+            return self._error(NOT_FOUND, Kind.MESSAGE_NOT_FOUND, "no message with this id")
+        return self._json(timeline_json(message, self.target.contract))
 
 
 def _json_object(body: bytes) -> dict[str, Any]:
@@ -165,7 +214,3 @@ def _json_object(body: bytes) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError("expected a JSON object")
     return data
-
-
-def _error(status: int, code: str, message: str) -> Response:
-    return error_response(ApiError(status, code, message))

@@ -14,7 +14,8 @@ from collections.abc import Awaitable, Callable
 from typing import Final, Protocol
 
 from gatewatch.simulator.config import Faults
-from gatewatch.simulator.wire import ApiError, Code, Request, Response, error_response
+from gatewatch.simulator.errors import INJECTED_ERROR, ApiError
+from gatewatch.simulator.wire import Request, Response, is_success
 
 
 class Drop:
@@ -27,8 +28,8 @@ DROP: Final = Drop()
 
 Outcome = Response | Drop
 Next = Callable[[Request], Awaitable[Outcome]]
-
-INJECTED_ERROR = ApiError(500, Code.INTERNAL_ERROR, "injected fault: unexpected server error")
+#: Renders an error in the contract's shape.
+Render = Callable[[ApiError], Response]
 
 
 class Fault(Protocol):
@@ -74,9 +75,9 @@ class Latency:
 class ServerErrors:
     """Answers a fraction of requests 500 with the error body instead of handling them."""
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, render: Render) -> None:
         self._spread = Spread(rate)
-        self._answer = error_response(INJECTED_ERROR)
+        self._answer = render(INJECTED_ERROR)
 
     async def __call__(self, request: Request, call_next: Next) -> Outcome:
         if self._spread.hit():
@@ -104,7 +105,7 @@ class Malformed:
 
     async def __call__(self, request: Request, call_next: Next) -> Outcome:
         outcome = await call_next(request)
-        if isinstance(outcome, Response) and 200 <= outcome.status < 300 and self._spread.hit():
+        if isinstance(outcome, Response) and is_success(outcome.status) and self._spread.hit():
             # Any strict prefix of a JSON object lacks its closing brace, so it never parses.
             cut = outcome.body[: len(outcome.body) // 2]
             return Response(outcome.status, cut, outcome.content_type, outcome.headers)
@@ -137,8 +138,8 @@ def _bind(fault: Fault, call_next: Next) -> Next:
     return call
 
 
-def build(faults: Faults, seed: int = 0) -> FaultChain | None:
-    """The chain for `faults`, or None when nothing is switched on."""
+def build(faults: Faults, render: Render, seed: int = 0) -> FaultChain | None:
+    """The chain for `faults` (500s rendered by `render`), or None when nothing is switched on."""
     if not faults.active:
         return None
     pieces: list[Fault] = []
@@ -147,7 +148,7 @@ def build(faults: Faults, seed: int = 0) -> FaultChain | None:
     if faults.drop_rate:
         pieces.append(Drops(faults.drop_rate))
     if faults.error_rate:
-        pieces.append(ServerErrors(faults.error_rate))
+        pieces.append(ServerErrors(faults.error_rate, render))
     if faults.malformed_rate:
         pieces.append(Malformed(faults.malformed_rate))
     return FaultChain(tuple(pieces), faults.operations)

@@ -1,144 +1,85 @@
-"""The three operations the contract defines: send, single lookup and batch lookup.
+"""The three operations' answers, and `Server`, which runs the gates and then the answer.
 
-Each handler runs the stages in the pinned order of precedence (401, then 400, then
-404 for the id; 413, unknown paths and 405 are settled before a handler runs) and is
-synchronous: nothing here waits, so the lookup hot path costs a few dict lookups.
+By the time an answer runs every gate has let the request through, so the caller, the
+channel, the ids, the parsed body or the message are on the request. Everything here is
+synchronous: nothing waits, so the lookup hot path costs a few dict lookups.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
 
 from gatewatch.simulator import lifecycle
-from gatewatch.simulator.stages import (
-    INVALID_QUERY,
-    MESSAGE_NOT_FOUND,
-    Payload,
-    Stages,
-)
+from gatewatch.simulator.errors import INTERNAL_ERROR, ApiError
+from gatewatch.simulator.gates import Pipelines, identify
+from gatewatch.simulator.stages import Payload, Stages
 from gatewatch.simulator.store import Message
-from gatewatch.simulator.wire import (
-    CHANNEL,
-    CHANNEL_PARAM,
-    DESCRIPTION,
-    ID,
-    IDS_PARAM,
-    NOT_FOUND,
-    STATUS,
-    STATUSES,
-    TO,
-    UPDATED_AT,
-    ApiError,
-    Code,
-    Query,
-    Request,
-    Response,
-    json_response,
-)
-
-_NO_VALUES: list[str] = []
-# Long enough to say what is wrong, short enough not to echo a 64 KiB body back.
-_MAX_ERROR_TEXT = 300
-
-
-def status_body(message_id: str, channel: str, step: lifecycle.Step) -> Payload:
-    """A single-lookup body: the id and channel as asked, the step as reached."""
-    return {
-        ID: message_id,
-        CHANNEL: channel,
-        STATUS: step.status,
-        DESCRIPTION: step.description,
-        UPDATED_AT: step.updated_at,
-    }
-
-
-def _scope(request: Request, st: Stages) -> tuple[str, Query, str] | ApiError:
-    """A lookup's or batch's company, query and channel, or the error that wins (401, then 400)."""
-    company = st.authenticate(request)
-    if isinstance(company, ApiError):
-        return company
-    query = request.query(st.fast_queries)
-    if query is None:
-        return INVALID_QUERY
-    channel = st.parse_channel(request, query.get(CHANNEL_PARAM, _NO_VALUES))
-    if isinstance(channel, ApiError):
-        return channel
-    return company, query, channel
+from gatewatch.simulator.wire import Request, Response
 
 
 def lookup(request: Request, st: Stages) -> Response:
     """GET the status of one message."""
-    scope = _scope(request, st)
-    if isinstance(scope, ApiError):
-        return st.fail(request, scope)
-    company, _, channel = scope
-    message_id = st.decode_id(request, request.path_param)
-    if isinstance(message_id, ApiError):
-        return st.fail(request, message_id)
-    message = st.find(request, message_id, channel, company)
+    message = request.message
     if message is None:
-        return st.fail(request, MESSAGE_NOT_FOUND)
+        return st.render_error(request, INTERNAL_ERROR)  # the not_found gate always sets it
     step = st.view(request, message, st.clock())
-    body = st.status_body(request, status_body(message_id, channel, step))
-    return st.respond(request, json_response(200, st.payload(request, body)))
+    body = st.status_body(request, st.make_body(request.message_id, request.channel, step))
+    return st.render.json(st.names.ok, body)
 
 
 def batch(request: Request, st: Stages) -> Response:
-    """GET the statuses of up to batch_max_ids messages of one channel."""
-    scope = _scope(request, st)
-    if isinstance(scope, ApiError):
-        return st.fail(request, scope)
-    company, query, channel = scope
-    ids = st.parse_ids(request, query.get(IDS_PARAM, _NO_VALUES))
-    if isinstance(ids, ApiError):
-        return st.fail(request, ids)
+    """GET the statuses of several messages of one channel."""
+    caller = request.caller
+    if caller is None:
+        return st.render_error(request, INTERNAL_ERROR)  # the unauthorized gate always sets it
+    channel, company = request.channel, caller.company
     now = st.clock()
-    statuses: list[Payload] = []
-    not_found: list[str] = []
+    found: list[Payload] = []
+    missing: list[str] = []
     # Every distinct id once, in the order first asked.
-    for message_id in dict.fromkeys(ids):
+    for message_id in dict.fromkeys(request.ids):
         message = st.find(request, message_id, channel, company)
         if message is None:
-            not_found.append(message_id)
+            missing.append(message_id)
             continue
         step = st.view(request, message, now)
-        statuses.append(st.status_body(request, status_body(message_id, channel, step)))
-    payload = st.payload(request, {STATUSES: statuses, NOT_FOUND: not_found})
-    return st.respond(request, json_response(200, payload))
+        found.append(st.status_body(request, st.make_body(message_id, message.channel, step)))
+    return st.render.json(st.names.ok, st.batch_body(request, found, missing))
 
 
 def send(request: Request, st: Stages) -> Response:
-    """POST a message on the route's channel."""
-    company = st.authenticate(request)
-    if isinstance(company, ApiError):
-        return st.fail(request, company)
-    try:
-        body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return st.fail(request, ApiError(400, Code.INVALID_JSON, "the body is not valid JSON"))
-    errors = st.validate_send(request, body)
-    if errors:
-        text = "; ".join(errors)
-        if len(text) > _MAX_ERROR_TEXT:
-            text = text[: _MAX_ERROR_TEXT - 3] + "..."
-        return st.fail(request, ApiError(400, Code.INVALID_BODY, text))
-    message = new_message(st, request.route_channel, company, body)
-    st.store.add(message)
-    payload = st.payload(request, {ID: message.id, CHANNEL: message.channel})
-    return st.respond(request, json_response(201, payload))
+    """POST a message on the route's channel; a dry run answers an id and stores nothing."""
+    caller = request.caller
+    if caller is None:
+        return st.render_error(request, INTERNAL_ERROR)  # the unauthorized gate always sets it
+    names, body, channel = st.names, request.parsed, request.route_channel
+    dry_run = names.dry_run is not None and isinstance(body, dict) and body.get(names.dry_run) is True
+    if dry_run:
+        message_id = new_id(st)
+    else:
+        message = new_message(st, channel, caller.company, st.destination(request, body))
+        st.store.add(message)
+        message_id = message.id
+    payload: Payload = {names.send_id: message_id}
+    if names.send_channel is not None:
+        payload[names.send_channel] = channel
+    if dry_run and names.dry_run_answer is not None:
+        payload[names.dry_run_answer] = True
+    return st.render.json(names.created, st.send_answer(request, payload))
 
 
-def new_message(st: Stages, channel: str, company: str, body: object) -> Message:
-    """A message accepted now, with its whole lifecycle laid out."""
-    to = body.get(TO) if isinstance(body, dict) else None
-    # A defect may let a malformed recipient through; it still needs a string to match on.
-    number = to if isinstance(to, str) else json.dumps(to)
+def new_id(st: Stages) -> str:
+    """A fresh platform-assigned id."""
+    return f"{st.config.id_prefix}{uuid.uuid4().hex}"
+
+
+def new_message(st: Stages, channel: str, company: str, number: str) -> Message:
+    """A message to `number` accepted now, with its whole lifecycle laid out."""
     recipient = st.contract.recipient_for(number)
     sent_at = st.clock()
     step_s = st.config.step_for(channel)
     return Message(
-        id=f"{st.config.id_prefix}{uuid.uuid4().hex}",
+        id=new_id(st),
         channel=channel,
         company=company,
         to=number,
@@ -147,3 +88,52 @@ def new_message(st: Stages, channel: str, company: str, body: object) -> Message
         step_s=step_s,
         steps=lifecycle.timeline(recipient, sent_at, step_s, st.contract),
     )
+
+
+class Server:
+    """Serves a routed request: its operation's gates in order, then its answer, then the last look."""
+
+    __slots__ = ("full", "limited", "routable", "st")
+
+    def __init__(self, st: Stages, pipelines: Pipelines, *, limited: bool) -> None:
+        self.st = st
+        self.full = pipelines.full
+        self.routable = pipelines.routable
+        #: A rate limit is on: answers to a valid key carry the rate-limit headers.
+        self.limited = limited
+
+    def __call__(self, request: Request) -> Response:
+        """The answer to `request` (routed already: `op`, `route`, `handler` are set)."""
+        st = self.st
+        handler = request.handler
+        routable = handler is not None and not request.too_large
+        for gate in (self.routable if routable else self.full)[request.op]:
+            refusal = gate(request, st)
+            if refusal is not None:
+                return self.finish(request, refusal)
+        if handler is None:
+            return self.finish(request, INTERNAL_ERROR)  # the method gate always refuses first
+        answer: Response = handler(request, st)
+        if self.limited:
+            answer = self._with_limit_headers(request, answer)
+        return st.respond(request, answer)
+
+    def finish(self, request: Request, outcome: ApiError | Response) -> Response:
+        """Render an error, add the rate-limit headers, and let the last stage see it."""
+        st = self.st
+        response = st.render_error(request, outcome) if isinstance(outcome, ApiError) else outcome
+        if self.limited:
+            response = self._with_limit_headers(request, response)
+        return st.respond(request, response)
+
+    def _with_limit_headers(self, request: Request, response: Response) -> Response:
+        st = self.st
+        decision = request.decision
+        if decision is None:
+            # Refused before the rate-limit gate (or a path without one): report, do not count.
+            caller = identify(request, st)
+            if caller is None:
+                return response
+            decision = st.peek_rate(caller.key)
+        extra = st.limit_headers(request, decision)
+        return response.with_headers(extra) if extra else response

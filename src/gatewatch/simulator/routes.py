@@ -7,11 +7,12 @@ of splitting the path; a path template may hold one `{parameter}`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gatewatch.contract import Contract
 from gatewatch.errors import ContractError
 from gatewatch.simulator import handlers
+from gatewatch.simulator.errors import ApiError, method_not_allowed
 from gatewatch.simulator.stages import Stages
 from gatewatch.simulator.wire import BATCH, LOOKUP, SEND, Request, Response
 
@@ -32,6 +33,11 @@ class Route:
     methods: Mapping[str, Handler]
     #: The channel a send path is for ("" for lookups).
     channel: str = ""
+    #: The 405 of this path, with its Allow header.
+    method_error: ApiError = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "method_error", method_not_allowed(self.allow))
 
     @property
     def allow(self) -> bytes:

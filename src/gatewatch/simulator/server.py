@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any
 
@@ -20,6 +20,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from gatewatch.contract import Contract, default_contract
 from gatewatch.errors import ConfigError
+from gatewatch.ratelimit import RateLimit
 from gatewatch.simulator.app import ABORT_EXTENSION, GatewayApp
 from gatewatch.simulator.config import Faults, SimulatorConfig
 from gatewatch.simulator.store import Message
@@ -40,10 +41,20 @@ class _Protocol(HttpToolsProtocol):
 class Simulator:
     """An in-process gateway simulator serving the contract's API over HTTP."""
 
-    def __init__(self, config: SimulatorConfig | None = None, contract: Contract | None = None) -> None:
+    def __init__(
+        self,
+        config: SimulatorConfig | None = None,
+        contract: Contract | None = None,
+        *,
+        rate_clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Serve `contract` (default: the default dialect) as `config` says.
+
+        `rate_clock` is the rate limiter's clock (monotonic seconds); tests pass a fake one.
+        """
         self.config = config or SimulatorConfig()
         self.contract = contract or default_contract()
-        self.app = GatewayApp(self.contract, self.config)
+        self.app = GatewayApp(self.contract, self.config, rate_clock=rate_clock)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._port: int | None = None
@@ -178,8 +189,20 @@ class Simulator:
         """Switch on exactly the defects `names` (empty: conforming again)."""
         self.app.set_defects(names)
 
+    @property
+    def rate_limit(self) -> RateLimit:
+        """The rate limit applied per key now."""
+        return self.app.rate_limit
+
+    def set_rate_limit(self, limit: RateLimit) -> None:
+        """Limit each key to `limit` (NO_LIMIT: off); every key starts afresh.
+
+        ConfigError for a dialect without rate limits.
+        """
+        self.app.set_rate_limit(limit)
+
     def reset(self) -> None:
-        """Forget every message; go back to the faults and defects it was configured with."""
+        """Forget every message; go back to the faults, defects and rate limit it was configured with."""
         self.app.reset()
 
     def message(self, message_id: str) -> Message | None:

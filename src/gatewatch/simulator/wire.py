@@ -1,44 +1,36 @@
-"""What travels on the wire: requests as the handlers see them, answers, and error kinds.
+"""What travels on the wire: requests as the gates and handlers see them, and answers.
 
-The field and parameter names of the API's bodies live here, once; everything else the
-simulator serves (paths, channels, statuses, limits) comes from the Contract.
+Nothing here names a field, parameter, header or code of the contract: those are read
+from the `Contract` (names.py builds the tables). The few header names spelled here are
+HTTP's own (Content-Type, Content-Length, Allow, Connection).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote_to_bytes
 
-# Body fields (schemas/status-body.json, send-response.json, batch-body.json, error-body.json).
-ID = "customerMessageId"
-CHANNEL = "channel"
-STATUS = "deliveryStato"
-DESCRIPTION = "deliveryStatoDescription"
-UPDATED_AT = "updatedAt"
-STATUSES = "statuses"
-NOT_FOUND = "notFound"
-TO = "to"
-CODE = "code"
-MESSAGE = "message"
+if TYPE_CHECKING:
+    from gatewatch.simulator.auth import Caller
+    from gatewatch.simulator.ratelimit import Decision
+    from gatewatch.simulator.routes import Handler, Route
+    from gatewatch.simulator.store import Message
 
 # Operation kinds (openapi.yaml x-gatewatch-operation), plus the simulator's own.
 SEND = "send"
 LOOKUP = "lookup"
 BATCH = "batch"
 CONTROL = "control"
+#: The "operation" of a path the contract does not have.
+NO_ROUTE = ""
 
-# Query parameters (openapi.yaml).
-CHANNEL_PARAM = "channel"
-IDS_PARAM = "customerMessageIds"
-
-JSON_TYPE = b"application/json"
 TEXT_TYPE = b"text/plain; charset=utf-8"
+HTML_TYPE = b"text/html; charset=utf-8"
 
 Query = dict[str, list[str]]
+Headers = tuple[tuple[bytes, bytes], ...]
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"))
 
@@ -48,35 +40,9 @@ def encode(payload: object) -> bytes:
     return _ENCODER.encode(payload).encode("ascii")
 
 
-class Code(StrEnum):
-    """The error codes the simulator answers with (UPPER_SNAKE_CASE, error-body.json)."""
-
-    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
-    NOT_FOUND = "NOT_FOUND"
-    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
-    MISSING_API_KEY = "MISSING_API_KEY"
-    INVALID_API_KEY = "INVALID_API_KEY"
-    FORBIDDEN = "FORBIDDEN"
-    INVALID_QUERY = "INVALID_QUERY"
-    MISSING_CHANNEL = "MISSING_CHANNEL"
-    INVALID_CHANNEL = "INVALID_CHANNEL"
-    INVALID_ID = "INVALID_ID"
-    MISSING_IDS = "MISSING_IDS"
-    EMPTY_ID = "EMPTY_ID"
-    TOO_MANY_IDS = "TOO_MANY_IDS"
-    INVALID_JSON = "INVALID_JSON"
-    INVALID_BODY = "INVALID_BODY"
-    MESSAGE_NOT_FOUND = "MESSAGE_NOT_FOUND"
-    INTERNAL_ERROR = "INTERNAL_ERROR"
-
-
-@dataclass(frozen=True, slots=True)
-class ApiError:
-    """An error answer before it is rendered: status, code and human text."""
-
-    status: int
-    code: str
-    message: str
+def is_success(status: int) -> bool:
+    """True for a 2xx status."""
+    return status // 100 == 2
 
 
 class Response:
@@ -88,8 +54,8 @@ class Response:
         self,
         status: int,
         body: bytes,
-        content_type: bytes = JSON_TYPE,
-        headers: tuple[tuple[bytes, bytes], ...] = (),
+        content_type: bytes,
+        headers: Headers = (),
         *,
         close: bool = False,
     ) -> None:
@@ -99,6 +65,14 @@ class Response:
         self.headers = headers
         #: Ask the client to close the connection (an unread request body is left behind).
         self.close = close
+
+    def with_headers(self, extra: Headers) -> Response:
+        """A copy with `extra` headers added."""
+        return Response(self.status, self.body, self.content_type, (*self.headers, *extra), close=self.close)
+
+    def closing(self) -> Response:
+        """A copy that closes the connection after it is sent."""
+        return Response(self.status, self.body, self.content_type, self.headers, close=True)
 
     def asgi_headers(self) -> list[tuple[bytes, bytes]]:
         """The header list for http.response.start."""
@@ -112,55 +86,73 @@ class Response:
         return headers
 
 
-def json_response(status: int, payload: object) -> Response:
-    """A JSON answer."""
-    return Response(status, encode(payload))
-
-
-def error_response(error: ApiError) -> Response:
-    """The conforming rendering of an error: the JSON error body."""
-    return Response(error.status, encode({CODE: error.code, MESSAGE: error.message}))
-
-
 class Request:
-    """One request as the handlers and the defect stages see it."""
+    """One request as the gates, handlers and defect stages see it, and what they learnt of it."""
 
     __slots__ = (
         "_query",
-        "authorization",
+        "basic",
         "body",
+        "caller",
+        "channel",
         "content_length",
+        "decision",
+        "handler",
+        "ids",
+        "key_value",
+        "message",
+        "message_id",
         "method",
         "op",
+        "parsed",
         "path_param",
         "query_string",
         "raw_path",
+        "route",
         "route_channel",
+        "too_large",
         "transfer_encoding",
     )
 
-    def __init__(self, scope: Mapping[str, Any], auth_header: bytes) -> None:
+    def __init__(self, scope: Mapping[str, Any], key_header: bytes, basic_header: bytes | None) -> None:
         self.method: str = scope["method"]
         raw_path = scope.get("raw_path")
         self.raw_path: bytes = raw_path if raw_path is not None else scope["path"].encode()
         self.query_string: bytes = scope.get("query_string", b"")
-        self.authorization: bytes | None = None
+        #: The value of the contract's key header, and of the Basic-auth header when accepted.
+        self.key_value: bytes | None = None
+        self.basic: bytes | None = None
         self.content_length: bytes | None = None
         self.transfer_encoding: bytes | None = None
         # One pass over the headers instead of a dict per request: this is the hot path.
         for name, value in scope["headers"]:
-            if name == auth_header:
-                if self.authorization is None:
-                    self.authorization = value
+            if name == key_header:
+                if self.key_value is None:
+                    self.key_value = value
+            elif name == basic_header:
+                if self.basic is None:
+                    self.basic = value
             elif name == b"content-length":
                 self.content_length = value
             elif name == b"transfer-encoding":
                 self.transfer_encoding = value
-        self.op = ""
+        self.op = NO_ROUTE
+        self.route: Route | None = None
+        self.handler: Handler | None = None
         self.route_channel = ""
         self.path_param = b""
         self.body = b""
+        #: The body was over the limit and left unread (413; the connection must close).
+        self.too_large = False
         self._query: Query | None = None
+        # Filled in by the gates as they pass.
+        self.caller: Caller | None = None
+        self.decision: Decision | None = None
+        self.channel = ""
+        self.message_id = ""
+        self.ids: list[str] = []
+        self.parsed: object = None
+        self.message: Message | None = None
 
     @property
     def has_body(self) -> bool:
@@ -196,6 +188,7 @@ def parse_query(raw: bytes) -> Query:
 def decode_path_param(raw: bytes) -> str | None:
     """Percent-decode a raw path segment; None when the bytes are not UTF-8."""
     try:
-        return unquote_to_bytes(raw).decode("utf-8")
+        # Most ids have nothing to unquote: skip the parser (the lookup hot path).
+        return (unquote_to_bytes(raw) if b"%" in raw else raw).decode("utf-8")
     except UnicodeDecodeError:
         return None

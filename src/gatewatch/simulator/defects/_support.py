@@ -1,10 +1,12 @@
-"""What several defects share: roles read off the contract, and bounded per-message state."""
+"""What several defects share: roles read off the contract, the other dialect, bounded state."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 
-from gatewatch.contract import Contract, Recipient
+from gatewatch.contract import Contract, Recipient, dialect_names, resolve_contract
+from gatewatch.errors import ConfigError
 
 # Per-message counters are dropped oldest first beyond this, like the store's messages.
 _MAX_TRACKED = 100_000
@@ -33,6 +35,38 @@ def unsettled_recipient(contract: Contract) -> Recipient:
     # No such recipient in this contract: stay on the first initial status that is not final.
     status = sorted(contract.initial_statuses - contract.final_statuses)[0]
     return Recipient("unsettled", "", (status,))
+
+
+def other_dialect(contract: Contract, differs: Callable[[Contract], object]) -> Contract | None:
+    """The first shipped dialect where `differs` gives another value than for `contract`.
+
+    A defect that answers "what the other dialect says" (its batch object, its error body)
+    takes that dialect's names from its contract, so no name is spelled here.
+    """
+    mine = differs(contract)
+    for name in dialect_names():
+        try:
+            other = resolve_contract(name)
+        except ConfigError:
+            continue
+        if differs(other) != mine:
+            return other
+    return None
+
+
+def array_batch(contract: Contract) -> bool:
+    """The batch answer is an array of entries (the vendor's shape)."""
+    return contract.batch.array
+
+
+def object_batch(contract: Contract) -> bool:
+    """The batch answer is an object of found and not-found lists (the strict shape)."""
+    return not contract.batch.array
+
+
+def rate_limited(contract: Contract) -> bool:
+    """The dialect has rate limits."""
+    return contract.rate_limits.enabled
 
 
 class Counts:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from gatewatch.simulator.auth import Caller
 from gatewatch.simulator.defects.registry import defect
+from gatewatch.simulator.errors import BAD_REQUEST, FORBIDDEN, UNAUTHORIZED, ApiError, Kind
+from gatewatch.simulator.gates import ordered
 from gatewatch.simulator.stages import Stages
-from gatewatch.simulator.wire import CHANNEL_PARAM, SEND, ApiError, Code, Request
+from gatewatch.simulator.wire import Request
 
 
 @defect(
@@ -14,9 +17,10 @@ from gatewatch.simulator.wire import CHANNEL_PARAM, SEND, ApiError, Code, Reques
 )
 def auth_not_enforced(st: Stages) -> None:
     inner = st.authenticate
-    fallback = next(iter(st.config.all_api_keys.values()))
+    key, company = next(iter(st.config.all_api_keys.items()))
+    fallback = Caller(key, company)
 
-    def authenticate(request: Request) -> str | ApiError:
+    def authenticate(request: Request) -> Caller | ApiError:
         result = inner(request)
         return fallback if isinstance(result, ApiError) else result
 
@@ -30,11 +34,11 @@ def auth_not_enforced(st: Stages) -> None:
 )
 def bad_key_403(st: Stages) -> None:
     inner = st.authenticate
-    forbidden = ApiError(403, Code.FORBIDDEN, "this API key may not use the gateway")
+    forbidden = ApiError(FORBIDDEN, Kind.FORBIDDEN, "this API key may not use the gateway")
 
-    def authenticate(request: Request) -> str | ApiError:
+    def authenticate(request: Request) -> Caller | ApiError:
         result = inner(request)
-        if isinstance(result, ApiError) and result.code == Code.INVALID_API_KEY:
+        if isinstance(result, ApiError) and result.kind == Kind.INVALID_API_KEY:
             return forbidden
         return result
 
@@ -44,18 +48,10 @@ def bad_key_403(st: Stages) -> None:
 @defect(
     name="precedence_400_before_401",
     rule="error_precedence",
-    description="The channel is validated before the key: no key and a bad channel answers 400.",
+    description="Parameters and bodies are validated before the key: no key and a bad channel answers 400.",
 )
 def precedence_400_before_401(st: Stages) -> None:
-    inner = st.authenticate
-
-    def authenticate(request: Request) -> str | ApiError:
-        if request.op != SEND:
-            query = request.query(st.fast_queries)
-            if query is not None:
-                channel = st.parse_channel(request, query.get(CHANNEL_PARAM, []))
-                if isinstance(channel, ApiError):
-                    return channel
-        return inner(request)
-
-    st.authenticate = authenticate
+    # The order is data: move the bad_request check just ahead of the key's.
+    roles = [role for role in ordered(st.order) if role != BAD_REQUEST]
+    roles.insert(roles.index(UNAUTHORIZED), BAD_REQUEST)
+    st.order = tuple(roles)

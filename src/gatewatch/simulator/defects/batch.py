@@ -1,12 +1,21 @@
-"""Defects of the batch lookup: stale answers, lost or repeated ids, no limit."""
+"""Defects of the batch lookup: stale answers, lost, invented or repeated entries, no limit, 404s."""
 
 from __future__ import annotations
 
+from gatewatch.contract import Contract
+from gatewatch.simulator import lifecycle
+from gatewatch.simulator.defects._support import (
+    array_batch,
+    object_batch,
+    other_dialect,
+    unsettled_recipient,
+)
 from gatewatch.simulator.defects.registry import defect
+from gatewatch.simulator.errors import MESSAGE_NOT_FOUND, ApiError, Kind
 from gatewatch.simulator.lifecycle import Step
 from gatewatch.simulator.stages import Payload, Stages, split_ids
 from gatewatch.simulator.store import Message
-from gatewatch.simulator.wire import BATCH, NOT_FOUND, STATUSES, ApiError, Code, Request
+from gatewatch.simulator.wire import BATCH, Request, Response, encode
 
 
 @defect(
@@ -27,53 +36,130 @@ def batch_stale(st: Stages) -> None:
 
 @defect(
     name="batch_drops_unknown",
-    rule="batch_partition",
-    description="Ids that are not found are left out of notFound (it is always empty).",
+    rule="batch_entries",
+    description="Ids that are not found are left out of the not-found list (it is always empty).",
+    applies=object_batch,
 )
 def batch_drops_unknown(st: Stages) -> None:
-    inner = st.payload
+    inner = st.batch_body
 
-    def payload(request: Request, body: Payload) -> Payload:
-        body = inner(request, body)
-        if request.op == BATCH:
-            body[NOT_FOUND] = []
-        return body
+    def batch_body(request: Request, found: list[Payload], missing: list[str]) -> object:
+        return inner(request, found, [])
 
-    st.payload = payload
+    st.batch_body = batch_body
 
 
 @defect(
     name="batch_duplicates",
-    rule="batch_partition",
-    description="The first id of a batch answer is listed twice.",
+    rule="batch_entries",
+    description="The first entry of a batch answer is listed twice (or the first not-found id).",
 )
 def batch_duplicates(st: Stages) -> None:
-    inner = st.payload
+    inner = st.batch_body
 
-    def payload(request: Request, body: Payload) -> Payload:
-        body = inner(request, body)
-        if request.op == BATCH:
-            if body[STATUSES]:
-                body[STATUSES].append(dict(body[STATUSES][0]))
-            elif body[NOT_FOUND]:
-                body[NOT_FOUND].append(body[NOT_FOUND][0])
-        return body
+    def batch_body(request: Request, found: list[Payload], missing: list[str]) -> object:
+        if found:
+            return inner(request, [*found, dict(found[0])], missing)
+        return inner(request, found, [*missing, *missing[:1]])
 
-    st.payload = payload
+    st.batch_body = batch_body
+
+
+@defect(
+    name="batch_drops_existing",
+    rule="batch_entries",
+    description="Of two or more found entries the last is left out (nor listed as not found).",
+)
+def batch_drops_existing(st: Stages) -> None:
+    inner = st.batch_body
+
+    def batch_body(request: Request, found: list[Payload], missing: list[str]) -> object:
+        return inner(request, found[:-1] if len(found) >= 2 else found, missing)
+
+    st.batch_body = batch_body
+
+
+@defect(
+    name="batch_unknown_as_unknown",
+    rule="batch_entries",
+    description="Ids that match no message come back as entries with the no-news status (UNKNOWN).",
+    applies=array_batch,
+)
+def batch_unknown_as_unknown(st: Stages) -> None:
+    inner = st.batch_body
+    recipient = unsettled_recipient(st.contract)
+
+    def batch_body(request: Request, found: list[Payload], missing: list[str]) -> object:
+        step = lifecycle.timeline(recipient, st.clock(), 0.0, st.contract)[-1]
+        invented = [st.make_body(message_id, request.channel, step) for message_id in missing]
+        return inner(request, [*found, *invented], [])
+
+    st.batch_body = batch_body
+
+
+@defect(
+    name="batch_404_when_none",
+    rule="batch_entries",
+    description="A batch where no id matches answers 404 instead of 200 with an empty array.",
+    applies=array_batch,
+)
+def batch_404_when_none(st: Stages) -> None:
+    inner = st.respond
+    empty = encode([])
+    ok = st.names.ok
+
+    def respond(request: Request, response: Response) -> Response:
+        response = inner(request, response)
+        if request.op == BATCH and response.status == ok and response.body == empty:
+            return st.render_error(request, MESSAGE_NOT_FOUND)
+        return response
+
+    st.respond = respond
+
+
+def _object_dialect(contract: Contract) -> Contract | None:
+    """A dialect whose batch answer is the object of two lists, when `contract`'s is an array."""
+    if not contract.batch.array:
+        return None
+    return other_dialect(contract, lambda c: c.batch.array)
+
+
+@defect(
+    name="batch_object_shape",
+    rule="response_schema",
+    description="The batch answers the other dialect's object of found and not-found lists, not an array.",
+    applies=lambda contract: _object_dialect(contract) is not None,
+)
+def batch_object_shape(st: Stages) -> None:
+    other = _object_dialect(st.contract)
+    if other is None:
+        return
+    # What the other dialect calls the two lists, read from its contract.
+    statuses, not_found = other.batch.statuses, other.batch.not_found
+
+    def batch_body(request: Request, found: list[Payload], missing: list[str]) -> object:
+        return {statuses: found, not_found: missing}
+
+    st.batch_body = batch_body
+
+
+def _limit_refuses(contract: Contract) -> bool:
+    return contract.codes.ok not in contract.batch.over_limit_codes
 
 
 @defect(
     name="batch_no_limit",
     rule="batch_limits",
-    description="A batch with more ids than the limit is answered 200 instead of 400.",
+    description="A batch with more ids than the limit is answered 200 instead of refused.",
+    applies=_limit_refuses,
 )
 def batch_no_limit(st: Stages) -> None:
     inner = st.parse_ids
-    separator = st.contract.batch_separator
+    separator = st.names.separator
 
     def parse_ids(request: Request, values: list[str]) -> list[str] | ApiError:
         result = inner(request, values)
-        if isinstance(result, ApiError) and result.code == Code.TOO_MANY_IDS:
+        if isinstance(result, ApiError) and result.kind == Kind.TOO_MANY_IDS:
             return split_ids(values[0], separator)
         return result
 

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
+from gatewatch.contract import Contract
 from gatewatch.simulator.defects.registry import defect
 from gatewatch.simulator.stages import Payload, Stages
-from gatewatch.simulator.wire import (
-    CHANNEL,
-    DESCRIPTION,
-    ID,
-    JSON_TYPE,
-    STATUS,
-    TEXT_TYPE,
-    UPDATED_AT,
-    Request,
-    Response,
-)
+from gatewatch.simulator.wire import TEXT_TYPE, Request, Response, is_success
 
 # A status some gateways use for in-flight messages; the contract's enum lacks it.
 _FOREIGN_STATUS = "PENDING"
@@ -27,10 +18,11 @@ _FOREIGN_STATUS = "PENDING"
 )
 def status_lowercase(st: Stages) -> None:
     inner = st.status_body
+    status = st.names.status
 
     def status_body(request: Request, body: Payload) -> Payload:
         body = inner(request, body)
-        body[STATUS] = str(body[STATUS]).lower()
+        body[status] = str(body[status]).lower()
         return body
 
     st.status_body = status_body
@@ -44,11 +36,12 @@ def status_lowercase(st: Stages) -> None:
 def status_not_in_enum(st: Stages) -> None:
     inner = st.status_body
     initial = st.contract.initial_statuses
+    status = st.names.status
 
     def status_body(request: Request, body: Payload) -> Payload:
         body = inner(request, body)
-        if body[STATUS] in initial:
-            body[STATUS] = _FOREIGN_STATUS
+        if body[status] in initial:
+            body[status] = _FOREIGN_STATUS
         return body
 
     st.status_body = status_body
@@ -62,11 +55,12 @@ def status_not_in_enum(st: Stages) -> None:
 def error_without_reason(st: Stages) -> None:
     inner = st.status_body
     needs_reason = st.contract.needs_reason
+    status, description = st.names.status, st.names.description
 
     def status_body(request: Request, body: Payload) -> Payload:
         body = inner(request, body)
-        if body[STATUS] in needs_reason:
-            body[DESCRIPTION] = None
+        if body[status] in needs_reason:
+            body[description] = None
         return body
 
     st.status_body = status_body
@@ -79,10 +73,11 @@ def error_without_reason(st: Stages) -> None:
 )
 def echo_id_wrong(st: Stages) -> None:
     inner = st.status_body
+    id_ = st.names.id
 
     def status_body(request: Request, body: Payload) -> Payload:
         body = inner(request, body)
-        body[ID] = str(body[ID]).strip().lower()
+        body[id_] = str(body[id_]).strip().lower()
         return body
 
     st.status_body = status_body
@@ -97,10 +92,11 @@ def echo_channel_wrong(st: Stages) -> None:
     inner = st.status_body
     channels = st.contract.channels
     following = {channel: channels[(i + 1) % len(channels)] for i, channel in enumerate(channels)}
+    field = st.names.channel
 
     def status_body(request: Request, body: Payload) -> Payload:
         body = inner(request, body)
-        body[CHANNEL] = following.get(body[CHANNEL], body[CHANNEL])
+        body[field] = following.get(body[field], body[field])
         return body
 
     st.status_body = status_body
@@ -108,15 +104,16 @@ def echo_channel_wrong(st: Stages) -> None:
 
 @defect(
     name="updated_at_naive",
-    rule="updated_at_utc",
+    rule="updated_at_format",
     description="updatedAt has no time zone (a naive local timestamp).",
 )
 def updated_at_naive(st: Stages) -> None:
     inner = st.status_body
+    updated_at = st.names.updated_at
 
     def status_body(request: Request, body: Payload) -> Payload:
         body = inner(request, body)
-        body[UPDATED_AT] = str(body[UPDATED_AT]).removesuffix("Z").removesuffix("+00:00")
+        body[updated_at] = str(body[updated_at]).removesuffix("Z").removesuffix("+00:00")
         return body
 
     st.status_body = status_body
@@ -129,11 +126,43 @@ def updated_at_naive(st: Stages) -> None:
 )
 def wrong_content_type(st: Stages) -> None:
     inner = st.respond
+    json_type = st.names.json_type
 
     def respond(request: Request, response: Response) -> Response:
         response = inner(request, response)
-        if 200 <= response.status < 300 and response.content_type == JSON_TYPE:
+        if is_success(response.status) and response.content_type == json_type:
             return Response(response.status, response.body, TEXT_TYPE, response.headers)
         return response
 
     st.respond = respond
+
+
+def _english(contract: Contract) -> tuple[str, str] | None:
+    """The other documented names of the status and description fields, if both have one."""
+    found = []
+    for name in (contract.fields.status, contract.fields.description):
+        aliases = contract.aliases_of(name)
+        if aliases is None or not aliases[1]:
+            return None
+        found.append(aliases[1][0])
+    return found[0], found[1]
+
+
+@defect(
+    name="status_field_english",
+    rule="response_schema",
+    description="The status and description fields come under the docs' other names (deliveryStatus...).",
+    applies=lambda contract: _english(contract) is not None,
+)
+def status_field_english(st: Stages) -> None:
+    other = _english(st.contract)
+    if other is None:
+        return
+    inner = st.status_body
+    renames = dict(zip((st.names.status, st.names.description), other, strict=True))
+
+    def status_body(request: Request, body: Payload) -> Payload:
+        body = inner(request, body)
+        return {renames.get(name, name): value for name, value in body.items()}
+
+    st.status_body = status_body

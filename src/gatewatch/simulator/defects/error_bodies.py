@@ -1,13 +1,16 @@
-"""Defects of error answers: their body, their code, and 500s that repeat on retry."""
+"""Defects of error answers: their body, their code, their shape, and 500s that repeat on retry."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
-from gatewatch.simulator.defects._support import Counts
+from gatewatch.contract import Contract
+from gatewatch.simulator.defects._support import Counts, other_dialect
 from gatewatch.simulator.defects.registry import defect
-from gatewatch.simulator.stages import INTERNAL_ERROR, Stages
-from gatewatch.simulator.wire import LOOKUP, TEXT_TYPE, ApiError, Request, Response
+from gatewatch.simulator.errors import INTERNAL_ERROR, ApiError, Role
+from gatewatch.simulator.stages import Stages
+from gatewatch.simulator.wire import LOOKUP, TEXT_TYPE, Request, Response, encode
 
 # Lookups 1, 11, 21, ... fail, so a short run sees it as surely as a long one.
 _FLAKY_EVERY = 10
@@ -26,22 +29,76 @@ def _camel(code: str) -> str:
     description="Error answers are plain text ('404 Not Found'), not the JSON error body.",
 )
 def error_body_not_json(st: Stages) -> None:
+    render = st.render
+
     def render_error(request: Request, error: ApiError) -> Response:
-        return Response(error.status, f"{error.status} {error.message}".encode(), TEXT_TYPE)
+        status = render.status(error)
+        return Response(status, f"{status} {error.message}".encode(), TEXT_TYPE, error.headers)
 
     st.render_error = render_error
+
+
+def _has_code(contract: Contract) -> bool:
+    return Role.CODE in contract.error.fields
 
 
 @defect(
     name="error_code_not_snake",
     rule="error_body",
     description="Error codes are camelCase (notFound style), not UPPER_SNAKE_CASE.",
+    applies=_has_code,
 )
 def error_code_not_snake(st: Stages) -> None:
     inner = st.render_error
 
     def render_error(request: Request, error: ApiError) -> Response:
-        return inner(request, replace(error, code=_camel(error.code)))
+        return inner(request, replace(error, kind=_camel(error.kind)))
+
+    st.render_error = render_error
+
+
+def _other_shape(contract: Contract) -> Contract | None:
+    return other_dialect(contract, lambda c: frozenset(c.error.fields))
+
+
+@defect(
+    name="error_body_other_shape",
+    rule="error_body",
+    description="Error bodies come in the other dialect's shape ({code, message} for {status, error, ...}).",
+    applies=lambda contract: _other_shape(contract) is not None,
+)
+def error_body_other_shape(st: Stages) -> None:
+    other = _other_shape(st.contract)
+    if other is None:
+        return
+    render, fields = st.render, dict(other.error.fields)
+
+    def render_error(request: Request, error: ApiError) -> Response:
+        return render.error(error, fields)
+
+    st.render_error = render_error
+
+
+def _echoes_status(contract: Contract) -> bool:
+    return contract.error.status_field is not None
+
+
+@defect(
+    name="error_status_mismatch",
+    rule="error_body",
+    description="The error body's status field says 200 whatever the HTTP code.",
+    applies=_echoes_status,
+)
+def error_status_mismatch(st: Stages) -> None:
+    inner = st.render_error
+    field, ok = st.contract.error.status_field, st.names.ok
+
+    def render_error(request: Request, error: ApiError) -> Response:
+        answer = inner(request, error)
+        payload = json.loads(answer.body)
+        if isinstance(payload, dict) and field in payload:
+            payload[field] = ok
+        return Response(answer.status, encode(payload), answer.content_type, answer.headers)
 
     st.render_error = render_error
 

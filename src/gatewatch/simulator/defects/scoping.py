@@ -8,9 +8,10 @@ from collections.abc import Callable
 from gatewatch.simulator import lifecycle
 from gatewatch.simulator.defects._support import unsettled_recipient
 from gatewatch.simulator.defects.registry import defect
-from gatewatch.simulator.stages import INTERNAL_ERROR, Stages
+from gatewatch.simulator.errors import INTERNAL_ERROR, ApiError, Kind
+from gatewatch.simulator.stages import Stages
 from gatewatch.simulator.store import Message
-from gatewatch.simulator.wire import BATCH, LOOKUP, ApiError, Code, Request
+from gatewatch.simulator.wire import BATCH, LOOKUP, Request
 
 # Bytes an id may hold without percent-encoding (RFC 3986 unreserved).
 _PLAIN_ID = re.compile(rb"^[A-Za-z0-9._~-]+$")
@@ -58,10 +59,19 @@ def tenant_leak_single(st: Stages) -> None:
 @defect(
     name="tenant_leak_batch",
     rule="batch_scoped",
-    description="A batch lookup returns another company's messages among its statuses.",
+    description="A batch lookup returns another company's messages among its entries.",
 )
 def tenant_leak_batch(st: Stages) -> None:
     _leaky_find(st, BATCH, lambda message, channel, company: message.channel == channel)
+
+
+@defect(
+    name="batch_ignores_channel",
+    rule="batch_scoped",
+    description="A batch lookup returns the company's messages of any channel, not just the one asked.",
+)
+def batch_ignores_channel(st: Stages) -> None:
+    _leaky_find(st, BATCH, lambda message, channel, company: message.company == company)
 
 
 @defect(
@@ -120,7 +130,7 @@ def missing_channel_500(st: Stages) -> None:
 
     def parse_channel(request: Request, values: list[str]) -> str | ApiError:
         result = inner(request, values)
-        if isinstance(result, ApiError) and result.code == Code.MISSING_CHANNEL:
+        if isinstance(result, ApiError) and result.kind == Kind.MISSING_CHANNEL:
             return INTERNAL_ERROR
         return result
 
