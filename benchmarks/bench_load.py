@@ -37,7 +37,7 @@ import psutil
 
 from gatewatch.checks import sent_id
 from gatewatch.client import GatewayClient
-from gatewatch.contract import default_contract
+from gatewatch.contract import resolve_contract
 from gatewatch.embedded import simulator_process
 from gatewatch.loadtest.runner import PACKAGED_LOCUSTFILE
 from gatewatch.secrets import Secret
@@ -46,6 +46,11 @@ HERE = Path(__file__).resolve().parent
 BARE_LOCUSTFILE = HERE / "load_bare_locustfile.py"
 REPO = HERE.parent
 KEY = "key-a"
+# The strict dialect (Bearer keys): load_bare_locustfile.py sends `Authorization: Bearer`,
+# and every generator here must make the same request for the figures to compare.
+DIALECT = "strict"
+CONTRACT = resolve_contract(DIALECT)
+AUTH = f"{CONTRACT.auth.header}: {CONTRACT.auth.value(KEY)}"
 SAMPLE_EVERY_S = 0.5
 # Steady state: leave out the first and last seconds of each Locust run.
 TRIM_START_S = 3.0
@@ -66,14 +71,14 @@ def ensure_wrk() -> str:
 
 def lookup_path(base_url: str) -> str:
     """The path, under the base URL, of one real lookup (a message sent now)."""
-    contract = default_contract()
+    contract = CONTRACT
     channel = contract.channels[0]
     with GatewayClient(base_url, Secret(KEY), contract=contract) as client:
-        message_id = sent_id(client.send(channel, "+393400000001", "bench"))
+        message_id = sent_id(client.send(channel, "+393400000001", "bench"), contract)
     if message_id is None:
         raise SystemExit("the simulator did not accept the benchmark's send")
-    path = contract.lookup_path.replace("{customerMessageId}", quote(message_id, safe=""))
-    return f"{path}?channel={channel}"
+    path = contract.lookup_path.replace("{" + contract.id_param + "}", quote(message_id, safe=""))
+    return f"{path}?{contract.channel_param}={channel}"
 
 
 @dataclass
@@ -122,7 +127,7 @@ class CpuSampler:
 
 def run_wrk(wrk: str, base_url: str, path: str, seconds: int, connections: int, sim_pid: int) -> float:
     url = base_url + path
-    argv = [wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "-H", f"Authorization: Bearer {KEY}", url]
+    argv = [wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "-H", AUTH, url]
     with CpuSampler({"simulator": sim_pid}) as sampler:
         started = time.time()
         out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
@@ -199,10 +204,11 @@ import gevent
 from geventhttpclient import HTTPClient
 from geventhttpclient.url import URL
 url, key, users, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+auth_name, _, auth_value = sys.argv[5].partition(": ")
 target = URL(url)
 client = HTTPClient(target.host, target.port, concurrency=users, connection_timeout=5, network_timeout=5)
 path = target.request_uri
-headers = {"Authorization": "Bearer " + key}
+headers = {auth_name: auth_value}
 count = 0
 def loop(until):
     global count
@@ -224,7 +230,7 @@ print(count, time.time() - t0, usage.ru_utime + usage.ru_stime - cpu0)
 
 
 def run_raw_client(base_url: str, path: str, users: int, seconds: int, sim_pid: int) -> float:
-    argv = [sys.executable, "-c", RAW_CLIENT, base_url + path, KEY, str(users), str(seconds)]
+    argv = [sys.executable, "-c", RAW_CLIENT, base_url + path, KEY, str(users), str(seconds), AUTH]
     with CpuSampler({"simulator": sim_pid}) as sampler:
         started = time.time()
         out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
@@ -256,7 +262,7 @@ def main() -> None:
     env["GATEWATCH_API_KEY"] = KEY
     locust = [sys.executable, "-m", "locust", "--headless", "--only-summary", "--loglevel", "WARNING"]
     shape = ["-u", str(args.users), "-r", str(args.users), "-t", f"{args.duration}s"]
-    with simulator_process() as sim, tempfile.TemporaryDirectory() as tmp:
+    with simulator_process(contract=CONTRACT) as sim, tempfile.TemporaryDirectory() as tmp:
         path = lookup_path(sim.base_url)
         env["BENCH_LOOKUP_PATH"] = path
         capacity = run_wrk(wrk, sim.base_url, path, max(5, args.duration * 2 // 3), args.connections, sim.pid)
@@ -289,6 +295,8 @@ def main() -> None:
                 str(REPO / "load" / "slo.yaml"),
                 "--gatewatch-reports-dir",
                 str(Path(tmp) / "reports"),
+                "--gatewatch-contracts",
+                DIALECT,
             ],
             env,
             Path(tmp) / "gateway",

@@ -5,26 +5,35 @@ from __future__ import annotations
 import pytest
 
 from gatewatch.config import KnownId
-from gatewatch.contract import default_contract, load_contract
 from gatewatch.suite import Fleet, SuiteSession
+from gatewatch.suite.plugin import no_delivery_reason, suite_contract
 
-# Fast, high-yield files first; the lifecycle waits for messages to finish, so it runs last.
-_ORDER = ("test_lookup", "test_unknown_ids", "test_errors", "test_send", "test_batch", "test_lifecycle")
+# Fast, high-yield files first; the lifecycle waits for messages to finish, so it runs
+# late; the rate-limit burst runs last, so that it cannot throttle anything after it.
+_ORDER = (
+    "test_lookup",
+    "test_unknown_ids",
+    "test_errors",
+    "test_send",
+    "test_batch",
+    "test_lifecycle",
+    "test_rate_limits",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        name = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
-        return _ORDER.index(name) if name in _ORDER else len(_ORDER)
+    def rank(item: pytest.Item) -> float:
+        module = getattr(item, "module", None)
+        name = module.__name__.rsplit(".", 1)[-1] if module else ""
+        # Files not listed run before the rate-limit burst, which is always last.
+        return _ORDER.index(name) if name in _ORDER else len(_ORDER) - 1.5
 
     items.sort(key=rank)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "channel" in metafunc.fixturenames:
-        contracts = metafunc.config.getoption("gw_contracts")
-        contract = load_contract(contracts) if contracts else default_contract()
-        metafunc.parametrize("channel", contract.channels)
+        metafunc.parametrize("channel", suite_contract(metafunc.config).channels)
 
 
 @pytest.fixture
@@ -37,22 +46,58 @@ def on_target(gw: SuiteSession, channel: str) -> str:
 
 @pytest.fixture
 def known(gw: SuiteSession, on_target: str, request: pytest.FixtureRequest) -> list[KnownId]:
-    """Ids known to exist on the channel: the fleet's, or the target's configured ids (production)."""
-    if gw.may_send:
+    """Ids known to exist on the channel: the fleet's, or the target's configured known_ids.
+
+    A run that cannot deliver (read-only production, dry-run sends) uses the configured
+    ids, and skips the test when there are none.
+    """
+    if gw.delivers:
         fleet: Fleet = request.getfixturevalue("fleet")
         return [KnownId(id=m.id, channel=m.channel) for m in fleet.on(on_target)]
     ids = [k for k in gw.target.known_ids if k.channel == on_target]
     if not ids:
-        pytest.skip(f"read-only target with no known_ids configured for {on_target}")
+        why = no_delivery_reason(gw, f"no id is known to exist on {on_target} (configure known_ids)")
+        pytest.skip(why or f"no known_ids configured for {on_target}")
     return ids
+
+
+@pytest.fixture
+def some_id(gw: SuiteSession, on_target: str, request: pytest.FixtureRequest) -> KnownId:
+    """An id to put in requests that must fail before the id matters: a known one, else an unknown one.
+
+    Precedence puts 400 and 401 before the id's 404, so an unknown id still tests them;
+    a known id also shows the gateway does not skip the rule for ids that exist.
+    """
+    try:
+        ids: list[KnownId] = request.getfixturevalue("known")
+    except pytest.skip.Exception:
+        ids = []
+    return ids[0] if ids else KnownId(id="gatewatch-unknown-id", channel=on_target)
 
 
 @pytest.fixture
 def elsewhere(gw: SuiteSession, on_target: str, request: pytest.FixtureRequest) -> list[KnownId]:
     """Ids known to exist on the other channels (they must never show up on this one)."""
-    if gw.may_send:
+    if gw.delivers:
         fleet: Fleet = request.getfixturevalue("fleet")
         return [
             KnownId(id=m.id, channel=m.channel) for m in fleet.messages.values() if m.channel != on_target
         ]
     return [k for k in gw.target.known_ids if k.channel != on_target]
+
+
+@pytest.fixture
+def recipient(gw: SuiteSession) -> str:
+    """A configured test number to send to (the delivered one when there is one)."""
+    recipients = gw.target.recipients
+    if not recipients:
+        pytest.skip(f"target {gw.target.name!r} configures no test recipients")
+    return recipients.get(gw.contract.default_outcome) or next(iter(recipients.values()))
+
+
+@pytest.fixture
+def sending(gw: SuiteSession, on_target: str) -> str:
+    """The channel, when the run may send on it."""
+    if not gw.may_send:
+        pytest.skip("production target: read-only without --allow-production (no sends)")
+    return on_target

@@ -19,11 +19,13 @@ from gatewatch.checks import (
     batch_agrees_with_singles,
     expect_found,
     expect_send_accepted,
+    findings,
     sent_id,
+    status_bodies,
     violation,
 )
 from gatewatch.suite import Fleet, SuiteSession, follow
-from gatewatch.suite.plugin import profile_limits
+from gatewatch.suite.plugin import no_delivery_reason
 
 # The rules the state machine is about; other violations fail it without a shrink.
 FOCUS = {
@@ -35,14 +37,21 @@ FOCUS = {
     "updated_at_monotonic",
     "batch_agrees_with_single",
 }
+# Requests a state-machine step makes on average (a send, a lookup, or a batch after a
+# lookup of each id sent on its channel; waits make none).
+STEP_COST = 2
 
 
-def test_each_recipient_reaches_its_outcome(gw: SuiteSession, fleet: Fleet, channel: str) -> None:
-    if channel not in gw.target.channels:
-        pytest.skip(f"target {gw.target.name!r} does not use channel {channel}")
+@pytest.mark.gw_rules("recipient_outcome")
+def test_each_recipient_reaches_its_outcome(gw: SuiteSession, fleet: Fleet, on_target: str) -> None:
+    channel = on_target
+    messages = fleet.on(channel)
+    if not messages:
+        gw.skip_rules(["recipient_outcome"], "the target configures no test recipients")
+        pytest.skip(f"target {gw.target.name!r} configures no test recipients")
     deadline = gw.target.deadline_for(channel)
     late: list[str] = []
-    for message in fleet.on(channel):
+    for message in messages:
         expected = gw.contract.recipients[message.outcome]
         status = follow(gw, message, deadline)
         if status != expected.final_status:
@@ -50,19 +59,29 @@ def test_each_recipient_reaches_its_outcome(gw: SuiteSession, fleet: Fleet, chan
                 f"{message.outcome} recipient {message.to}: {' -> '.join(message.seen) or 'nothing'} "
                 f"after {deadline:.0f} s, expected {expected.final_status}"
             )
-    gw.record(
-        ["recipient_outcome"],
-        [violation(gw.contract, "recipient_outcome", text, None, "follow") for text in late],
+    gw.judge(
+        findings(
+            gw.contract,
+            ["recipient_outcome"],
+            [violation(gw.contract, "recipient_outcome", text, None, "follow") for text in late],
+        )
     )
 
 
+@pytest.mark.gw_rules(
+    "lifecycle_initial", "lifecycle_transition", "final_status_stable", "batch_agrees_with_single"
+)
+@pytest.mark.gw_examples(STEP_COST)
 def test_lifecycle_state_machine(gw: SuiteSession, request: pytest.FixtureRequest) -> None:
-    if not gw.may_send:
-        gw.skip_rules(["lifecycle_transition"], "production target: read-only")
-        pytest.skip("production target: read-only without --allow-production (no sends)")
-    _, runs, steps = profile_limits(request.config)
+    reason = no_delivery_reason(gw, "there is no lifecycle to follow")
+    if reason is not None:
+        gw.skip_rules(["lifecycle_transition", "final_status_stable"], reason)
+        pytest.skip(reason)
     contract = gw.contract
     recipients = sorted(gw.target.recipients.items())
+    if not recipients:
+        pytest.skip(f"target {gw.target.name!r} configures no test recipients")
+    runs, steps = gw.budget.machine(cost_per_step=STEP_COST)
 
     class Lifecycle(RuleBasedStateMachine):
         messages = Bundle("messages")
@@ -78,8 +97,8 @@ def test_lifecycle_state_machine(gw: SuiteSession, request: pytest.FixtureReques
         )
         def send(self, channel: str, recipient: tuple[str, str]) -> tuple[str, str]:
             exchange = gw.client.send(channel, recipient[1], f"gatewatch lifecycle ({recipient[0]})")
-            gw.verify(exchange, expect_send_accepted(exchange, contract), focus=FOCUS)
-            message_id = sent_id(exchange)
+            gw.verify(exchange, expect_send_accepted(exchange, contract, dry_run=False), focus=FOCUS)
+            message_id = sent_id(exchange, contract)
             assert message_id is not None
             self.sent.setdefault(channel, []).append(message_id)
             return (message_id, channel)
@@ -92,13 +111,13 @@ def test_lifecycle_state_machine(gw: SuiteSession, request: pytest.FixtureReques
         @rule(message=messages)
         def batch(self, message: tuple[str, str]) -> None:
             channel = message[1]
-            ids = self.sent[channel][-contract.batch_max_ids :]
+            ids = self.sent[channel][-contract.batch.max_ids :]
             singles = {}
             for message_id in ids:
                 single = gw.verify(gw.client.lookup(message_id, channel), focus=FOCUS)
-                body = single.response.json_or_none()
-                if isinstance(body, dict):
-                    singles[message_id] = str(body.get("deliveryStato"))
+                bodies = status_bodies(single, contract)
+                if bodies:
+                    singles[message_id] = str(bodies[0].get(contract.fields.status))
             exchange = gw.client.batch(ids, channel)
             gw.verify(exchange, batch_agrees_with_singles(exchange, contract, singles), focus=FOCUS)
 
@@ -110,7 +129,7 @@ def test_lifecycle_state_machine(gw: SuiteSession, request: pytest.FixtureReques
     # Shrinking a state machine replays whole programs (sends, waits) per attempt: the ci
     # profile reports the failing program as found; the deep profile shrinks it.
     phases = list(Phase)
-    if request.config.getoption("gw_profile") != "deep":
+    if not gw.budget.profile.shrinks_programs:
         phases.remove(Phase.shrink)
     run_state_machine_as_test(
         Lifecycle,

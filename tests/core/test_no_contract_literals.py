@@ -80,9 +80,12 @@ def _reads(tree: ast.AST) -> set[int]:
             )
         ):
             found |= {id(arg) for arg in node.args[:1] if isinstance(arg, ast.Constant)}
-        elif isinstance(node, ast.Compare) and any(isinstance(op, ast.In | ast.NotIn) for op in node.ops):
-            if isinstance(node.left, ast.Constant):
-                found.add(id(node.left))
+        elif (
+            isinstance(node, ast.Compare)
+            and any(isinstance(op, ast.In | ast.NotIn) for op in node.ops)
+            and isinstance(node.left, ast.Constant)
+        ):
+            found.add(id(node.left))
     return found
 
 

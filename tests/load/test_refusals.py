@@ -81,3 +81,22 @@ def test_plain_locust_is_held_to_the_same_rules(tmp_path: Path) -> None:
         reports=reports,
     )
     assert_refused(run, 2, "--allow-remote")
+
+
+def test_a_refused_key_is_a_usage_error_naming_the_header(
+    gatewatch_load: Callable[..., Run], simulator: Callable[..., str]
+) -> None:
+    url = simulator()
+    run = gatewatch_load("--base-url", url, env={"GATEWATCH_API_KEY": "not-a-key"})
+    assert_refused(run, 2, "refused the key in $GATEWATCH_API_KEY")
+    assert "X-Api-Key: ***" in run.stderr and "not-a-key" not in run.output
+
+
+def test_this_machine_outside_the_allow_list_is_a_usage_error(gatewatch_load: Callable[..., Run]) -> None:
+    from tests.stubs import Scripted, StubServer
+
+    with StubServer() as stub:
+        stub.script.append(Scripted(403, {"status": 403, "error": "Forbidden", "message": "IP not allowed"}))
+        run = gatewatch_load("--base-url", stub.base_url, env={"GATEWATCH_API_KEY": "key-a"})
+        assert [method for method, *_ in stub.seen] == ["GET"]  # the preflight only: nothing was sent
+    assert_refused(run, 2, "add this machine's public address to the allow-list")

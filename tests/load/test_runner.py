@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from pathlib import Path
 
@@ -91,3 +92,30 @@ def test_production_needs_allow_production_even_on_loopback() -> None:
     with pytest.raises(ProductionRefused, match="--allow-production"):
         check_load_allowed(production, allow_production=False, allow_remote=True)
     check_load_allowed(production, allow_production=True, allow_remote=False)
+
+
+def test_every_locust_process_gets_the_contract_its_skipped_rules_and_the_limit() -> None:
+    argv = locust_command(
+        plan(contracts="strict", skip_rules=("echo_id", "error_body"), rate_limit="20/s", ramp=True),
+        "http://127.0.0.1:1/api",
+        "r1",
+    )
+    pairs = dict(itertools.pairwise(argv))
+    assert pairs["--gatewatch-contracts"] == "strict"
+    assert pairs["--gatewatch-skip-rules"] == "echo_id,error_body"
+    assert pairs["--gatewatch-rate-limit"] == "20/s"
+    assert "--gatewatch-ramp-past-limit" in argv
+    assert plan(ramp=True).user_count == 1  # the ramp is an open model: one dispatcher per process
+
+
+def test_a_shipped_dialect_travels_by_name_a_copy_by_its_folder(tmp_path: Path) -> None:
+    import shutil
+
+    from gatewatch.contract import load_contract, resolve_contract
+    from gatewatch.loadtest.runner import contract_choice
+
+    assert contract_choice(resolve_contract("strict")) == "strict"
+    assert contract_choice(resolve_contract(None)) == "vendor"
+    copy = tmp_path / "mine"
+    shutil.copytree(resolve_contract(None).root, copy, ignore=shutil.ignore_patterns("dialects"))
+    assert contract_choice(load_contract(copy)) == str(copy.resolve())

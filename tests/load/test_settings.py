@@ -43,3 +43,16 @@ def test_out_of_range_values_name_the_flag(dest: str, value: object, flag: str) 
     with pytest.raises(ConfigError) as caught:
         LoadSettings.from_namespace(namespace(**{dest: value}))
     assert caught.value.key == flag
+
+
+def test_the_ramp_sets_the_rate_itself() -> None:
+    with pytest.raises(ConfigError) as caught:
+        LoadSettings.from_namespace(namespace(gatewatch_ramp_past_limit=True, gatewatch_arrival_rate=10))
+    assert caught.value.key == "--gatewatch-ramp-past-limit"
+    settings = LoadSettings.from_namespace(namespace(gatewatch_ramp_past_limit=True))
+    assert settings.ramp and settings.open_model
+
+
+def test_skipped_rules_are_a_comma_separated_list() -> None:
+    settings = LoadSettings.from_namespace(namespace(gatewatch_skip_rules=" echo_id, error_body ,"))
+    assert settings.skip_rules == ("echo_id", "error_body")

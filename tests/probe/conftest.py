@@ -2,7 +2,8 @@
 
 Unit tests of the engine run on `FakeClock` (waits advance time, nothing sleeps) against
 `FakeGateway`, whose message moves through a scripted path in fake time. Tests that need
-HTTP use an in-process simulator whose lifecycle steps every `STEP_S`.
+HTTP use an in-process simulator whose lifecycle steps every `STEP_S`, or `StubGateway`
+(stub_gateway.py) for the refusals a simulator does not script: 403s, 429 bursts.
 """
 
 from __future__ import annotations
@@ -14,16 +15,20 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from gatewatch.contract import Contract, default_contract
 from gatewatch.errors import TargetUnreachable
-from gatewatch.exchange import Exchange, RecordedRequest, RecordedResponse
+from gatewatch.exchange import Exchange, RecordedRequest, RecordedResponse, Throttle
 from gatewatch.probe.polling import Backoff
 from gatewatch.probe.settings import ChannelPlan, ProbeSettings
-from gatewatch.simulator import Simulator, SimulatorConfig
+
+from .stub_gateway import StubGateway, error_body
+
+if TYPE_CHECKING:
+    from gatewatch.simulator import Simulator
 
 # The simulator's lifecycle step in these tests: DELIVERED after 2 steps.
 STEP_S = 0.05
@@ -90,6 +95,8 @@ def exchange(
     channel: str | None = None,
     elapsed: float = 0.0,
     raw: bytes | None = None,
+    throttled: tuple[Throttle, ...] = (),
+    rate_limit: str | None = None,
 ) -> Exchange:
     data = raw if raw is not None else json.dumps(body).encode()
     return Exchange(
@@ -98,7 +105,16 @@ def exchange(
         response=RecordedResponse(status=status, headers=JSON, body=data, elapsed_s=elapsed),
         message_id=message_id,
         channel=channel,
+        throttled=throttled,
+        rate_limit=rate_limit,
     )
+
+
+def throttle(contract: Contract, *, waited_s: float = 0.05, under_limit: bool | None = None) -> Throttle:
+    """A 429 the client waited out; `under_limit` True: it came while the probe was within its pace."""
+    body = json.dumps(error_body(contract, contract.codes.too_many_requests)).encode()
+    answer = RecordedResponse(contract.codes.too_many_requests, JSON, body, 0.001)
+    return Throttle(answer, waited_s, 1, 1, under_limit)
 
 
 # A hook may replace any lookup's answer: return an Exchange, raise, or return None for the normal one.
@@ -113,6 +129,7 @@ class FakeGateway:
     path: list[tuple[float, str]] = field(
         default_factory=lambda: [(0.0, "SENT"), (0.2, "RECEIVED"), (0.4, "DELIVERED")]
     )
+    contract: Contract = field(default_factory=default_contract)
     latency: float = 0.004
     send_status: int = 201
     send_raises: Exception | None = None
@@ -131,10 +148,13 @@ class FakeGateway:
         self.clock.advance(self.latency / 2)
         self.sent_at = self.clock.now
         self.clock.advance(self.latency / 2)
-        if self.send_status in (200, 201, 202):
-            body: dict[str, Any] = {"customerMessageId": self.message_id, "channel": channel}
+        shape = self.contract.send
+        if self.send_status in shape.success_codes:
+            body: dict[str, Any] = {shape.id: self.message_id}
+            if shape.channel:
+                body[shape.channel] = channel
         else:
-            body = {"code": "UNAUTHORIZED" if self.send_status == 401 else "INTERNAL_ERROR", "message": "no"}
+            body = error_body(self.contract, self.send_status)
         return exchange("send", self.send_status, body, channel=channel, elapsed=self.latency)
 
     def step(self, now: float) -> tuple[float, str]:
@@ -148,13 +168,14 @@ class FakeGateway:
     def body(self, channel: str, now: float) -> dict[str, Any]:
         at, status = self.step(now)
         assert self.sent_at is not None
-        reason = self.reason if status == "ERROR" else None
+        reason = self.reason if status in self.contract.needs_reason else None
+        names = self.contract.fields
         return {
-            "customerMessageId": self.message_id,
-            "channel": channel,
-            "deliveryStato": status,
-            "deliveryStatoDescription": reason,
-            "updatedAt": stamp(EPOCH0 + self.sent_at + at + self.server_skew),
+            names.id: self.message_id,
+            names.channel: channel,
+            names.status: status,
+            names.description: reason,
+            names.updated_at: stamp(EPOCH0 + self.sent_at + at + self.server_skew),
         }
 
     def lookup(self, message_id: str, channel: str | None) -> Exchange:
@@ -206,6 +227,9 @@ def settings(*plans: ChannelPlan, **changes: Any) -> ProbeSettings:
 
 @pytest.fixture(scope="session")
 def probe_simulator() -> Iterator[Simulator]:
+    # Imported here: the engine's unit tests must not need the simulator to import.
+    from gatewatch.simulator import Simulator, SimulatorConfig
+
     with Simulator(SimulatorConfig(step_s=STEP_S, control=True)) as sim:
         yield sim
 
@@ -261,13 +285,20 @@ def probe_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
     return invoke
 
 
-def write_targets(path: Path, base_url: str, *, kind: str = "local", extra: str = "") -> Path:
-    """A targets file with one target, `sim`, tuned for the fast simulator."""
+def write_targets(
+    path: Path, base_url: str, *, kind: str = "local", extra: str = "", rate_limit: str = "none"
+) -> Path:
+    """A targets file with one target, `sim`, tuned for the fast simulator.
+
+    Its rate limit is none unless told (a production kind would otherwise assume the
+    documented plan, and expect the rate-limit headers the simulator sends only when limited).
+    """
     path.write_text(
         f"""
 [targets.sim]
 kind = "{kind}"
 base_url = "{base_url}"
+rate_limit = "{rate_limit}"
 retry_delays_s = [0.02, 0.05]
 deadlines_s = {{ default = 1.0 }}
 initial_delay_s = {{ default = 0.02 }}
@@ -291,3 +322,26 @@ def _own_reports_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test in its own folder: a run without --history appends to ./reports/probe/,
     and one test's unsettled messages must not be followed up by the next."""
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(params=["vendor", "strict"])
+def dialect(request: pytest.FixtureRequest) -> str:
+    """Each shipped dialect in turn."""
+    name: str = request.param
+    return name
+
+
+@pytest.fixture
+def gateway_stub(dialect: str) -> Iterator[StubGateway]:
+    """A stub gateway speaking `dialect`, on loopback."""
+    from gatewatch.contract import resolve_contract
+
+    with StubGateway(resolve_contract(dialect)) as server:
+        yield server
+
+
+@pytest.fixture
+def stub_target(gateway_stub: StubGateway, dialect: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Flags that point the probe at the stub with its key, in its dialect."""
+    monkeypatch.setenv("GATEWATCH_API_KEY", gateway_stub.key)
+    return ["--base-url", gateway_stub.base_url, "--contracts", dialect, *FAST_FLAGS, "--channel", "SMS"]

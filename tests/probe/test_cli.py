@@ -23,6 +23,9 @@ def test_help_lists_the_flags(probe_cli):
         "--allow-production",
         "--initial-delay",
         "--max-runs",
+        "--contracts",
+        "--rate-limit",
+        "--skip-rule",
     ):
         assert flag in result.out, flag
 
@@ -119,3 +122,23 @@ def test_the_embedded_simulator_takes_arguments(probe_cli, monkeypatch, tmp_path
     result = probe_cli("--channel", "SMS", "--to", "+393400000002", "--simulator-arg=--defect=final_flips")
     assert result.code == 1, result.err
     assert "outcome=contract_violation " in result.out and "final_status_stable" in result.out
+
+
+def test_a_skipped_rule_is_not_judged(probe_cli, monkeypatch, tmp_path):
+    monkeypatch.delenv("GATEWATCH_API_KEY", raising=False)
+    defect = "--simulator-arg=--defect=echo_id_wrong"
+    caught = probe_cli("--channel", "SMS", defect)
+    assert caught.code == 1 and "echo_id" in caught.out
+    skipped = probe_cli("--channel", "SMS", defect, "--skip-rule", "echo_id")
+    assert skipped.code == 0 and "outcome=delivered " in skipped.out, skipped.out + skipped.err
+    unknown = probe_cli("--channel", "SMS", "--skip-rule", "no_such_rule")
+    assert unknown.code == 2 and "no rule 'no_such_rule'" in unknown.err
+
+
+def test_a_rate_limit_for_an_embedded_simulator_of_a_dialect_without_limits_is_refused(
+    probe_cli, monkeypatch
+):
+    monkeypatch.delenv("GATEWATCH_API_KEY", raising=False)
+    result = probe_cli("--contracts", "strict", "--rate-limit", "20/s", "--channel", "SMS")
+    assert result.code == 2 and "strict dialect has no rate limits" in result.err
+    assert result.out == "" and "Traceback" not in result.err

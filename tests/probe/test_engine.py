@@ -9,7 +9,7 @@ from gatewatch.probe.engine import SentMessage, run_channel
 from gatewatch.probe.outcomes import Outcome
 from gatewatch.probe.polling import Backoff
 
-from .conftest import FakeClock, FakeGateway, drop, exchange, plan, settings
+from .conftest import FakeClock, FakeGateway, drop, error_body, exchange, plan, settings, throttle
 
 
 def run(gateway: FakeGateway, clock: FakeClock, contract: Contract, **changes: object):
@@ -89,7 +89,10 @@ def test_a_dropped_send_is_send_failed_and_never_resent(gateway, clock, contract
     assert gateway.sends == 1
 
 
-@pytest.mark.parametrize(("status", "outcome"), [(401, Outcome.AUTH_FAILED), (500, Outcome.SEND_FAILED)])
+@pytest.mark.parametrize(
+    ("status", "outcome"),
+    [(401, Outcome.AUTH_FAILED), (403, Outcome.FORBIDDEN), (500, Outcome.SEND_FAILED)],
+)
 def test_send_answers(gateway, clock, contract, status, outcome):
     gateway.send_status = status
     result = run(gateway, clock, contract)
@@ -110,10 +113,72 @@ def test_a_success_without_an_id_is_a_violation(clock, contract):
 
 def test_lookup_401_is_auth_failed(gateway, clock, contract):
     gateway.lookup_hook = lambda n, gw: exchange(
-        "lookup", 401, {"code": "UNAUTHORIZED", "message": "no"}, message_id=gw.message_id, channel="SMS"
+        "lookup", 401, error_body(contract, 401), message_id=gw.message_id, channel="SMS"
     )
     result = run(gateway, clock, contract)
     assert result.outcome is Outcome.AUTH_FAILED and result.pending
+    assert result.outcome.exit_code == 2
+    assert "Unauthorized (stub)" in (result.reason or "")  # the error body's text, names from the contract
+
+
+def test_a_403_on_a_lookup_is_forbidden_not_a_violation(gateway, clock, contract):
+    gateway.lookup_hook = lambda n, gw: (
+        exchange("lookup", 403, {"not": "the error body"}, message_id=gw.message_id, channel="SMS")
+        if n == 2
+        else None
+    )
+    result = run(gateway, clock, contract)
+    assert result.outcome is Outcome.FORBIDDEN and result.outcome.exit_code == 2
+    assert "allow-list" in (result.reason or "")
+    assert result.violations == ()  # the gateway refused this machine; it did not break a rule
+    assert gateway.lookups == 2 and result.pending
+
+
+def test_429s_the_client_waited_out_are_counted_and_the_run_goes_on(gateway, clock, contract):
+    def throttled(n: int, gw: FakeGateway):
+        if n > 2:
+            return None
+        body = gw.body("SMS", clock.now)
+        waits = (throttle(contract, waited_s=0.5), throttle(contract, waited_s=0.25))
+        return exchange("lookup", 200, body, message_id=gw.message_id, channel="SMS", throttled=waits)
+
+    gateway.lookup_hook = throttled
+    result = run(gateway, clock, contract)
+    assert result.outcome is Outcome.DELIVERED and result.violations == ()
+    assert result.throttled == 4
+    assert result.throttled_wait_s == pytest.approx(1.5)
+    assert result.requests == 1 + gateway.lookups + 4  # each 429 was a request of its own
+
+
+def test_a_429_the_client_gave_up_on_is_a_missed_lookup(gateway, clock, contract):
+    too_many = contract.codes.too_many_requests
+
+    def gave_up(n: int, gw: FakeGateway):
+        if n != 2:
+            return None
+        body = error_body(contract, too_many)
+        waits = (throttle(contract), throttle(contract, waited_s=0.0))
+        return exchange("lookup", too_many, body, message_id=gw.message_id, channel="SMS", throttled=waits)
+
+    gateway.lookup_hook = gave_up
+    result = run(gateway, clock, contract)
+    assert result.outcome is Outcome.DELIVERED, result.violations
+    assert result.throttled == 2
+
+
+def test_a_429_within_the_pacing_target_is_a_violation(gateway, clock, contract):
+    def unearned(n: int, gw: FakeGateway):
+        body = gw.body("SMS", clock.now)
+        waits = (throttle(contract, under_limit=True),)
+        return exchange(
+            "lookup", 200, body, message_id=gw.message_id, channel="SMS", throttled=waits, rate_limit="20/s"
+        )
+
+    gateway.lookup_hook = unearned
+    result = run(gateway, clock, contract)
+    assert result.outcome is Outcome.CONTRACT_VIOLATION
+    assert [v.rule for v in result.violations] == ["throttled_below_limit"]
+    assert result.violations[0].provenance == contract.rule("throttled_below_limit").origin
 
 
 def test_a_malformed_body_is_a_violation(gateway, clock, contract):

@@ -20,13 +20,16 @@ def test_the_names_the_issue_lists():
         "contract_violation",
         "send_failed",
         "auth_failed",
+        "forbidden",
         "unreachable",
     }
 
 
 @pytest.mark.parametrize("outcome", list(Outcome))
 def test_exit_codes(outcome):
-    expected = {Outcome.DELIVERED: 0, Outcome.UNREACHABLE: 3}.get(outcome, 1)
+    # A refused key and a refused machine are configuration problems, not the target failing.
+    expected = {Outcome.DELIVERED: 0, Outcome.UNREACHABLE: 3, Outcome.AUTH_FAILED: 2, Outcome.FORBIDDEN: 2}
+    expected = expected.get(outcome, 1)
     assert outcome.exit_code == expected
 
 
@@ -49,6 +52,8 @@ def test_a_contract_with_an_unmapped_final_status_is_refused(contract):
         ([Outcome.DELIVERED, Outcome.DELIVERED], ExitCode.OK),
         ([Outcome.DELIVERED, Outcome.UNREACHABLE], ExitCode.UNREACHABLE),
         ([Outcome.STUCK, Outcome.UNREACHABLE], ExitCode.TARGET_FAILED),
+        ([Outcome.STUCK, Outcome.FORBIDDEN], ExitCode.USAGE),
+        ([Outcome.UNREACHABLE, Outcome.AUTH_FAILED], ExitCode.USAGE),
         ([], ExitCode.OK),
     ],
 )

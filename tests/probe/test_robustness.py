@@ -137,12 +137,15 @@ def test_target_down_is_unreachable(sim_target, probe_cli, tmp_path):
     assert record["outcome"] == "unreachable" and record["message_id"] is None
 
 
-def test_wrong_key_is_auth_failed(sim_target, probe_cli, monkeypatch, tmp_path):
+def test_wrong_key_is_refused_by_the_preflight_before_anything_is_sent(
+    sim, sim_target, probe_cli, monkeypatch, tmp_path
+):
     monkeypatch.setenv("GATEWATCH_API_KEY", "not-a-key")
     history = tmp_path / "history.jsonl"
     result = probe_cli(*sim_target, "--channel", "SMS", "--history", str(history))
-    assert result.code == 1 and "outcome=auth_failed " in result.out
-    assert runs(history)[0]["outcome"] == "auth_failed"
+    assert result.code == 2 and result.out == ""
+    assert "refused the key in $GATEWATCH_API_KEY" in result.err and "Traceback" not in result.err
+    assert runs(history) == []  # a configuration error, like a missing key: no run was made
 
 
 def test_all_channels_run_and_are_each_recorded(sim, sim_target, probe_cli, tmp_path):

@@ -35,7 +35,7 @@ def _port() -> int:
         (SENTINEL, None, (), "delivered"),
         (SENTINEL, Faults(drop_rate=0.5, error_rate=0.3), (), None),
         (SENTINEL, None, ("echo_id_wrong",), "contract_violation"),
-        (WRONG, None, (), "auth_failed"),
+        (WRONG, None, (), None),  # refused by the preflight: exit 2, nothing exported
     ],
     ids=["delivered", "faults", "violation", "wrong-key"],
 )
@@ -85,14 +85,12 @@ def test_the_key_is_never_printed_or_stored(
     keyed_sim.reset()
     if outcome is not None:
         assert f"outcome={outcome} " in result.out, result.out + result.err
-    outputs = {
-        "stdout": result.out,
-        "stderr": result.err,
-        "history": history.read_text(),
-        "textfile": prom.read_text(),
-        "/metrics": "\n".join(scraped),
-    }
-    assert scraped, "the /metrics endpoint was not scraped"
+    outputs = {"stdout": result.out, "stderr": result.err, "history": history.read_text()}
+    if key == WRONG:
+        assert result.code == 2 and "refused the key" in result.err
+    else:
+        assert scraped, "the /metrics endpoint was not scraped"
+        outputs |= {"textfile": prom.read_text(), "/metrics": "\n".join(scraped)}
     for name, text in outputs.items():
         assert key not in text, name
         assert "sk-" not in text, name

@@ -13,6 +13,12 @@ from typing import Any
 CLI = [sys.executable, "-c", "from gatewatch.cli import main; main()"]
 SIMULATOR_KEYS = {"GATEWATCH_API_KEY": "key-a", "GATEWATCH_SECOND_API_KEY": "key-b"}
 RUN_TIMEOUT_S = 240
+# Fast enough to keep a run short, slow enough for the suite's burst (2 x 100) to trip it.
+TEST_RATE_LIMIT = "6000/min,100/s"
+RATE_LIMIT_RULES = {"rate_limit_enforced", "rate_limit_body", "rate_limit_headers", "throttled_below_limit"}
+# A conforming gateway's transient 500s: every 50th answer (the simulator spreads them
+# evenly, so a retry never meets another), so server_error_retried is judged too.
+TRANSIENT_500S = ["--error-rate", "0.02"]
 
 
 @dataclass
@@ -30,6 +36,20 @@ class SuiteRun:
 
     def rules(self, status: str) -> set[str]:
         return {rule for rule, v in self.summary.get("rules", {}).items() if v["status"] == status}
+
+    def reason(self, rule: str) -> str:
+        return str(self.summary["rules"][rule]["reason"])
+
+
+def not_exercised(run: SuiteRun) -> dict[str, str]:
+    """The rules the run did not judge, with the reason the report gives (empty: every rule judged)."""
+    return {rule: run.reason(rule) for rule in sorted(run.rules("skipped"))}
+
+
+def assert_every_rule_exercised(run: SuiteRun) -> None:
+    """Fail unless the run judged every rule of its contract (the bookkeeping is the evidence)."""
+    missing = not_exercised(run)
+    assert not missing, f"rules not exercised: {missing}"
 
 
 def run_suite(reports: Path, *args: str, env: dict[str, str] | None = None) -> SuiteRun:

@@ -19,6 +19,7 @@ _SUBCOMMANDS = {
     "contract": "gatewatch.cli.contract",
     "load": "gatewatch.cli.load",
     "probe": "gatewatch.cli.probe",
+    "report": "gatewatch.cli.report",
 }
 
 

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import click
 
-from gatewatch.cli.options import production_option, reports_option, target_options
+from gatewatch.cli.options import TargetOptions, production_option, reports_option, target_options
 from gatewatch.errors import ExitCode
 from gatewatch.suite.locate import suite_dir
-from gatewatch.suite.plugin import PROFILES
+from gatewatch.suite.opening import preflight_target
+from gatewatch.suite.profiles import PROFILES
 
 # pytest's exit codes mapped to ours: tests failed is the target's fault; an internal
 # error, a usage error or no test collected is a usage or configuration problem.
@@ -32,19 +33,14 @@ _PYTEST_EXIT = {
     type=click.Choice(sorted(PROFILES)),
     default="ci",
     show_default=True,
-    help="ci: fast, for every deploy; deep: many more examples, for nightly runs.",
+    help="ci: fast, for every deploy (adapts to a rate limit); deep: many more examples, for nightly runs.",
 )
 @click.option("--seed", type=int, default=None, help="Replay a run: the seed it printed.")
 @click.option("-k", "keyword", default=None, help="Only tests matching this pytest -k expression.")
 @click.option("-x", "--exitfirst", is_flag=True, help="Stop at the first failing test.")
 @click.option("-v", "--verbose", is_flag=True, help="One line per test.")
 def command(
-    config_file: Path | None,
-    target_name: str | None,
-    base_url: str | None,
-    contracts_dir: Path | None,
-    api_key_env: str | None,
-    second_api_key_env: str | None,
+    where: TargetOptions,
     reports_dir: Path,
     allow_production: bool,
     profile: str,
@@ -55,9 +51,15 @@ def command(
 ) -> int:
     """Run the contract suite; exit 0 if the target conforms, 1 if any rule failed.
 
-    With neither --target nor --base-url the embedded simulator is started and tested.
-    Reports: REPORTS_DIR/junit.xml, REPORTS_DIR/allure-results/, REPORTS_DIR/summary.json.
+    With neither --target nor --base-url the embedded simulator is started and tested
+    (with --rate-limit, it enforces that limit). Reports: REPORTS_DIR/junit.xml,
+    REPORTS_DIR/allure-results/, REPORTS_DIR/summary.json.
     """
+    # Configuration errors, a refused key or machine and an unreachable target end here,
+    # before pytest starts, as `gatewatch: ...` on stderr like every other command. The
+    # plugin checks the same again (for plain pytest runs and the embedded simulator).
+    preflight_target(where.resolve())
+
     import pytest
 
     from gatewatch.suite import plugin
@@ -87,20 +89,12 @@ def command(
         "-rfEs",
         "--tb=short",
         "-v" if verbose else "-q",
+        *where.as_args(),
     ]
-    options = {
-        "--targets-file": config_file,
-        "--target": target_name,
-        "--base-url": base_url,
-        "--contracts": contracts_dir,
-        "--api-key-env": api_key_env,
-        "--second-api-key-env": second_api_key_env,
-        "--seed": seed,
-        "-k": keyword,
-    }
-    for flag, value in options.items():
-        if value is not None:
-            args += [flag, str(value)]
+    if seed is not None:
+        args += ["--seed", str(seed)]
+    if keyword is not None:
+        args += ["-k", keyword]
     if allow_production:
         args.append("--allow-production")
     if exitfirst:

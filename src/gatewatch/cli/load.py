@@ -1,7 +1,9 @@
 """`gatewatch load`: the lookup load test with SLO gates, Locust headless in a child process.
 
 Exit codes: 0 every gate passed, 1 a gate failed, 2 a usage or configuration error
-(production or a non-loopback host refused included), 3 the target could not be reached.
+(production or a non-loopback host refused, a key the target refuses, this machine not
+on the allow-list, --ramp-past-limit without a known limit), 3 the target could not be
+reached.
 """
 
 from __future__ import annotations
@@ -10,14 +12,14 @@ from pathlib import Path
 
 import click
 
-from gatewatch.cli.options import (
-    contract_from_options,
-    production_option,
-    reports_option,
-    target_options,
+from gatewatch.cli.options import TargetOptions, production_option, reports_option, target_options
+from gatewatch.loadtest.runner import (
+    PACKAGED_LOCUSTFILE,
+    LoadPlan,
+    contract_choice,
+    parse_duration,
+    run_load,
 )
-from gatewatch.config import resolve_target
-from gatewatch.loadtest.runner import PACKAGED_LOCUSTFILE, LoadPlan, parse_duration, run_load
 from gatewatch.loadtest.settings import DEFAULT_SLO_FILE, default_slo_file
 
 
@@ -67,6 +69,14 @@ from gatewatch.loadtest.settings import DEFAULT_SLO_FILE, default_slo_file
     default=None,
     help="Open model: requests in flight per user.",
 )
+@click.option(
+    "--ramp-past-limit",
+    "ramp",
+    is_flag=True,
+    default=False,
+    help="Open model: ramp the arrival rate from 0.5x to 1.5x the target's per-second rate limit "
+    "(--rate-limit or the target's) and gate where throttling starts (throttle_onset_min_fraction).",
+)
 @click.option("--mix", default=None, help="Kind weights, e.g. known=70,other_channel=10,unknown=10,batch=10.")
 @click.option(
     "--validate-sample",
@@ -89,12 +99,7 @@ from gatewatch.loadtest.settings import DEFAULT_SLO_FILE, default_slo_file
 )
 @click.argument("locust_args", nargs=-1, type=click.UNPROCESSED)
 def command(
-    config_file: Path | None,
-    target_name: str | None,
-    base_url: str | None,
-    contracts_dir: Path | None,
-    api_key_env: str | None,
-    second_api_key_env: str | None,
+    where: TargetOptions,
     reports_dir: Path,
     allow_production: bool,
     allow_remote: bool,
@@ -104,6 +109,7 @@ def command(
     processes: int,
     arrival_rate: float,
     max_in_flight: int | None,
+    ramp: bool,
     mix: str | None,
     validate_sample: float | None,
     slo_file: Path | None,
@@ -114,17 +120,12 @@ def command(
 
     With no --target or --base-url the embedded simulator is started. Reports go to
     REPORTS_DIR/load/ (summary.json, Locust's CSV files and HTML report). Arguments after
-    -- go to Locust unchanged.
+    -- go to Locust unchanged. A 429 is recorded as its kind's throttled row (not a
+    failure) and gated by max_throttled_ratio; the users never wait one out.
     """
-    contract = contract_from_options(contracts_dir)
-    target = resolve_target(
-        config_file=config_file,
-        target_name=target_name,
-        base_url=base_url,
-        contract=contract,
-        api_key_env=api_key_env,
-        second_api_key_env=second_api_key_env,
-    )
+    run = where.resolve()
+    contract, target = run.contract, run.target
+    config_file = where.config_file
     plan = LoadPlan(
         users=users,
         spawn_rate=spawn_rate,
@@ -138,10 +139,13 @@ def command(
         reports_dir=(reports_dir / "load").absolute(),
         locustfile=(locustfile or PACKAGED_LOCUSTFILE).absolute(),
         locust_args=locust_args,
-        target_name=target_name,
+        target_name=where.target_name,
         config_file=config_file.absolute() if config_file else None,
-        contracts_dir=contracts_dir.absolute() if contracts_dir else None,
-        api_key_env=api_key_env,
+        contracts=contract_choice(contract),
+        skip_rules=where.skip_rules,
+        rate_limit=str(target.rate_limit),
+        ramp=ramp,
+        api_key_env=where.api_key_env,
         allow_production=allow_production,
         allow_remote=allow_remote,
     )

@@ -8,13 +8,7 @@ from pathlib import Path
 
 import click
 
-from gatewatch.cli.options import (
-    contract_from_options,
-    production_option,
-    reports_option,
-    target_options,
-)
-from gatewatch.config import resolve_target
+from gatewatch.cli.options import TargetOptions, production_option, reports_option, target_options
 from gatewatch.errors import ConfigError
 from gatewatch.probe.loop import LoopOptions
 from gatewatch.probe.metrics import DEFAULT_JOB, parse_listen
@@ -147,12 +141,7 @@ def _duration(value: str | None, flag: str) -> float | None:
     help="With no target: an argument for the embedded simulator (e.g. --simulator-arg=--step-s=1).",
 )
 def command(
-    config_file: Path | None,
-    target_name: str | None,
-    base_url: str | None,
-    contracts_dir: Path | None,
-    api_key_env: str | None,
-    second_api_key_env: str | None,
+    where: TargetOptions,
     reports_dir: Path,
     allow_production: bool,
     channel: str,
@@ -178,25 +167,21 @@ def command(
 ) -> int:
     """Send a message, follow it to its final status, export what was seen.
 
-    Exit codes: 0 delivered, 1 any other outcome (error, expired, stuck, contract_violation,
-    send_failed, auth_failed), 2 usage or configuration, 3 unreachable. With several
-    channels: 0 only if every one delivered. The API key comes from $GATEWATCH_API_KEY
-    (or --api-key-env), never from a flag.
+    Exit codes: 0 delivered; 1 error, expired, stuck, contract_violation or send_failed;
+    2 usage or configuration: a key the target refuses (401), this machine not on the
+    allow-list (403: forbidden), dry-run sends; 3 unreachable. With several channels: 0
+    only if every one delivered. The API key comes from $GATEWATCH_API_KEY (or
+    --api-key-env), never from a flag. The probe paces itself under --rate-limit (or the
+    target's) and waits out 429s; one that comes while it is within that pace is a
+    contract violation (throttled_below_limit).
     """
     _setup_logging()
     if once and every:
         raise ConfigError("--once and --every exclude each other", key="--every")
     if max_runs is not None and every is None:
         raise ConfigError("--max-runs bounds a loop: add --every", key="--max-runs")
-    contract = contract_from_options(contracts_dir)
-    target = resolve_target(
-        config_file=config_file,
-        target_name=target_name,
-        base_url=base_url,
-        contract=contract,
-        api_key_env=api_key_env,
-        second_api_key_env=second_api_key_env,
-    )
+    run = where.resolve()
+    contract, target = run.contract, run.target
     if channel != ALL and channel not in contract.channels:
         raise ConfigError(f"expected one of {[*contract.channels, ALL]}, got {channel!r}", key="--channel")
     listen = None

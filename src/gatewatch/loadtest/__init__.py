@@ -2,6 +2,6 @@
 
 Modules that import Locust (and with it gevent's monkey-patching) are loaded only inside
 a Locust process: ``users``, ``plugin`` and ``locustfile``. Everything else (``kinds``,
-``histograms``, ``recorder``, ``gates``, ``arrival``, ``setup``, ``settings``, ``report``,
-``safety``, ``runner``) is plain Python, used by ``gatewatch load`` and by the tests.
+``histograms``, ``recorder``, ``gates``, ``arrival``, ``ramp``, ``setup``, ``settings``,
+``report``, ``safety``, ``runner``) is plain Python, used by ``gatewatch load`` and by the tests.
 """

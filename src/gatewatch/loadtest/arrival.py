@@ -9,6 +9,7 @@ counted with its reason (``no_slot``: the target is too slow for the rate and th
 concurrency allowed; ``late``: the load generator itself fell behind), like k6's dropped
 iterations. A start made late by up to `max_lag_s` carries its lag, which is added to the
 latency recorded for the gates, so time spent waiting for the generator is not hidden.
+The rate is a `RateProfile` (ramp.py): constant, or a ramp past the target's limit.
 
 This module has no gevent or Locust in it: the clock, sleep and slots are passed in.
 """
@@ -18,6 +19,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+
+from gatewatch.loadtest.ramp import ConstantRate, RateProfile
 
 DEFAULT_MAX_LAG_S = 0.1
 DEFAULT_MAX_IN_FLIGHT = 50
@@ -32,19 +35,27 @@ class Due:
 
 
 class ArrivalSchedule:
-    """Start i is due at ``start + i / rate_per_s``; those more than `max_lag_s` late are dropped."""
+    """Start i is due at ``start + profile.time_of(i)``; those more than `max_lag_s` late are dropped.
 
-    def __init__(self, rate_per_s: float, start: float, max_lag_s: float = DEFAULT_MAX_LAG_S) -> None:
-        if rate_per_s <= 0:
-            raise ValueError(f"rate must be positive, got {rate_per_s}")
-        self.rate_per_s = rate_per_s
+    For a constant rate that is ``start + i / rate``.
+    """
+
+    def __init__(
+        self,
+        rate_per_s: float,
+        start: float,
+        max_lag_s: float = DEFAULT_MAX_LAG_S,
+        *,
+        profile: RateProfile | None = None,
+    ) -> None:
+        self.profile: RateProfile = profile if profile is not None else ConstantRate(rate_per_s)
         self.start = start
         self.max_lag_s = max_lag_s
         self._next = 0  # index of the first start not yet handed out
 
     def at(self, index: int) -> float:
         """When start `index` is due."""
-        return self.start + index / self.rate_per_s
+        return self.start + self.profile.time_of(index)
 
     def next_at(self) -> float:
         """When the next start is due."""
@@ -52,12 +63,13 @@ class ArrivalSchedule:
 
     def due(self, now: float) -> Due:
         """Hand out every start due at `now` (each start is handed out once)."""
-        last = math.floor((now - self.start) * self.rate_per_s)
+        count = self.profile.count
+        last = math.floor(count(now - self.start))
         if last < self._next:
             return Due((), 0)
         # The first index still within max_lag_s of now; the ones before it are dropped
         # arithmetically, so a long stall costs no loop over the missed starts.
-        first_in_time = max(self._next, math.ceil((now - self.max_lag_s - self.start) * self.rate_per_s))
+        first_in_time = max(self._next, math.ceil(count(now - self.max_lag_s - self.start)))
         late = min(first_in_time, last + 1) - self._next
         lags = tuple(now - self.at(i) for i in range(first_in_time, last + 1))
         self._next = last + 1

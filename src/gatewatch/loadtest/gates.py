@@ -8,9 +8,13 @@ The file (load/slo.yaml)::
     max_failure_ratio: 0.01          # failed / measured requests, all kinds together
     min_throughput_rps: 20           # measured requests / measured seconds
     max_dropped_ratio: 0.01          # open model: dropped starts / scheduled starts
+    max_throttled_ratio: 0.01        # 429s / requests made (skipped when ramping past the limit)
+    throttle_onset_min_fraction: 0.8 # --ramp-past-limit only: the first 429 at >= 0.8 x the limit
 
 Every key is optional except that at least one gate must be declared. Errors name the
 file and the key. The failure-ratio gate, not any single failed request, decides a run.
+Throttled requests (429) are neither failures nor judged requests: they have gates of
+their own.
 """
 
 from __future__ import annotations
@@ -25,11 +29,20 @@ import yaml
 
 from gatewatch.errors import ConfigError
 from gatewatch.loadtest.kinds import ALL, KINDS
+from gatewatch.loadtest.ramp import RampPlan, onset
 from gatewatch.loadtest.recorder import Recorder
 
 Status = Literal["pass", "fail", "skip"]
 _TOP_KEYS = frozenset(
-    {"warmup_s", "latency_ms", "max_failure_ratio", "min_throughput_rps", "max_dropped_ratio"}
+    {
+        "warmup_s",
+        "latency_ms",
+        "max_failure_ratio",
+        "min_throughput_rps",
+        "max_dropped_ratio",
+        "max_throttled_ratio",
+        "throttle_onset_min_fraction",
+    }
 )
 _PERCENTILE = re.compile(r"^p(\d{1,2}(?:\.\d+)?|100)$")
 
@@ -58,6 +71,8 @@ class Slo:
     max_failure_ratio: float | None = None
     min_throughput_rps: float | None = None
     max_dropped_ratio: float | None = None
+    max_throttled_ratio: float | None = None
+    throttle_onset_min_fraction: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +127,13 @@ def parse_slo(doc: Any, file: str) -> Slo:
         max_failure_ratio=_ratio(doc.get("max_failure_ratio"), file, "max_failure_ratio"),
         min_throughput_rps=_optional(doc.get("min_throughput_rps"), file, "min_throughput_rps"),
         max_dropped_ratio=_ratio(doc.get("max_dropped_ratio"), file, "max_dropped_ratio"),
+        max_throttled_ratio=_ratio(doc.get("max_throttled_ratio"), file, "max_throttled_ratio"),
+        throttle_onset_min_fraction=_fraction(
+            doc.get("throttle_onset_min_fraction"), file, "throttle_onset_min_fraction"
+        ),
     )
-    if not (slo.latency or slo.max_failure_ratio is not None or slo.min_throughput_rps is not None):
+    gates = (slo.max_failure_ratio, slo.min_throughput_rps, slo.max_throttled_ratio)
+    if not (slo.latency or any(g is not None for g in gates)):
         raise ConfigError("declares no gate: a run could never fail", file=file)
     return slo
 
@@ -141,6 +161,18 @@ def _ratio(value: Any, file: str, key: str) -> float | None:
     return ratio
 
 
+def _fraction(value: Any, file: str, key: str) -> float | None:
+    """A fraction of a limit: above 0 and at most 1 (throttling may not be asked to start above it)."""
+    if value is None:
+        return None
+    fraction = _number(value, file, key, positive=True)
+    if fraction > 1:
+        raise ConfigError(
+            f"expected a fraction of the limit above 0 and at most 1, got {fraction}", file=file, key=key
+        )
+    return fraction
+
+
 def _latency_gates(doc: Any, file: str) -> tuple[LatencyGate, ...]:
     if not isinstance(doc, dict):
         raise ConfigError("expected a mapping of KIND: {pNN: milliseconds}", file=file, key="latency_ms")
@@ -165,8 +197,18 @@ def _latency_gates(doc: Any, file: str) -> tuple[LatencyGate, ...]:
     return tuple(gates)
 
 
-def evaluate(slo: Slo, recorder: Recorder, *, active: Iterable[str], open_model: bool) -> list[GateResult]:
-    """Every gate of `slo` against `recorder` (`active`: the kinds the mix requests)."""
+def evaluate(
+    slo: Slo,
+    recorder: Recorder,
+    *,
+    active: Iterable[str],
+    open_model: bool,
+    ramp: RampPlan | None = None,
+) -> list[GateResult]:
+    """Every gate of `slo` against `recorder`.
+
+    `active`: the kinds the mix requests; `ramp`: set when the run ramped past the limit.
+    """
     active_kinds = tuple(active)
     results = [_latency(gate, recorder, active_kinds) for gate in slo.latency]
     total = recorder.total()
@@ -206,7 +248,47 @@ def evaluate(slo: Slo, recorder: Recorder, *, active: Iterable[str], open_model:
             )
     if slo.max_dropped_ratio is not None:
         results.append(_dropped(slo.max_dropped_ratio, recorder, open_model))
+    if slo.max_throttled_ratio is not None:
+        results.append(_throttled(slo.max_throttled_ratio, recorder, ramp))
+    if slo.throttle_onset_min_fraction is not None:
+        results.append(_onset(slo.throttle_onset_min_fraction, recorder, ramp))
     return results
+
+
+def _throttled(limit: float, recorder: Recorder, ramp: RampPlan | None) -> GateResult:
+    name = "throttled ratio"
+    if ramp is not None:
+        return GateResult(name, "skip", None, limit, "<=", "ratio", "ramp past the limit: 429s are the point")
+    total = recorder.total()
+    if total.offered == 0:
+        return _no_data(name, limit, "<=", "ratio", "no requests measured")
+    by_kind = ", ".join(f"{k} {c.throttled}" for k, c in sorted(recorder.counts.items()) if c.throttled)
+    return _judge(
+        name,
+        total.throttled / total.offered,
+        limit,
+        "<=",
+        "ratio",
+        f"{total.throttled} of {total.offered} requests got 429" + (f" ({by_kind})" if by_kind else ""),
+    )
+
+
+def _onset(minimum: float, recorder: Recorder, ramp: RampPlan | None) -> GateResult:
+    name = "throttle onset"
+    if ramp is None:
+        return GateResult(name, "skip", None, minimum, ">=", "x limit", "no ramp (--ramp-past-limit)")
+    found = onset(recorder.seconds, ramp.limit)
+    if found is None:
+        peak = max((s.offered for s in recorder.seconds.values()), default=0)
+        return _no_data(
+            name, minimum, ">=", "x limit", f"no 429 up to {peak} req/s offered (documented {ramp.limit})"
+        )
+    detail = (
+        f"first 429 {found.at_s:.0f} s into the ramp: {found.offered_per_s} req/s offered "
+        f"({found.offered_per_min} in the trailing minute), documented {ramp.limit}; "
+        f"judged against the per-{found.window} limit"
+    )
+    return _judge(name, found.fraction, minimum, ">=", "x limit", detail)
 
 
 def _latency(gate: LatencyGate, recorder: Recorder, active: Sequence[str]) -> GateResult:
@@ -263,4 +345,6 @@ def describe(slo: Slo) -> Mapping[str, Any]:
         "max_failure_ratio": slo.max_failure_ratio,
         "min_throughput_rps": slo.min_throughput_rps,
         "max_dropped_ratio": slo.max_dropped_ratio,
+        "max_throttled_ratio": slo.max_throttled_ratio,
+        "throttle_onset_min_fraction": slo.throttle_onset_min_fraction,
     }

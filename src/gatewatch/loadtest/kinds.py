@@ -2,6 +2,8 @@
 
 A kind is one row in Locust's statistics and one set of gates: every id of that kind is
 grouped under one name (e.g. ``/partner-gateway/v1/messages/status/[id] (known id)``).
+A request of a kind that was throttled (429) is a row of its own
+(``... (known id, throttled)``): neither a failure nor a judged answer.
 Paths come from the contract; the expected answers are the contract suite's own checks.
 """
 
@@ -33,8 +35,10 @@ Expectation = Callable[[Exchange, Contract], list[Violation]]
 
 
 def _expect_batch(exchange: Exchange, contract: Contract) -> list[Violation]:
-    """A batch of known and unknown ids within the limits answers 200 (and partitions them)."""
-    return expect_status(exchange, contract, "batch_partition", {200}, "a batch of known and unknown ids")
+    """A batch of known and unknown ids within the limits answers 200 (its entries: batch_entries)."""
+    return expect_status(
+        exchange, contract, "batch_entries", {contract.codes.ok}, "a batch of known and unknown ids"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +64,20 @@ def kind(key: str) -> Kind:
     return _KINDS[key]
 
 
+def _templated_path(contract: Contract, key: str) -> str:
+    path = contract.batch_path if kind(key).operation == "batch" else contract.lookup_path
+    # Whatever the template variable is called, the id part reads [id].
+    return path.split("{", 1)[0] + "[id]" if "{" in path else path
+
+
 def request_name(contract: Contract, key: str) -> str:
     """The name Locust groups every request of kind `key` under (one statistics row)."""
-    found = kind(key)
-    path = contract.batch_path if found.operation == "batch" else contract.lookup_path
-    # Whatever the template variable is called, the id part reads [id].
-    templated = path.split("{", 1)[0] + "[id]" if "{" in path else path
-    return f"{templated} ({found.label})"
+    return f"{_templated_path(contract, key)} ({kind(key).label})"
+
+
+def throttled_name(contract: Contract, key: str) -> str:
+    """The name of kind `key`'s throttled requests: a statistics row of their own."""
+    return f"{_templated_path(contract, key)} ({kind(key).label}, throttled)"
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,16 +25,17 @@ import gevent
 import locust
 from locust.runners import MasterRunner, WorkerRunner
 
-from gatewatch.config import read_keys
-from gatewatch.contract import default_contract, load_contract
+from gatewatch.config import SKIPPED_BY_FLAG, read_keys
+from gatewatch.contract import Contract, resolve_contract
 from gatewatch.errors import ConfigError, ExitCode, GatewatchError
 from gatewatch.loadtest.gates import evaluate, load_slo, passed
+from gatewatch.loadtest.ramp import RampPlan, ramp_plan
 from gatewatch.loadtest.report import RunInfo, build_summary, render_table, write_summary
 from gatewatch.loadtest.safety import load_target
 from gatewatch.loadtest.settings import OPTIONS, LoadSettings
-from gatewatch.loadtest.setup import prepare_known_ids
+from gatewatch.loadtest.setup import auth_headers, prepare_known_ids
 from gatewatch.loadtest.state import ProcessState, current_state, set_state
-from gatewatch.loadtest.users import CONTEXT_KIND, CONTEXT_LAG_MS
+from gatewatch.loadtest.users import CONTEXT_KIND, CONTEXT_LAG_MS, CONTEXT_THROTTLED
 
 log = logging.getLogger("gatewatch.load")
 DATA_KEY = "gatewatch"
@@ -66,7 +67,8 @@ def install(events: Any = None) -> None:
 def _add_options(parser: Any, **_: Any) -> None:
     for option in OPTIONS:
         if option.type is None:
-            parser.add_argument(option.flag, action="store_true", default=False, help=option.help)
+            extra = {"env_var": option.env_var} if option.env_var else {}
+            parser.add_argument(option.flag, action="store_true", default=False, help=option.help, **extra)
         else:
             parser.add_argument(
                 option.flag,
@@ -95,13 +97,25 @@ def _state() -> ProcessState:
 # -- init: options, gates and target, checked before anything is sent ----------------------
 
 
+def _contract(settings: LoadSettings) -> Contract:
+    """The run's contract: --gatewatch-contracts (a dialect or a folder), less the skipped rules."""
+    contract = resolve_contract(settings.contracts)
+    return contract.without_rules(settings.skip_rules, SKIPPED_BY_FLAG) if settings.skip_rules else contract
+
+
+def _ramp(state: ProcessState) -> RampPlan | None:
+    if not state.settings.ramp:
+        return None
+    assert state.target is not None
+    return ramp_plan(state.target.rate_limit)
+
+
 def _on_init(environment: Any, runner: Any = None, **_: Any) -> None:
     _Process.environment = environment
     try:
         options = environment.parsed_options
         settings = LoadSettings.from_namespace(options)
-        contract = load_contract(settings.contracts) if settings.contracts else default_contract()
-        state = ProcessState(settings=settings, contract=contract)
+        state = ProcessState(settings=settings, contract=_contract(settings))
         set_state(state)
         if isinstance(runner, WorkerRunner):
             return  # a worker's options and host come with the master's spawn message
@@ -110,6 +124,7 @@ def _on_init(environment: Any, runner: Any = None, **_: Any) -> None:
             # Set on the options so the spawn message carries it to the workers.
             options.gatewatch_warmup_s = state.slo.warmup_s
         state.target = _target(state, environment.host)
+        _ramp(state)  # a ramp with no limit to ramp past is refused before anything is sent
     except GatewatchError as exc:
         _fatal(exc)
 
@@ -124,6 +139,7 @@ def _target(state: ProcessState, host: str | None) -> Any:
         api_key_env=settings.api_key_env,
         allow_production=settings.allow_production,
         allow_remote=settings.allow_remote,
+        rate_limit=settings.rate_limit,
     )
 
 
@@ -137,13 +153,23 @@ def _on_test_start(environment: Any, **_: Any) -> None:
     if not isinstance(runner, WorkerRunner):
         users = max(1, int(runner.target_user_count or 1))
         # Each user dispatches an equal share of the arrival rate; the spawn message
-        # sent after this event carries the share to the workers.
-        options.gatewatch_rate_per_user = state.settings.arrival_rate / users
+        # sent after this event carries the share to the workers. A ramp's share is of the
+        # per-second limit, scaled by the ramp; it ends with the run.
+        ramp = _ramp(state)
+        rate = ramp.per_second if ramp is not None else state.settings.arrival_rate
+        options.gatewatch_rate_per_user = rate / users
+        if ramp is not None:
+            options.gatewatch_ramp_end = time.time() + float(options.run_time or 0)
     if isinstance(runner, MasterRunner):
         return
     try:
         state.settings = LoadSettings.from_namespace(options)  # now with the master's options
+        contract = _contract(state.settings)
+        if contract is not state.contract:
+            state.use_contract(contract)  # a worker learns the run's contract from the master
         state.rate_per_user = float(getattr(options, "gatewatch_rate_per_user", 0.0))
+        ramp_end = getattr(options, "gatewatch_ramp_end", None)
+        state.ramp_end = float(ramp_end) if ramp_end is not None else None
         target = state.target = _target(state, environment.host)
         key = read_keys(target).primary
         if key is None:
@@ -152,7 +178,7 @@ def _on_test_start(environment: Any, **_: Any) -> None:
                 key=target.api_key_env,
             )
         state.known = prepare_known_ids(target, key, state.contract, state.settings.known_ids)
-        state.auth_headers = {target.auth_header: f"{target.auth_scheme} {key.reveal()}"}
+        state.auth_headers = auth_headers(target, state.contract, key)
     except GatewatchError as exc:
         log.error("gatewatch: the load setup failed: %s", exc)
         state.recorder.setup_error = {"message": str(exc), "exit_code": int(exc.exit_code)}
@@ -184,7 +210,10 @@ def _on_request(
         return  # not one of ours
     assert context is not None
     latency_ms = float(response_time) + float(context.get(CONTEXT_LAG_MS, 0.0))
-    _state().recorder.record(key, latency_ms, exception is not None, start_time or time.time())
+    throttled = bool(context.get(CONTEXT_THROTTLED))
+    _state().recorder.record(
+        key, latency_ms, exception is not None, start_time or time.time(), throttled=throttled
+    )
 
 
 def _on_report_to_master(data: dict[str, Any], **_: Any) -> None:
@@ -201,7 +230,9 @@ def _on_worker_report(client_id: str, data: dict[str, Any], **_: Any) -> None:
     state.recorder.merge(delta)
     if not had_error and state.recorder.setup_error is not None:
         log.error(
-            "gatewatch: worker %s could not set up: %s", client_id, state.recorder.setup_error["message"]
+            "gatewatch: worker %s could not set up: %s",
+            client_id,
+            state.recorder.setup_error["message"],  # own-name: the recorder's setup error
         )
         # A worker without ids cannot make the run's load: stop the run, exit with its code.
         if _Process.environment is not None:
@@ -221,8 +252,11 @@ def _on_quitting(environment: Any, **_: Any) -> None:
     assert state.slo is not None and state.target is not None
     settings = state.settings
     active = settings.mix.active
+    ramp = _ramp(state)
     results = (
-        [] if error else evaluate(state.slo, state.recorder, active=active, open_model=settings.open_model)
+        []
+        if error
+        else evaluate(state.slo, state.recorder, active=active, open_model=settings.open_model, ramp=ramp)
     )
     code = int(error["exit_code"]) if error else (ExitCode.OK if passed(results) else ExitCode.TARGET_FAILED)
     total = runner.stats.total
@@ -248,9 +282,14 @@ def _on_quitting(environment: Any, **_: Any) -> None:
         contract=state.contract,
         active=active,
         exit_code=int(code),
+        ramp=ramp,
     )
     path = write_summary(summary, settings.reports_dir)
-    table = f"RESULT: ERROR (setup failed: {error['message']})" if error else render_table(results, state.slo)
+    table = (
+        f"RESULT: ERROR (setup failed: {error['message']})"  # own-name: the recorder's setup error
+        if error
+        else render_table(results, state.slo, state.recorder)
+    )
     state.table = f"{table}\nsummary: {path}"
     environment.process_exit_code = int(code)
 

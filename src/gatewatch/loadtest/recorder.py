@@ -2,8 +2,12 @@
 
 Every process (standalone, or each worker) records each finished request here: the
 latency into the kind's HDR histogram, the outcome into counters, warm-up requests apart.
-Workers ship `delta()` with each Locust report and reset; the master `merge()`s them, so
-the gates read the same numbers whatever the number of processes.
+A throttled request (429) is a kind of its own: counted per request kind, never a
+failure, and its latency kept out of the histograms (a refusal in a millisecond would
+flatter the percentiles). Each measured wall-clock second keeps what was offered and how
+many answers were throttled (the ramp's evidence). Workers ship `delta()` with each Locust
+report and reset; the master `merge()`s them, so the gates read the same numbers whatever
+the number of processes.
 """
 
 from __future__ import annotations
@@ -14,20 +18,30 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gatewatch.loadtest.histograms import LatencyHistograms
+from gatewatch.loadtest.ramp import Second
 
 EXAMPLES_PER_RULE = 3
+# Seconds kept per run (a day): beyond, a second's numbers are not kept (counted in seconds_lost).
+MAX_SECONDS = 86_400
 # Why a scheduled start was dropped (open model): no free slot, or the schedule slipped.
 DROP_REASONS = ("no_slot", "late")
 
 
 @dataclass(slots=True)
 class Counts:
-    """Requests and failures of one kind, measured (after warm-up) and in warm-up."""
+    """Requests, failures and throttled requests of one kind, measured (after warm-up) and in warm-up.
+
+    `requests` are the answers judged (throttled ones are not among them): the failure
+    ratio and the throughput are of those; the throttled ratio is throttled / (requests +
+    throttled).
+    """
 
     requests: int = 0
     failures: int = 0
     warmup_requests: int = 0
     warmup_failures: int = 0
+    throttled: int = 0
+    warmup_throttled: int = 0
 
     def add(self, other: Counts) -> None:
         """Add another process's counts."""
@@ -35,6 +49,13 @@ class Counts:
         self.failures += other.failures
         self.warmup_requests += other.warmup_requests
         self.warmup_failures += other.warmup_failures
+        self.throttled += other.throttled
+        self.warmup_throttled += other.warmup_throttled
+
+    @property
+    def offered(self) -> int:
+        """Measured requests made, throttled or not."""
+        return self.requests + self.throttled
 
 
 @dataclass(slots=True)
@@ -51,20 +72,34 @@ class Recorder:
     window_start: float | None = None
     window_end: float | None = None
     setup_error: dict[str, Any] | None = None
+    #: epoch second -> what was offered and throttled in it (measured seconds only)
+    seconds: dict[int, Second] = field(default_factory=dict)
+    seconds_lost: int = 0
 
     def measuring(self, at: float) -> bool:
         """True when something that happened at `at` (epoch s) counts towards the gates."""
         return self.measure_from is not None and at >= self.measure_from
 
-    def record(self, kind: str, latency_ms: float, failed: bool, started_at: float) -> None:
-        """One finished request of `kind`, started at `started_at` (epoch s)."""
+    def record(
+        self, kind: str, latency_ms: float, failed: bool, started_at: float, *, throttled: bool = False
+    ) -> None:
+        """One finished request of `kind`, started at `started_at` (epoch s); `throttled`: a 429."""
         counts = self.counts.get(kind)
         if counts is None:
             counts = self.counts[kind] = Counts()
-        if not self.measuring(started_at):
+        measured = self.measuring(started_at)
+        if throttled:
+            if measured:
+                counts.throttled += 1
+                self._second(started_at, throttled=1, answered=1)
+            else:
+                counts.warmup_throttled += 1
+            return
+        if not measured:
             counts.warmup_requests += 1
             counts.warmup_failures += failed
             return
+        self._second(started_at, answered=1)
         counts.requests += 1
         counts.failures += failed
         self.histograms.record_ms(kind, latency_ms)
@@ -80,9 +115,23 @@ class Recorder:
             return
         lost = sum(dropped.values())
         self.scheduled += started + lost
+        self._second(at, offered=started + lost)
         for reason, n in dropped.items():
             if n:
                 self.dropped[reason] += n
+
+    def _second(self, at: float, *, offered: int = 0, throttled: int = 0, answered: int = 0) -> None:
+        self._add_second(int(at), Second(offered, throttled, answered))
+
+    def _add_second(self, key: int, more: Second) -> None:
+        found = self.seconds.get(key)
+        if found is None and len(self.seconds) >= MAX_SECONDS:
+            self.seconds_lost += 1  # bounded memory: a run longer than MAX_SECONDS keeps its start
+            return
+        found = found or Second()
+        self.seconds[key] = Second(
+            found.offered + more.offered, found.throttled + more.throttled, found.answered + more.answered
+        )
 
     def violation(self, rule: str, described: str) -> None:
         """A contract violation found in a sampled answer (already redacted)."""
@@ -105,8 +154,12 @@ class Recorder:
             "examples": self.examples,
             "window": [self.window_start, self.window_end],
             "setup_error": self.setup_error,
+            "seconds": {str(k): [v.offered, v.throttled, v.answered] for k, v in self.seconds.items()},
+            "seconds_lost": self.seconds_lost,
         }
         self.histograms.reset()
+        self.seconds = {}
+        self.seconds_lost = 0
         self.counts = {}
         self.scheduled = 0
         self.dropped = Counter()
@@ -133,6 +186,9 @@ class Recorder:
             self.window_end = end
         if delta.get("setup_error") and self.setup_error is None:
             self.setup_error = delta["setup_error"]
+        for second, (offered, throttled, answered) in delta.get("seconds", {}).items():
+            self._add_second(int(second), Second(int(offered), int(throttled), int(answered)))
+        self.seconds_lost += int(delta.get("seconds_lost", 0))
 
     # -- totals -------------------------------------------------------------------------
 
@@ -157,4 +213,6 @@ def _counts_dict(counts: Counts) -> dict[str, int]:
         "failures": counts.failures,
         "warmup_requests": counts.warmup_requests,
         "warmup_failures": counts.warmup_failures,
+        "throttled": counts.throttled,
+        "warmup_throttled": counts.warmup_throttled,
     }

@@ -1,7 +1,8 @@
 """The load run's results: a JSON summary under reports/load/ and the gate table on the console.
 
 Both are built from the merged Recorder and the gate results; neither holds a key (the
-violation examples come from redacted Exchanges).
+violation examples come from redacted Exchanges). Throttled requests (429) are shown on
+their own, per kind and overall; a ramp past the limit adds its seconds and the onset.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Any
 from gatewatch.contract import Contract
 from gatewatch.loadtest.gates import GateResult, Slo, describe, passed
 from gatewatch.loadtest.histograms import PRECISION, LatencySummary
-from gatewatch.loadtest.kinds import ALL, KINDS, request_name
+from gatewatch.loadtest.kinds import ALL, KINDS, request_name, throttled_name
+from gatewatch.loadtest.ramp import RampPlan, onset
 from gatewatch.loadtest.recorder import Recorder
 
 SUMMARY_FILE = "summary.json"
@@ -60,6 +62,7 @@ def build_summary(
     contract: Contract,
     active: Sequence[str],
     exit_code: int,
+    ramp: RampPlan | None = None,
 ) -> dict[str, Any]:
     """The JSON summary of a run."""
     kinds: dict[str, Any] = {}
@@ -72,6 +75,8 @@ def build_summary(
             "requests": counts.requests if counts else 0,
             "failures": counts.failures if counts else 0,
             "warmup_requests": counts.warmup_requests if counts else 0,
+            "throttled": counts.throttled if counts else 0,
+            "throttled_name": throttled_name(contract, key),
             "latency_ms": _latency(recorder.histograms.summary(key)),
         }
     total = recorder.total()
@@ -97,8 +102,18 @@ def build_summary(
             "requests": total.requests,
             "failures": total.failures,
             "warmup_requests": total.warmup_requests,
+            "throttled": total.throttled,
             "latency_ms": _latency(combined.summary(ALL)),
         },
+        # 429s: neither failures nor judged requests (not in `requests`, the latencies or
+        # the throughput); the throttled-ratio gate judges them.
+        "throttled": {
+            "requests": total.throttled,
+            "warmup_requests": total.warmup_throttled,
+            "ratio": round(total.throttled / total.offered, 6) if total.offered else None,
+            "by_kind": {k: c.throttled for k, c in recorder.counts.items() if c.throttled},
+        },
+        "ramp": _ramp(recorder, ramp),
         "window_s": round(window, 3),
         "throughput_rps": round(total.requests / window, 3) if window > 0 else None,
         "open_model": {
@@ -112,11 +127,46 @@ def build_summary(
             for rule, n in sorted(recorder.violations.items())
         },
         "cross_check": {
-            "recorded_requests": total.requests + total.warmup_requests,
+            # Locust counts the throttled rows as requests too.
+            "recorded_requests": total.offered + total.warmup_requests + total.warmup_throttled,
             "locust_requests": info.locust_requests,
             "locust_failures": info.locust_failures,
         },
         "setup_error": recorder.setup_error,
+    }
+
+
+def _ramp(recorder: Recorder, ramp: RampPlan | None) -> dict[str, Any] | None:
+    """The ramp's seconds (offered, throttled, answered) and where throttling began."""
+    if ramp is None:
+        return None
+    seconds = recorder.seconds
+    first = min(seconds, default=0)
+    found = onset(seconds, ramp.limit)
+    return {
+        "limit": str(ramp.limit),
+        "per_second": ramp.per_second,
+        "from_fraction": ramp.low,
+        "to_fraction": ramp.high,
+        "seconds": [
+            {
+                "at_s": key - first,
+                "offered": seconds[key].offered,
+                "throttled": seconds[key].throttled,
+                "answered": seconds[key].answered,
+            }
+            for key in sorted(seconds)
+        ],
+        "seconds_lost": recorder.seconds_lost,
+        "onset": None
+        if found is None
+        else {
+            "at_s": found.at_s,
+            "offered_per_s": found.offered_per_s,
+            "offered_per_min": found.offered_per_min,
+            "fraction": round(found.fraction, 4),
+            "window": found.window,
+        },
     }
 
 
@@ -138,11 +188,23 @@ def _fmt(value: float | None, unit: str) -> str:
         return f"{value:.4f}"
     if unit == "ms":
         return f"{value:.1f} ms"
+    if unit == "x limit":
+        return f"{value:.2f}x limit"
     return f"{value:.1f} {unit}"
 
 
-def render_table(results: Sequence[GateResult], slo: Slo) -> str:
-    """The gates as a console table, with the verdict last."""
+def throttled_line(recorder: Recorder) -> str:
+    """One line: how many requests got 429, overall and by kind (measured requests)."""
+    total = recorder.total()
+    by_kind = ", ".join(f"{k} {c.throttled}" for k in KINDS if (c := recorder.counts.get(k)) and c.throttled)
+    share = f" ({total.throttled / total.offered:.2%})" if total.offered else ""
+    return f"throttled (429, not failures): {total.throttled} of {total.offered} requests{share}" + (
+        f": {by_kind}" if by_kind else ""
+    )
+
+
+def render_table(results: Sequence[GateResult], slo: Slo, recorder: Recorder | None = None) -> str:
+    """The gates as a console table (and the throttled requests, when given), with the verdict last."""
     header = f"{'gate':<28} {'measured':>14}    {'limit':<14} {'result':<6} detail"
     lines = [
         f"SLO gates from {slo.source} (warm-up {slo.warmup_s:g} s excluded)",
@@ -155,6 +217,8 @@ def render_table(results: Sequence[GateResult], slo: Slo) -> str:
         lines.append(
             f"{r.name:<28} {_fmt(r.measured, r.unit):>14}    {limit:<14} {r.status.upper():<6} {r.detail}"
         )
+    if recorder is not None:
+        lines.append(throttled_line(recorder))
     failed = sum(r.status == "fail" for r in results)
     verdict = "PASS" if failed == 0 else "FAIL"
     lines.append(f"RESULT: {verdict} ({failed} of {len(results)} gates failed)")

@@ -3,7 +3,9 @@
 Locust runs as a child process (it monkey-patches the interpreter with gevent), started
 by its own pid in its own process group, with a deadline; its exit code is the gates'
 verdict, confirmed against the summary it wrote for this run (matched by run id).
-This module never imports Locust.
+Every Locust process (master, workers) gets the command's contract (a dialect name, or
+the folder), its skipped rules and the target's rate limit; an embedded simulator serves
+the same contract with the same limit. This module never imports Locust.
 """
 
 from __future__ import annotations
@@ -24,13 +26,15 @@ from typing import Any
 
 from gatewatch.client import GatewayClient
 from gatewatch.config import Target, read_keys
-from gatewatch.contract import Contract
+from gatewatch.contract import Contract, contracts_dir, dialect_names
 from gatewatch.embedded import simulator_process
 from gatewatch.errors import ConfigError, ExitCode, GatewatchError, TargetUnreachable
 from gatewatch.loadtest.gates import load_slo
 from gatewatch.loadtest.kinds import parse_mix
+from gatewatch.loadtest.ramp import RAMP_FLAG, ramp_plan
 from gatewatch.loadtest.report import SUMMARY_FILE
 from gatewatch.loadtest.safety import check_load_allowed
+from gatewatch.preflight import preflight as gateway_preflight
 from gatewatch.secrets import Secret
 
 PACKAGED_LOCUSTFILE = Path(__file__).with_name("locustfile.py")
@@ -67,17 +71,36 @@ class LoadPlan:
     locust_args: tuple[str, ...] = ()
     target_name: str | None = None
     config_file: Path | None = None
-    contracts_dir: Path | None = None
+    #: The contract for every Locust process: a dialect name, or a contracts folder (absolute).
+    contracts: str | None = None
+    skip_rules: tuple[str, ...] = ()
+    #: The target's rate limit as `parse_rate_limit` reads it (e.g. "20/s", "none").
+    rate_limit: str | None = None
+    ramp: bool = False
     api_key_env: str | None = None
     allow_production: bool = False
     allow_remote: bool = False
+
+    @property
+    def open_model(self) -> bool:
+        """True for an arrival rate or a ramp: requests start on a schedule."""
+        return self.arrival_rate > 0 or self.ramp
 
     @property
     def user_count(self) -> int:
         """Closed model: 10 users by default; open model: one dispatcher per process."""
         if self.users is not None:
             return self.users
-        return max(1, self.processes) if self.arrival_rate > 0 else 10
+        return max(1, self.processes) if self.open_model else 10
+
+
+def contract_choice(contract: Contract) -> str:
+    """How a Locust process finds `contract`: its dialect's name if it ships, else its folder."""
+    root = contract.root.resolve()
+    for name in dialect_names():
+        if contracts_dir(name).resolve() == root:
+            return name
+    return str(root)
 
 
 def parse_duration(text: str, *, key: str = "--duration") -> float:
@@ -152,12 +175,16 @@ def locust_command(plan: LoadPlan, base_url: str, run_id: str, *, master_port: i
         ("--gatewatch-validate-sample", plan.validate_sample),
         ("--gatewatch-target", plan.target_name),
         ("--gatewatch-config", plan.config_file),
-        ("--gatewatch-contracts", plan.contracts_dir),
+        ("--gatewatch-contracts", plan.contracts),
+        ("--gatewatch-skip-rules", ",".join(plan.skip_rules) or None),
+        ("--gatewatch-rate-limit", plan.rate_limit),
         ("--gatewatch-api-key-env", plan.api_key_env),
     ]
     for flag, value in optional:
         if value is not None:
             argv += [flag, str(value)]
+    if plan.ramp:
+        argv.append("--gatewatch-ramp-past-limit")
     if plan.allow_production:
         argv.append("--gatewatch-allow-production")
     if plan.allow_remote:
@@ -219,6 +246,10 @@ def _free_port() -> int:
 def run_load(plan: LoadPlan, target: Target, contract: Contract) -> int:
     """Run the plan against `target` (the embedded simulator when it has no URL); the exit code."""
     check_load_allowed(target, allow_production=plan.allow_production, allow_remote=plan.allow_remote)
+    if plan.ramp:
+        if plan.arrival_rate > 0:
+            raise ConfigError("the ramp sets the arrival rate itself: drop --arrival-rate", key=RAMP_FLAG)
+        ramp_plan(target.rate_limit)  # no per-second limit to ramp past: exit 2, now
     load_slo(plan.slo_file)  # a broken gates file fails now, not after the run
     if plan.mix is not None:
         parse_mix(plan.mix, key="--mix")
@@ -231,25 +262,29 @@ def run_load(plan: LoadPlan, target: Target, contract: Contract) -> int:
         )
     if not target.embedded:
         return _run(plan, target, contract, keys.primary, {})
-    with simulator_process() as simulator:
+    limit = target.rate_limit
+    if not limit.unlimited and not contract.rate_limits.enabled:
+        raise ConfigError(
+            f"the {contract.dialect} dialect has no rate limits: "
+            f"the embedded simulator cannot limit to {limit}",
+            key="--rate-limit",
+        )
+    args = [] if limit.unlimited else ["--rate-limit", str(limit)]
+    with simulator_process(args, contract=contract) as simulator:
         # The simulator's pinned key goes to Locust the way any key does: in its environment.
         env = {target.api_key_env: keys.primary.reveal()}
         return _run(plan, replace(target, base_url=simulator.base_url), contract, keys.primary, env)
 
 
 def preflight(target: Target, key: Secret, contract: Contract) -> None:
-    """One lookup before the run: an absent target is exit 3, a refused key exit 2, at once."""
+    """One lookup before the run: nothing answering is exit 3, a 401 or 403 exit 2, at once."""
     with GatewayClient.for_target(target, key, contract=contract, retry_delays_s=()) as client:
         try:
-            exchange = client.lookup(f"gatewatch-preflight-{uuid.uuid4().hex}", target.channels[0])
+            gateway_preflight(client, contract, key_env=target.api_key_env)
         except TargetUnreachable as exc:
             if not exc.connected:
                 raise
-            return  # it answered something: faults are the run's business
-    if exchange.status == 401:
-        raise ConfigError(
-            f"the target refused the key in ${target.api_key_env} (401)", key=target.api_key_env
-        )
+            # A connection made and dropped: the target is there, and faults are the run's business.
 
 
 def _run(plan: LoadPlan, target: Target, contract: Contract, key: Secret, env_extra: dict[str, str]) -> int:

@@ -40,6 +40,7 @@ def load_target(
     api_key_env: str | None,
     allow_production: bool,
     allow_remote: bool,
+    rate_limit: str | None = None,
 ) -> Target:
     """The target a Locust process loads (from --host and the targets file), checked."""
     if not host:
@@ -49,6 +50,7 @@ def load_target(
         target_name=target_name,
         base_url=host,
         contract=contract,
+        rate_limit=rate_limit,
     )
     if api_key_env:
         target = replace(target, api_key_env=api_key_env)

@@ -76,7 +76,21 @@ OPTIONS: tuple[Option, ...] = (
     Option("warmup-s", float, None, "Seconds not gated at the start (default: warmup_s of the SLO file)."),
     Option("target", str, None, "A target named in the targets file (default: one built from --host)."),
     Option("config", str, None, "Targets file (TOML); default $GATEWATCH_CONFIG or ./gatewatch.toml."),
-    Option("contracts", str, None, "A contracts/ folder to use instead of the built-in one."),
+    Option("contracts", str, None, "The contract: a dialect (vendor, the default; strict) or a folder."),
+    Option("skip-rules", str, None, "Contract rules switched off for the run, comma-separated."),
+    Option(
+        "rate-limit",
+        str,
+        None,
+        "The target's rate limit per key (none, production, trial, N/min,M/s); default the target's.",
+    ),
+    Option(
+        "ramp-past-limit",
+        None,
+        False,
+        "Open model: ramp the arrival rate from 0.5x to 1.5x the target's per-second limit "
+        "and gate where throttling starts (throttle_onset_min_fraction).",
+    ),
     Option("api-key-env", str, None, "Variable holding the API key (default: the target's)."),
     Option("allow-production", None, False, "Allow load on a production target.", env=False),
     Option("allow-remote", None, False, "Allow load on a host other than 127.0.0.1.", env=False),
@@ -102,6 +116,9 @@ class LoadSettings:
     target: str | None
     config: str | None
     contracts: str | None
+    skip_rules: tuple[str, ...]
+    rate_limit: str | None
+    ramp: bool
     api_key_env: str | None
     allow_production: bool
     allow_remote: bool
@@ -109,14 +126,21 @@ class LoadSettings:
 
     @property
     def open_model(self) -> bool:
-        """True when requests start on a schedule (arrival rate) rather than per user."""
-        return self.arrival_rate > 0
+        """True when requests start on a schedule (an arrival rate, or the ramp) rather than per user."""
+        return self.arrival_rate > 0 or self.ramp
 
     @classmethod
     def from_namespace(cls, options: Any) -> LoadSettings:
         """Read and check the gatewatch options on Locust's parsed options."""
         values = {o.name: getattr(options, o.dest, o.default) for o in OPTIONS}
         sample = _bounded(values["validate-sample"], "validate-sample", 0.0, 1.0)
+        ramp = bool(values["ramp-past-limit"])
+        arrival_rate = _bounded(values["arrival-rate"], "arrival-rate", 0.0, 1e6)
+        if ramp and arrival_rate > 0:
+            raise ConfigError(
+                "the ramp sets the arrival rate itself: drop --arrival-rate",
+                key="--gatewatch-ramp-past-limit",
+            )
         return cls(
             slo_file=str(values["slo"] or default_slo_file()),
             reports_dir=str(values["reports-dir"]),
@@ -125,7 +149,7 @@ class LoadSettings:
             known_ids=int(_bounded(values["known-ids"], "known-ids", 1, 1000)),
             batch_size=int(_bounded(values["batch-size"], "batch-size", 1, 1000)),
             think_time_s=_bounded(values["think-time"], "think-time", 0.0, 3600.0),
-            arrival_rate=_bounded(values["arrival-rate"], "arrival-rate", 0.0, 1e6),
+            arrival_rate=arrival_rate,
             max_in_flight=int(_bounded(values["max-in-flight"], "max-in-flight", 1, 10_000)),
             max_lag_s=_bounded(values["max-lag-s"], "max-lag-s", 0.001, 60.0),
             warmup_s=None
@@ -134,6 +158,9 @@ class LoadSettings:
             target=values["target"] or None,
             config=values["config"] or None,
             contracts=values["contracts"] or None,
+            skip_rules=tuple(r.strip() for r in str(values["skip-rules"] or "").split(",") if r.strip()),
+            rate_limit=values["rate-limit"] or None,
+            ramp=ramp,
             api_key_env=values["api-key-env"] or None,
             allow_production=bool(values["allow-production"]),
             allow_remote=bool(values["allow-remote"]),

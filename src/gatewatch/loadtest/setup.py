@@ -16,7 +16,8 @@ from gatewatch.checks import expect_send_accepted, sent_id
 from gatewatch.client import GatewayClient
 from gatewatch.config import Target
 from gatewatch.contract import Contract
-from gatewatch.errors import ConfigError, GatewatchError, TargetUnreachable
+from gatewatch.errors import ConfigError, GatewatchError, NotAllowed, TargetUnreachable
+from gatewatch.preflight import forbidden_message
 from gatewatch.secrets import Secret
 
 SETUP_TEXT = "gatewatch load test"
@@ -112,13 +113,24 @@ def _send_one(
         if not exc.connected:
             raise  # nothing listens there: no point trying again
         return None, str(exc)
-    if exchange.status == 401:
+    codes = contract.codes
+    if exchange.status == codes.forbidden:
+        raise NotAllowed(forbidden_message(exchange))
+    if exchange.status == codes.unauthorized:
         raise ConfigError(
-            f"the target refused the key in ${target.api_key_env} (401) during the load setup",
+            f"the target refused the key in ${target.api_key_env} ({exchange.status}) during the load setup",
             key=target.api_key_env,
         )
-    problems = expect_send_accepted(exchange, contract)
-    message_id = sent_id(exchange)
+    problems = expect_send_accepted(exchange, contract, dry_run=target.dry_run_sends)
+    message_id = sent_id(exchange, contract)
     if problems or message_id is None:
-        return None, problems[0].headline() if problems else "no customerMessageId"
+        return None, problems[0].headline() if problems else f"no {contract.send.id}"
     return KnownMessage(message_id, channel), ""
+
+
+def auth_headers(target: Target, contract: Contract, key: Secret) -> dict[str, str]:
+    """The header that carries `key`, exactly as the gateway client sends it (header, scheme, Basic)."""
+    # The client is the one place that knows how a target's auth is put on the wire; the
+    # load users send through Locust's own HTTP client, so they copy its header once.
+    with GatewayClient.for_target(target, key, contract=contract) as client:
+        return {client.auth_header: client._auth_value(key.reveal())}

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from gatewatch.config import Target
 from gatewatch.contract import Contract
 from gatewatch.loadtest.gates import Slo
-from gatewatch.loadtest.kinds import KINDS, request_name
+from gatewatch.loadtest.kinds import KINDS, request_name, throttled_name
 from gatewatch.loadtest.recorder import Recorder
 from gatewatch.loadtest.settings import LoadSettings
 from gatewatch.loadtest.setup import KnownIds
@@ -34,9 +34,18 @@ class ProcessState:
     table: str = ""
     workers_seen: set[str] = field(default_factory=set)  # master: workers that reported
     names: dict[str, str] = field(default_factory=dict)
+    throttled_names: dict[str, str] = field(default_factory=dict)
+    # Open model with --ramp-past-limit: when the ramp ends (epoch s, set by the master).
+    ramp_end: float | None = None
 
     def __post_init__(self) -> None:
-        self.names = {key: request_name(self.contract, key) for key in KINDS}
+        self.use_contract(self.contract)
+
+    def use_contract(self, contract: Contract) -> None:
+        """Judge by `contract` from now on (a worker learns the run's contract at test start)."""
+        self.contract = contract
+        self.names = {key: request_name(contract, key) for key in KINDS}
+        self.throttled_names = {key: throttled_name(contract, key) for key in KINDS}
 
 
 class _Slot:

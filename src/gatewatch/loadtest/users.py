@@ -8,6 +8,10 @@ on a fixed schedule (see arrival.py), up to ``--gatewatch-max-in-flight`` at onc
 Every answer's status code is checked with the contract suite's expectation for its kind;
 a sample (``--gatewatch-validate-sample``) also goes through every contract check. A
 violation marks the request failed in Locust's statistics, under its rule.
+
+A 429 is not waited out (that would stretch every latency behind it): it is recorded as
+its kind's throttled row (``... (known id, throttled)``), neither failed nor judged, and
+the user goes on. Names, parameters and codes all come from the contract.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from gatewatch.checks import Violation, run_checks
 from gatewatch.exchange import Exchange, RecordedRequest, RecordedResponse
 from gatewatch.loadtest.arrival import ArrivalSchedule, dispatch
 from gatewatch.loadtest.kinds import BATCH, KNOWN, OTHER_CHANNEL, UNKNOWN, kind
+from gatewatch.loadtest.ramp import ramp_plan
 from gatewatch.loadtest.state import ProcessState, current_state
 from gatewatch.secrets import REDACTED
 
@@ -37,6 +42,7 @@ log = logging.getLogger(__name__)
 
 CONTEXT_KIND = "gatewatch_kind"
 CONTEXT_LAG_MS = "gatewatch_lag_ms"
+CONTEXT_THROTTLED = "gatewatch_throttled"
 UNKNOWN_IDS_PER_BATCH = 2
 FAILURE_TEXT_MAX = 240
 ALL_STATUS_CODES = frozenset(range(100, 600))
@@ -74,6 +80,10 @@ class Lookups:
         self.kinds = state.settings.mix.active
         self.cum_weights = list(accumulate(state.settings.mix.weights[k] for k in self.kinds))
         self.recorded_headers = tuple((name, REDACTED) for name in state.auth_headers)
+        limit = state.target.rate_limit
+        # The rate-limit headers are judged on sampled answers only when a limit is known.
+        self.rate_limit = None if limit.unlimited else str(limit)
+        self.id_template = "{" + self.contract.id_param + "}"
         other = {
             c: next((o for o in (*self.channels, *self.contract.channels) if o != c), c)
             for c in self.contract.channels
@@ -90,8 +100,8 @@ class Lookups:
         return f"gatewatch-unknown-{self.rng.getrandbits(64):016x}"
 
     def _single(self, message_id: str, channel: str) -> Planned:
-        params = {"channel": channel}
-        path = self.contract.lookup_path.replace("{customerMessageId}", quote(message_id, safe=""))
+        params = {self.contract.channel_param: channel}
+        path = self.contract.lookup_path.replace(self.id_template, quote(message_id, safe=""))
         return Planned(f"{path}?{_query(params)}", params, message_id, channel)
 
     def _batch(self) -> Planned:
@@ -101,7 +111,8 @@ class Lookups:
         known = [m.id for m in self.rng.sample(pool, min(max(1, size - UNKNOWN_IDS_PER_BATCH), len(pool)))]
         extra = min(UNKNOWN_IDS_PER_BATCH, max(0, size - len(known)))
         ids = (*known, *(self._unknown_id() for _ in range(extra)))
-        params = {"channel": channel, "customerMessageIds": self.contract.batch_separator.join(ids)}
+        batch = self.contract.batch
+        params = {self.contract.channel_param: channel, batch.ids_param: batch.separator.join(ids)}
         return Planned(f"{self.contract.batch_path}?{_query(params)}", params, None, channel, ids)
 
     def plan(self, key: str) -> Planned:
@@ -134,6 +145,12 @@ class Lookups:
         if status == 0:
             response.failure(f"no answer: {type(response.error).__name__}: {response.error}")
             return
+        if status == self.contract.codes.too_many_requests:
+            # Its own row, not a failure: the throttled gates judge how many there were.
+            response.request_meta["name"] = self.state.throttled_names[key]
+            response.request_meta["context"][CONTEXT_THROTTLED] = True
+            response.success()
+            return
         sampled = self.rng.random() < self.state.settings.validate_sample
 
         def exchange(with_headers: bool) -> Exchange:
@@ -151,6 +168,8 @@ class Lookups:
                 channel=planned.channel,
                 ids=planned.ids,
                 params=planned.params,
+                keyed=True,
+                rate_limit=self.rate_limit,
             )
 
         expect = kind(key).expect
@@ -165,9 +184,20 @@ class Lookups:
             return
         for problem in problems:
             self.state.recorder.violation(problem.rule, problem.describe())
-        # Locust shows one cause per failed request: a documented rule before a pinned one.
-        first = min(problems, key=lambda v: v.provenance != "documented")
+        # Locust shows one cause per failed request: a documented rule before a vendor or a
+        # pinned one, and the schema (which restates every other shape rule) last.
+        first = min(problems, key=_cause_rank)
         response.failure(_failure_text(first, (planned.message_id, *planned.ids)))
+
+
+# The rule that judges a whole body against its schema: true, but the narrower rule says more.
+_CATCH_ALL_RULE = "response_schema"
+_PROVENANCE_RANK = {"documented": 0, "vendor": 1, "pinned": 2}
+
+
+def _cause_rank(problem: Violation) -> tuple[bool, int]:
+    provenance = problem.provenance.split(":", 1)[0]  # "vendor: <page>"
+    return problem.rule == _CATCH_ALL_RULE, _PROVENANCE_RANK.get(provenance, len(_PROVENANCE_RANK))
 
 
 def _failure_text(problem: Violation, ids: tuple[str | None, ...]) -> str:
@@ -240,7 +270,7 @@ class GatewayUser(FastHttpUser):
                 )
 
         dispatch(
-            ArrivalSchedule(self._gw.rate_per_user, time.monotonic(), settings.max_lag_s),
+            self._schedule(),
             clock=time.monotonic,
             sleep=gevent.sleep,
             slot_free=lambda: not pool.full(),
@@ -248,6 +278,21 @@ class GatewayUser(FastHttpUser):
             report=lambda started, dropped: recorder.schedule(started, dropped, time.time()),
             running=lambda: self._gw.rate_per_user > 0,
         )
+
+    def _schedule(self) -> ArrivalSchedule:
+        """The dispatcher's schedule: its share of the arrival rate, or of the ramp past the limit."""
+        state, settings = self._gw, self._gw.settings
+        start = time.monotonic()
+        if not settings.ramp or state.target is None:
+            return ArrivalSchedule(state.rate_per_user, start, settings.max_lag_s)
+        # The ramp starts rising when the gates start measuring and ends with the run.
+        now = time.time()
+        measure_from = state.recorder.measure_from or now
+        ramp_end = state.ramp_end or measure_from
+        profile = ramp_plan(state.target.rate_limit).profile(
+            state.rate_per_user, ramp_at=measure_from - now, ramp_s=ramp_end - measure_from
+        )
+        return ArrivalSchedule(state.rate_per_user, start, settings.max_lag_s, profile=profile)
 
     def on_stop(self) -> None:
         """Stop the requests this dispatcher still has in flight."""

@@ -2,7 +2,7 @@
 
 Layers, imports pointing down only::
 
-    service    puts it together: target, keys, simulator, clients, exporters, the loop
+    service    puts it together: target, keys, simulator, preflight, clients (one pacer), the loop
     loop       once or every N s with jitter; SIGTERM records the runs in flight
     report     the stdout line        metrics   Prometheus registry and exporters
     history    JSON lines, pending messages      late      re-checks of pending messages

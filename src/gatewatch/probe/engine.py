@@ -5,7 +5,12 @@ expectations, the lifecycle tracker). How each situation is classified:
 
 - no connection for the send: unreachable; the send's connection dropped, or it was
   answered anything but a success code: send_failed (never resent: a second real
-  message is worse than a missed run); 401 on the send or any lookup: auth_failed;
+  message is worse than a missed run); 403 on the send or any lookup: forbidden (this
+  machine is not on the allow-list: configuration, so its answer is not judged);
+  401 on the send or any lookup: auth_failed;
+- a 429 is waited out by the client as it says (bounded) and counted; one the client
+  gave up on is a missed lookup (or, on the send, send_failed). A 429 that came while
+  the probe's own rate was within its pacing target breaks `throttled_below_limit`;
 - any broken rule (a malformed body, a repeated 500, an unknown status, a forbidden
   move, a final status that changes): contract_violation, and the run stops there;
 - a final status: its outcome (delivered, error with the reason, expired), after
@@ -14,8 +19,9 @@ expectations, the lifecycle tracker). How each situation is classified:
   lookup is missed and polling goes on. At the deadline a message that is not final is
   stuck, or unreachable when that last lookup (or every lookup) could not get through.
 
-Precedence: auth_failed, contract_violation, the final status, interrupted, unreachable,
-stuck. The UNKNOWN test recipient never settles, so its runs end stuck.
+Precedence: forbidden, auth_failed, contract_violation, the final status, interrupted,
+unreachable, stuck. The UNKNOWN test recipient never settles, so its runs end stuck.
+Every field name and HTTP code is read from the contract.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from gatewatch.checks import (
 from gatewatch.contract import Contract
 from gatewatch.errors import TargetUnreachable
 from gatewatch.exchange import Exchange
+from gatewatch.preflight import forbidden_message
 from gatewatch.probe.clock import Clock
 from gatewatch.probe.outcomes import Outcome, final_outcome
 from gatewatch.probe.polling import confirm_wait, schedule
@@ -48,7 +55,8 @@ from gatewatch.probe.timing import StatusTiming, Timeline
 
 # A run keeps at most this many violations: the first ones say what broke.
 MAX_VIOLATIONS = 20
-_UNAUTHORIZED = 401
+# An error body's text in a reason is cut here: enough to read, not a whole page.
+_DETAIL_MAX = 240
 
 
 class ProbeClient(Protocol):
@@ -95,6 +103,8 @@ class RunResult:
     sent_at: float | None  # epoch seconds: when the gateway created the message, best estimate
     duration_s: float
     deadline_s: float
+    throttled: int = 0  # 429 answers seen (each one, waited out or not)
+    throttled_wait_s: float = 0.0  # seconds the client waited because of them
 
     @property
     def pending(self) -> bool:
@@ -144,9 +154,12 @@ class _Run:
     requests: int = 0
     server_errors: int = 0
     transport_errors: int = 0
+    throttled: int = 0
+    throttled_wait_s: float = 0.0
     last_transport_error: str | None = None
     last_read_failed: bool = False
     auth_failed: str | None = None
+    forbidden: str | None = None
     interrupted: bool = False
     final_status: str | None = None
     final_description: str | None = None
@@ -179,15 +192,26 @@ class _Run:
             self.requests += 1
             return Outcome.SEND_FAILED, f"the send's answer could not be read: {type(exc).__name__}"
         answered = self.clock.monotonic()
-        self.requests += exchange.attempts
-        self.server_errors += exchange.server_errors
+        self._count(exchange)
+        codes = self.contract.codes
+        if exchange.status == codes.forbidden:
+            return Outcome.FORBIDDEN, forbidden_message(exchange)
         self._violate(run_checks(exchange, self.contract))
-        if exchange.status == _UNAUTHORIZED:
-            return Outcome.AUTH_FAILED, f"send answered 401{_error_detail(exchange)}"
-        if exchange.status not in self.contract.send_success_codes:
-            return Outcome.SEND_FAILED, f"send answered {exchange.status}{_error_detail(exchange)}"
-        self._violate(expect_send_accepted(exchange, self.contract))
-        message_id = sent_id(exchange)
+        detail = _error_detail(exchange, self.contract)
+        if exchange.status == codes.unauthorized:
+            return Outcome.AUTH_FAILED, f"send answered {exchange.status}{detail}"
+        if exchange.status == codes.too_many_requests:
+            if self.violations:  # e.g. throttled while within the pacing target: the gateway's doing
+                return Outcome.CONTRACT_VIOLATION, self._first_violation()
+            waited_s = sum(t.waited_s for t in exchange.throttled)
+            times = len(exchange.throttled)
+            reason = f"send throttled ({exchange.status}) {times} time(s), {waited_s:.1f} s waited; gave up"
+            return Outcome.SEND_FAILED, reason + detail
+        if exchange.status not in self.contract.send.success_codes:
+            return Outcome.SEND_FAILED, f"send answered {exchange.status}{detail}"
+        # The probe never asks for a dry run (service.py refuses such targets).
+        self._violate(expect_send_accepted(exchange, self.contract, dry_run=False))
+        message_id = sent_id(exchange, self.contract)
         if message_id is None:
             return Outcome.CONTRACT_VIOLATION, self._first_violation()
         self.message_id = message_id
@@ -225,8 +249,13 @@ class _Run:
                 return
             self.last_read_failed = read is None
             if read is not None:
-                if read.exchange.status == _UNAUTHORIZED:
-                    self.auth_failed = f"lookup answered 401{_error_detail(read.exchange)}"
+                status = read.exchange.status
+                if status == self.contract.codes.forbidden:
+                    self.forbidden = forbidden_message(read.exchange)
+                    return
+                if status == self.contract.codes.unauthorized:
+                    detail = _error_detail(read.exchange, self.contract)
+                    self.auth_failed = f"lookup answered {status}{detail}"
                     return
                 if self.violations:
                     return
@@ -259,25 +288,29 @@ class _Run:
     def _read(self, exchange: Exchange) -> _Read:
         answered = self.clock.monotonic()
         self.lookups += exchange.attempts
-        self.requests += exchange.attempts
-        self.server_errors += exchange.server_errors
+        self._count(exchange)
         contract = self.contract
+        codes = contract.codes
         assert self.tracker is not None and self.timeline is not None
+        if exchange.status == codes.forbidden:
+            return _Read(exchange, None, None)  # configuration: nothing of the gateway's to judge
         self._violate(run_checks(exchange, contract))
-        if exchange.status != _UNAUTHORIZED:
+        # A refused key or a 429 the client gave up on says nothing about the message.
+        if exchange.status not in (codes.unauthorized, codes.too_many_requests):
             self._violate(expect_found(exchange, contract))
         self._violate(self.tracker.observe(exchange))
-        bodies = status_bodies(exchange)
+        bodies = status_bodies(exchange, contract)
         body = bodies[0] if bodies else {}
-        status = body.get("deliveryStato")
+        names = contract.fields
+        status = body.get(names.status)
         if not isinstance(status, str) or status not in contract.statuses:
             return _Read(exchange, None, None)
-        description = body.get("deliveryStatoDescription")
+        description = body.get(names.description)
         self.timeline.observe(
             answered - exchange.response.elapsed_s,
             answered,
             status,
-            parse_updated_at(body.get("updatedAt")),
+            parse_updated_at(body.get(names.updated_at)),
             initial=status in contract.initial_statuses,
         )
         return _Read(exchange, status, description if isinstance(description, str) else None)
@@ -286,6 +319,13 @@ class _Run:
 
     def _wait_until(self, due: float) -> bool:
         return self.clock.wait(max(0.0, due - self.clock.monotonic()))
+
+    def _count(self, exchange: Exchange) -> None:
+        """Requests, 500s and 429s of one call (the lookups are counted by the caller)."""
+        self.requests += exchange.attempts
+        self.server_errors += exchange.server_errors
+        self.throttled += len(exchange.throttled)
+        self.throttled_wait_s += sum(t.waited_s for t in exchange.throttled)
 
     def _transport_failed(self, message: str) -> None:
         self.lookups += 1
@@ -305,6 +345,8 @@ class _Run:
         return self.violations[0].headline() + (f" (+{more} more)" if more else "")
 
     def _conclude(self) -> tuple[Outcome, str | None]:
+        if self.forbidden is not None:
+            return Outcome.FORBIDDEN, self.forbidden
         if self.auth_failed is not None:
             return Outcome.AUTH_FAILED, self.auth_failed
         if self.violations:
@@ -343,17 +385,53 @@ class _Run:
             sent_at=self.epoch_offset + timeline.origin if timeline else None,
             duration_s=self._elapsed(),
             deadline_s=self.plan.deadline_s,
+            throttled=self.throttled,
+            throttled_wait_s=self.throttled_wait_s,
         )
 
 
-def _error_detail(exchange: Exchange) -> str:
-    """` (CODE: message)` from an error body, if it has one."""
+def _error_detail(exchange: Exchange, contract: Contract) -> str:
+    """` (name: message)` from an error body's text fields, as the contract names them; "" if none.
+
+    The fields come in the schema's order (the error's name, then the message, in both
+    dialects); the one that echoes the HTTP code says nothing the reason does not.
+    """
     body = exchange.response.json_or_none()
-    if isinstance(body, dict) and isinstance(body.get("code"), str):
-        message = body.get("message")
-        text = f"{body['code']}: {message}" if isinstance(message, str) else body["code"]
-        return f" ({text[:200]})"
-    return ""
+    if not isinstance(body, dict):
+        return ""
+    error = contract.error
+    parts = [
+        value
+        for name in error.fields.values()
+        if name != error.status_field and isinstance(value := body.get(name), str) and value
+    ]
+    return f" ({': '.join(parts)[:_DETAIL_MAX]})" if parts else ""
+
+
+def not_sent(plan: ChannelPlan, *, target: str, outcome: Outcome, reason: str, clock: Clock) -> RunResult:
+    """The result of a run that sent nothing because the preflight refused (e.g. forbidden)."""
+    now = clock.time()
+    return RunResult(
+        run_id=new_run_id(),
+        target=target,
+        channel=plan.channel,
+        to=mask_number(plan.to),
+        outcome=outcome,
+        reason=reason,
+        message_id=None,
+        final_status=None,
+        last_status=None,
+        statuses=(),
+        lookups=0,
+        requests=0,
+        server_errors=0,
+        transport_errors=0,
+        violations=(),
+        started_at=now,
+        sent_at=None,
+        duration_s=0.0,
+        deadline_s=plan.deadline_s,
+    )
 
 
 def run_channel(

@@ -5,7 +5,8 @@ Record types (each line has `type` and `v`, the format version):
 - `sent`: the gateway accepted a message (run id, channel, message id, sent_at). Written
   the moment the send returns, so a crash or SIGTERM mid-run still leaves the id.
 - `run`: one per run, when it ends (interrupted runs included): outcome, reason,
-  statuses with their times and error bounds, lookups, 500s, violations.
+  statuses with their times and error bounds, lookups, 500s, 429s and the seconds waited
+  for them, violations.
 - `late`: a message left pending by an earlier run was seen final (or broke a rule).
 - `abandoned`: a pending message given up on (too old, too many, or forgotten by the gateway).
 
@@ -82,6 +83,8 @@ def run_record(result: RunResult) -> dict[str, Any]:
         "requests": result.requests,
         "server_errors": result.server_errors,
         "transport_errors": result.transport_errors,
+        "throttled": result.throttled,
+        "throttled_wait_s": round(result.throttled_wait_s, 3),
         "violations": [
             {"rule": v.rule, "provenance": v.provenance, "message": v.message} for v in result.violations
         ],
@@ -104,6 +107,7 @@ def late_record(check: LateCheck) -> dict[str, Any]:
         "reason": check.reason,
         "final": check.outcome is not None,
         "timing": check.timing.to_dict() if check.timing else None,
+        "throttled": check.throttled,
         "violations": [
             {"rule": v.rule, "provenance": v.provenance, "message": v.message} for v in check.violations
         ],
@@ -234,7 +238,8 @@ class History:
         """Update pending messages and channel state from one record (read or just written)."""
         if record.get("target") != self.target:
             return
-        kind, run_id, channel = record.get("type"), record.get("run_id"), record.get("channel")
+        kind, run_id = record.get("type"), record.get("run_id")
+        channel = record.get("channel")  # own-name: our history file's key
         if not isinstance(run_id, str) or not isinstance(channel, str):
             return
         if kind == "sent":

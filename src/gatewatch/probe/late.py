@@ -3,7 +3,8 @@
 A run that ends stuck, unreachable or stopped leaves its message pending. Each later run
 looks every pending message up once: a late DELIVERED, ERROR or EXPIRED is counted (late
 deliveries and failures are what an operator most needs to see after a stuck alert), a
-404 means the gateway forgot it, and one still not final is tried again next run.
+404 means the gateway forgot it, and one still not final is tried again next run; so is
+one whose lookup was refused (401, 403) or throttled past the client's patience (429).
 Times here are wall-clock (epoch) seconds, since the send may have been another process's.
 """
 
@@ -20,8 +21,6 @@ from gatewatch.probe.clock import Clock
 from gatewatch.probe.engine import ProbeClient
 from gatewatch.probe.outcomes import Outcome, final_outcome
 from gatewatch.probe.timing import StatusTiming
-
-_NOT_FOUND = 404
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +51,8 @@ class LateCheck:
     violations: tuple[Violation, ...] = ()
     lookups: int = 0
     server_errors: int = 0
+    throttled: int = 0  # 429s seen by this lookup
+    throttled_wait_s: float = 0.0
 
     @property
     def settled(self) -> bool:
@@ -72,13 +73,19 @@ def recheck(client: ProbeClient, contract: Contract, pending: PendingMessage, cl
         reachable=True,
         lookups=exchange.attempts,
         server_errors=exchange.server_errors,
+        throttled=len(exchange.throttled),
+        throttled_wait_s=sum(t.waited_s for t in exchange.throttled),
     )
+    codes = contract.codes
+    if exchange.status == codes.forbidden:
+        return base  # this machine is not allowed: the run's own outcome says so
     found = run_checks(exchange, contract)
-    if exchange.status == _NOT_FOUND:
+    if exchange.status == codes.not_found:
         return replace(base, gone=True)
-    bodies = status_bodies(exchange)
+    names = contract.fields
+    bodies = status_bodies(exchange, contract)
     body = bodies[0] if bodies else {}
-    status = body.get("deliveryStato")
+    status = body.get(names.status)
     if not isinstance(status, str) or status not in contract.statuses:
         return replace(base, violations=tuple(found))
     before = pending.last_status
@@ -89,7 +96,7 @@ def recheck(client: ProbeClient, contract: Contract, pending: PendingMessage, cl
     if not contract.is_final(status):
         return replace(base, status=status, violations=tuple(found))
     earliest, latest = pending.last_seen_at, answered
-    server = parse_updated_at(body.get("updatedAt"))
+    server = parse_updated_at(body.get(names.updated_at))
     at = min(max(server.timestamp(), earliest), latest) if server else (earliest + latest) / 2
     timing = StatusTiming(
         status=status,
@@ -98,7 +105,7 @@ def recheck(client: ProbeClient, contract: Contract, pending: PendingMessage, cl
         latest_s=max(0.0, latest - pending.sent_at),
         server_placed=server is not None,
     )
-    description = body.get("deliveryStatoDescription")
+    description = body.get(names.description)
     return replace(
         base,
         status=status,

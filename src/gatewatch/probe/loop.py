@@ -24,11 +24,11 @@ from types import FrameType
 from gatewatch.contract import Contract
 from gatewatch.errors import ExitCode
 from gatewatch.probe.clock import SystemClock
-from gatewatch.probe.engine import ProbeClient, RunResult, run_channel
+from gatewatch.probe.engine import ProbeClient, RunResult, not_sent, run_channel
 from gatewatch.probe.history import History
 from gatewatch.probe.late import recheck
 from gatewatch.probe.metrics import DEFAULT_JOB, ProbeMetrics, push, write_textfile
-from gatewatch.probe.outcomes import combined_exit_code
+from gatewatch.probe.outcomes import Outcome, combined_exit_code
 from gatewatch.probe.report import late_line, run_line
 from gatewatch.probe.settings import ChannelPlan, ProbeSettings
 
@@ -151,6 +151,25 @@ class Probe:
         self.metrics.observe_run(result)
         self._print(run_line(result))
         return result
+
+    def refuse(self, outcome: Outcome, reason: str) -> ExitCode:
+        """Record a run that sent nothing on every channel (the preflight's verdict); its exit code.
+
+        Recorded like any run (history, metrics, the stdout line, the exports), so a canary
+        that is refused shows it on the dashboards, not only in its own log.
+        """
+        results = []
+        for plan in self.settings.plans:
+            result = not_sent(plan, target=self.target, outcome=outcome, reason=reason, clock=self.clock)
+            self.history.record_run(result)
+            self.metrics.observe_run(result)
+            self._print(run_line(result))
+            results.append(result)
+        self.export()
+        code = combined_exit_code(r.outcome for r in results)
+        if self.on_cycle is not None:
+            self.on_cycle(CycleReport(0, tuple(results), code))
+        return code
 
     def export(self) -> None:
         """Write the textfile and push, as configured; failures are logged and counted."""

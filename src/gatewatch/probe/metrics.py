@@ -35,6 +35,8 @@ from gatewatch.probe.outcomes import VERDICTS, Outcome
 log = logging.getLogger(__name__)
 
 PREFIX = "gatewatch_probe"
+# The label every per-channel metric carries (a Prometheus label name, not a contract field).
+CHANNEL_LABEL = "channel"
 DEFAULT_JOB = "gatewatch_probe"
 PUSH_TIMEOUT_S = 10.0
 # From a fast simulator (tenths of a second) to a slow channel's deadline (minutes).
@@ -53,78 +55,98 @@ class ProbeMetrics:
         self.success = Gauge(
             f"{PREFIX}_success",
             "1 if the channel's last run delivered its message, else 0.",
-            ["channel"],
+            [CHANNEL_LABEL],
             registry=reg,
         )
         self.last_success = Gauge(
             f"{PREFIX}_last_success_timestamp_seconds",
             "When the channel's last delivered run ended (Unix time).",
-            ["channel"],
+            [CHANNEL_LABEL],
             registry=reg,
         )
         self.last_run = Gauge(
             f"{PREFIX}_last_run_timestamp_seconds",
             "When the channel's last run ended, whatever its outcome (Unix time).",
-            ["channel"],
+            [CHANNEL_LABEL],
             registry=reg,
         )
         self.last_outcome = Gauge(
             f"{PREFIX}_last_outcome",
             "1 for the outcome of the channel's last run, 0 for the others.",
-            ["channel", "outcome"],
+            [CHANNEL_LABEL, "outcome"],
             registry=reg,
         )
         self.consecutive_failures = Gauge(
             f"{PREFIX}_consecutive_failures",
             "Runs in a row that did not deliver (0 after a delivered run).",
-            ["channel"],
+            [CHANNEL_LABEL],
             registry=reg,
         )
-        self.runs = Counter(f"{PREFIX}_runs", "Probe runs by outcome.", ["channel", "outcome"], registry=reg)
+        self.runs = Counter(
+            f"{PREFIX}_runs", "Probe runs by outcome.", [CHANNEL_LABEL, "outcome"], registry=reg
+        )
         self.lookups = Counter(
-            f"{PREFIX}_lookups", "Lookup requests spent (retries included).", ["channel"], registry=reg
+            f"{PREFIX}_lookups", "Lookup requests spent (retries included).", [CHANNEL_LABEL], registry=reg
         )
         self.last_lookups = Gauge(
             f"{PREFIX}_last_run_lookups",
             "Lookup requests the channel's last run spent.",
-            ["channel"],
+            [CHANNEL_LABEL],
             registry=reg,
         )
         self.server_errors = Counter(
             f"{PREFIX}_server_errors",
             "500 answers seen (each one, retried or not).",
-            ["channel"],
+            [CHANNEL_LABEL],
             registry=reg,
         )
         self.transport_errors = Counter(
             f"{PREFIX}_transport_errors",
             "Requests whose connection failed or dropped before an answer.",
-            ["channel"],
+            [CHANNEL_LABEL],
+            registry=reg,
+        )
+        self.throttled = Counter(
+            f"{PREFIX}_throttled",
+            "429 answers seen (each one, waited out or not).",
+            [CHANNEL_LABEL],
+            registry=reg,
+        )
+        self.throttled_wait = Counter(
+            f"{PREFIX}_throttled_wait_seconds",
+            "Seconds spent waiting out 429s as they said.",
+            [CHANNEL_LABEL],
+            registry=reg,
+        )
+        self.last_throttled = Gauge(
+            f"{PREFIX}_last_run_throttled",
+            "429 answers the channel's last run saw (a --once process keeps no counters).",
+            [CHANNEL_LABEL],
             registry=reg,
         )
         self.violations = Counter(
             f"{PREFIX}_contract_violations",
             "Broken contract rules seen, by rule.",
-            ["channel", "rule"],
+            [CHANNEL_LABEL, "rule"],
             registry=reg,
         )
         self.time_to_status = Histogram(
             f"{PREFIX}_time_to_status_seconds",
             "Time from the send to the first sighting of each status (estimate; late ones included).",
-            ["channel", "status"],
+            [CHANNEL_LABEL, "status"],
             buckets=TIME_BUCKETS_S,
             registry=reg,
         )
         self.last_time_to_status = Gauge(
             f"{PREFIX}_last_time_to_status_seconds",
             "Time from the send to each status in the channel's last run that saw it.",
-            ["channel", "status"],
+            [CHANNEL_LABEL, "status"],
             registry=reg,
         )
         self.late_finals = Counter(
             f"{PREFIX}_late_finals",
             "Messages seen final by a later run than their own, by outcome.",
-            ["channel", "outcome"],
+            [CHANNEL_LABEL, "outcome"],
             registry=reg,
         )
         self.pending = Gauge(
@@ -133,7 +155,7 @@ class ProbeMetrics:
         self.duration = Gauge(
             f"{PREFIX}_last_run_duration_seconds",
             "How long the channel's last run took.",
-            ["channel"],
+            [CHANNEL_LABEL],
             registry=reg,
         )
         self.export_errors = Counter(
@@ -142,13 +164,19 @@ class ProbeMetrics:
         self.internal_errors = Counter(
             f"{PREFIX}_internal_errors",
             "Runs that ended in an unexpected error of the probe itself (see its log).",
-            ["channel"],
+            [CHANNEL_LABEL],
             registry=reg,
         )
         for channel in channels:
             self._failures[channel] = 0
             self.internal_errors.labels(channel=channel)
-            for counter in (self.lookups, self.server_errors, self.transport_errors):
+            for counter in (
+                self.lookups,
+                self.server_errors,
+                self.transport_errors,
+                self.throttled,
+                self.throttled_wait,
+            ):
                 counter.labels(channel=channel)
             self.consecutive_failures.labels(channel=channel).set(0)
             for outcome in VERDICTS:
@@ -194,6 +222,9 @@ class ProbeMetrics:
             self.last_lookups.labels(channel=channel).set(result.lookups)
             self.server_errors.labels(channel=channel).inc(result.server_errors)
             self.transport_errors.labels(channel=channel).inc(result.transport_errors)
+            self.throttled.labels(channel=channel).inc(result.throttled)
+            self.throttled_wait.labels(channel=channel).inc(result.throttled_wait_s)
+            self.last_throttled.labels(channel=channel).set(result.throttled)
             self.duration.labels(channel=channel).set(result.duration_s)
             for v in result.violations:
                 self.violations.labels(channel=channel, rule=v.rule).inc()
@@ -211,6 +242,8 @@ class ProbeMetrics:
         with self._lock:
             self.lookups.labels(channel=channel).inc(check.lookups)
             self.server_errors.labels(channel=channel).inc(check.server_errors)
+            self.throttled.labels(channel=channel).inc(check.throttled)
+            self.throttled_wait.labels(channel=channel).inc(check.throttled_wait_s)
             for v in check.violations:
                 self.violations.labels(channel=channel, rule=v.rule).inc()
             if check.outcome is not None:

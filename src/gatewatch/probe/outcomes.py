@@ -25,7 +25,12 @@ class Outcome(StrEnum):
     STUCK = "stuck"  # still not final at the deadline
     CONTRACT_VIOLATION = "contract_violation"  # an answer broke a rule of the contract
     SEND_FAILED = "send_failed"  # the send was not accepted (or its connection dropped)
-    AUTH_FAILED = "auth_failed"  # 401 on the send or a lookup
+    # 401 on the send or a lookup after the preflight accepted the key (revoked mid-run);
+    # a key refused from the start never gets this far: the preflight ends the command.
+    AUTH_FAILED = "auth_failed"
+    # 403: this machine's address is not on the account's allow-list (configuration, not
+    # the gateway breaking its contract).
+    FORBIDDEN = "forbidden"
     UNREACHABLE = "unreachable"  # no connection could be made, or none at the end
     # Not a verdict: the probe was stopped (SIGTERM) before the run could conclude. It
     # appears in the history only; metrics count concluded runs.
@@ -38,11 +43,13 @@ class Outcome(StrEnum):
 
     @property
     def exit_code(self) -> ExitCode:
-        """0 for delivered, 3 for unreachable, 1 for every other outcome."""
+        """0 delivered, 2 auth_failed and forbidden (configuration), 3 unreachable, else 1."""
         if self is Outcome.DELIVERED:
             return ExitCode.OK
         if self is Outcome.UNREACHABLE:
             return ExitCode.UNREACHABLE
+        if self in (Outcome.AUTH_FAILED, Outcome.FORBIDDEN):
+            return ExitCode.USAGE
         return ExitCode.TARGET_FAILED
 
 
@@ -72,10 +79,16 @@ def check_contract(contract: Contract) -> None:
 
 
 def combined_exit_code(outcomes: Iterable[Outcome]) -> ExitCode:
-    """One exit code for several channels: 0 if all delivered, 3 if every failure was unreachable."""
+    """One exit code for several channels: 0 if all delivered, 2, 3 or 1 otherwise.
+
+    2 if any run was a configuration problem (it must be fixed before anything else tells),
+    3 if every failure was unreachable, else 1.
+    """
     failed = [o for o in outcomes if not o.ok]
     if not failed:
         return ExitCode.OK
+    if any(o.exit_code is ExitCode.USAGE for o in failed):
+        return ExitCode.USAGE
     if all(o is Outcome.UNREACHABLE for o in failed):
         return ExitCode.UNREACHABLE
     return ExitCode.TARGET_FAILED

@@ -47,6 +47,8 @@ def run_line(result: RunResult) -> str:
     ]
     if result.transport_errors:
         parts.append(f"transport_errors={result.transport_errors}")
+    if result.throttled:
+        parts.append(f"throttled={result.throttled} throttled_wait={result.throttled_wait_s:.3f}s")
     if result.reason:
         parts.append(f"reason={_quote(result.reason)}")
     return " ".join(parts)

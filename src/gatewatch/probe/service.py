@@ -1,7 +1,14 @@
 """The probe put together: target, keys, simulator, clients, history, metrics, the loop.
 
 The CLI parses flags into a `ServiceConfig` and calls `run_service`; nothing here knows
-about click. With no base URL the embedded simulator is started as a child process.
+about click. With no base URL the embedded simulator is started as a child process,
+serving the command's contract (and its --rate-limit, if one was given).
+
+Before the first send, `gatewatch.preflight` looks an unknown id up: a 401 to the
+configured key ends the command (exit 2, the preflight's message); a 403 is recorded as
+a `forbidden` run on every channel (exit 2); no answer at all lets the runs find and
+record it (unreachable). The channels' clients share one `Pacer`: the gateway counts
+requests per key, and they all use the same key.
 """
 
 from __future__ import annotations
@@ -12,13 +19,15 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import requests
+
 from gatewatch.client import GatewayClient
 from gatewatch.config import Target, read_keys
 from gatewatch.contract import Contract
 from gatewatch.embedded import simulator_process
-from gatewatch.errors import ConfigError, ExitCode
+from gatewatch.errors import ConfigError, ExitCode, NotAllowed, TargetUnreachable
+from gatewatch.preflight import preflight
 from gatewatch.probe.clock import SystemClock
-from gatewatch.probe.engine import ProbeClient
 from gatewatch.probe.history import History
 from gatewatch.probe.loop import CycleReport, Exports, LoopOptions, Probe, stop_on_signals
 from gatewatch.probe.metrics import DEFAULT_JOB, ProbeMetrics, serve
@@ -30,8 +39,13 @@ from gatewatch.probe.settings import (
     ProbeSettings,
     channel_plans,
 )
+from gatewatch.ratelimit import Pacer
 
 log = logging.getLogger(__name__)
+
+DRY_RUN_REFUSED = "dry-run sends cannot be followed; the probe needs real sends"
+# How much of the target's limit the probe allows itself when the contract does not say.
+_PACE_FRACTION = 0.9
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -102,6 +116,42 @@ def build_settings(config: ServiceConfig) -> ProbeSettings:
     )
 
 
+def check_config(config: ServiceConfig) -> None:
+    """Refuse what cannot work before anything is started or sent (ConfigError, exit 2)."""
+    target = config.target
+    check_contract(config.contract)
+    if config.metrics_listen is not None and config.loop.once:
+        raise ConfigError("/metrics is served only by a loop: add --every", key="--metrics-listen")
+    target.require_traffic_allowed(config.allow_production, "send probe messages")
+    if target.dry_run_sends:
+        # A dry-run message is never delivered: following it would only ever report stuck.
+        raise ConfigError(DRY_RUN_REFUSED, key=f"targets.{target.name}.dry_run_sends")
+    if target.embedded and not target.rate_limit.unlimited and not config.contract.rate_limits.enabled:
+        raise ConfigError(
+            f"the {config.contract.dialect} dialect has no rate limits: the embedded simulator cannot "
+            f"limit to {target.rate_limit}",
+            key="--rate-limit",
+        )
+    if config.simulator_args and not target.embedded:
+        raise ConfigError(
+            "only the embedded simulator (no target) takes simulator arguments", key="--simulator-arg"
+        )
+
+
+def simulator_args(config: ServiceConfig) -> list[str]:
+    """The embedded simulator's arguments: the command's rate limit (if any), then --simulator-arg."""
+    limit = config.target.rate_limit
+    own = [] if limit.unlimited else ["--rate-limit", str(limit)]
+    return [*own, *config.simulator_args]
+
+
+def shared_pacer(config: ServiceConfig) -> Pacer:
+    """One pacer for every client of the run, at the contract's pacing fraction of the target's limit."""
+    limits = config.contract.rate_limits
+    fraction = limits.pace_fraction if limits.enabled else _PACE_FRACTION
+    return Pacer(config.target.rate_limit, fraction=fraction)
+
+
 def run_service(
     config: ServiceConfig,
     *,
@@ -112,14 +162,7 @@ def run_service(
 ) -> ExitCode:
     """Run the probe as configured; the exit code (ConfigError and friends propagate)."""
     target, contract = config.target, config.contract
-    check_contract(contract)
-    if config.metrics_listen is not None and config.loop.once:
-        raise ConfigError("/metrics is served only by a loop: add --every", key="--metrics-listen")
-    target.require_traffic_allowed(config.allow_production, "send probe messages")
-    if config.simulator_args and not target.embedded:
-        raise ConfigError(
-            "only the embedded simulator (no target) takes simulator arguments", key="--simulator-arg"
-        )
+    check_config(config)
     settings = build_settings(config)
     keys = read_keys(target, environ)
     if keys.primary is None:
@@ -140,12 +183,14 @@ def run_service(
     def interruptible_sleep(seconds: float) -> None:
         clock.wait(seconds)
 
+    pacer = shared_pacer(config)
     with ExitStack() as stack:
         stack.enter_context(stop_on_signals(clock))
         base_url = target.base_url
         if base_url is None:
-            base_url = stack.enter_context(simulator_process(config.simulator_args)).base_url
-        clients: dict[str, ProbeClient] = {}
+            simulator = simulator_process(simulator_args(config), contract=contract)
+            base_url = stack.enter_context(simulator).base_url
+        clients: dict[str, GatewayClient] = {}
         for channel in channels:  # one each: a requests.Session is not shared across threads
             clients[channel] = stack.enter_context(
                 GatewayClient.for_target(
@@ -153,14 +198,11 @@ def run_service(
                     keys.primary,
                     contract=contract,
                     base_url=base_url,
+                    pacer=pacer,
                     pool_size=1,
                     sleep=interruptible_sleep,
                 )
             )
-        if config.metrics_listen is not None and not config.loop.once:
-            server = serve(metrics, *config.metrics_listen)
-            stack.callback(server.close)
-            log.info("serving metrics on http://%s:%d/metrics", server.host, server.port)
         probe = Probe(
             contract=contract,
             target=target.name,
@@ -178,4 +220,22 @@ def run_service(
             ),
             on_cycle=on_cycle,
         )
+        refused = _preflight(clients[channels[0]], config)
+        if refused is not None:
+            return probe.refuse(Outcome.FORBIDDEN, refused)
+        if config.metrics_listen is not None and not config.loop.once:
+            server = serve(metrics, *config.metrics_listen)
+            stack.callback(server.close)
+            log.info("serving metrics on http://%s:%d/metrics", server.host, server.port)
         return probe.run(config.loop)
+
+
+def _preflight(client: GatewayClient, config: ServiceConfig) -> str | None:
+    """The forbidden message when this machine is refused; KeyRejected propagates (exit 2)."""
+    try:
+        preflight(client, config.contract, key_env=config.target.api_key_env)
+    except NotAllowed as exc:
+        return str(exc)
+    except (TargetUnreachable, requests.RequestException):
+        return None  # nothing answered: each run finds that out and records it as unreachable
+    return None

@@ -1,7 +1,8 @@
 """Allure steps, attachments and labels for the suite, when allure-pytest is recording.
 
-A step per verified call, with a sub-step per check (failed ones carry the reason), the
-request and answer attached as JSON (already redacted). Only the first few calls of a
+A step per verified call, with a sub-step per rule a check judged on it (failed ones
+carry the reason; rules that did not apply to the answer get no step), the request and
+answer attached as JSON (already redacted). Only the first few calls of a
 test and every failing one get steps, so a Hypothesis test does not bury its report.
 """
 
@@ -29,20 +30,36 @@ class AllureRecorder:
     def __init__(self) -> None:
         self.calls_in_test = 0
 
-    def start_test(self, channel: str | None, rules: Iterable[str], provenance: dict[str, str]) -> None:
-        """Label the current test by channel and rule."""
+    def start_test(
+        self,
+        channel: str | None,
+        rules: Iterable[str],
+        origins: dict[str, str],
+        *,
+        channel_label: str,
+        skipped: dict[str, str] | None = None,
+    ) -> None:
+        """Label the current test by channel and rule, each rule with its provenance.
+
+        `channel_label` names the channel label (the contract's channel parameter);
+        `skipped` maps rules switched off for this run to the reason, shown as a label.
+        """
         self.calls_in_test = 0
         if channel:
-            allure.dynamic.label("channel", channel)
-            allure.dynamic.tag(f"channel:{channel}")
+            allure.dynamic.label(channel_label, channel)
+            allure.dynamic.tag(f"{channel_label}:{channel}")
         for rule in rules:
+            origin = origins.get(rule, "rule")
             allure.dynamic.label("rule", rule)
+            allure.dynamic.label("provenance", f"{rule}: {origin}")
             allure.dynamic.tag(rule)
-            allure.dynamic.feature(provenance.get(rule, "rule"))
+            allure.dynamic.feature(origin)
             allure.dynamic.story(rule)
+        for rule, reason in (skipped or {}).items():
+            allure.dynamic.label("skipped_rule", f"{rule}: {reason}")
 
     def on_verify(self, exchange: Exchange, violations: list[Violation], judged: Iterable[str]) -> None:
-        """One step for the call; a sub-step per check and per expectation."""
+        """One step for the call; a sub-step per rule judged (named by the checks that judged it)."""
         self.calls_in_test += 1
         if self.calls_in_test > STEPS_PER_TEST and not violations:
             return
@@ -50,12 +67,14 @@ class AllureRecorder:
         title = f"{exchange.request.method} {url.path} -> {exchange.status}"
         try:
             with allure.step(title):
-                checks = sorted(
-                    {(c.name, c.rule) for c in REGISTRY.values() if exchange.operation in c.operations}
-                    | {("expectation", rule) for rule in judged}
-                )
-                for name, rule in checks:
-                    _check_step(name, rule, [v for v in violations if v.rule == rule])
+                for rule in sorted(set(judged)):
+                    names = sorted(
+                        {c.name for c in REGISTRY.values() if c.rule == rule}
+                        | {v.check for v in violations if v.rule == rule and v.check}
+                    )
+                    _check_step(
+                        ", ".join(names) or "expectation", rule, [v for v in violations if v.rule == rule]
+                    )
                 allure.attach(
                     json.dumps(exchange.to_dict(), indent=2, ensure_ascii=False),
                     name="request and response",

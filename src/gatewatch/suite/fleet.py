@@ -53,8 +53,8 @@ def send_fleet(gw: SuiteSession, text: str = "gatewatch contract suite") -> Flee
     for channel in gw.target.channels:
         for outcome, number in gw.target.recipients.items():
             exchange = gw.client.send(channel, number, f"{text} ({outcome})")
-            gw.verify(exchange, expect_send_accepted(exchange, gw.contract))
-            message_id = sent_id(exchange)
+            gw.verify(exchange, expect_send_accepted(exchange, gw.contract, dry_run=gw.target.dry_run_sends))
+            message_id = sent_id(exchange, gw.contract)
             assert message_id is not None  # expect_send_accepted raised otherwise
             messages[(channel, outcome)] = Message(message_id, channel, outcome, number, time.monotonic())
     return Fleet(messages)
@@ -74,7 +74,7 @@ def follow(gw: SuiteSession, message: Message, deadline_s: float, *, settle_look
         exchange = gw.client.lookup(message.id, message.channel)
         gw.verify(exchange)
         body = exchange.response.json_or_none()
-        status = str(body.get("deliveryStato")) if isinstance(body, dict) else ""
+        status = str(body.get(gw.contract.fields.status)) if isinstance(body, dict) else ""
         if not message.seen or message.seen[-1] != status:
             message.seen.append(status)
         if status == target_status:

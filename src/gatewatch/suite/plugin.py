@@ -2,14 +2,21 @@
 
 `pytest tests/contract --target staging` and `gatewatch contract --target staging` run the
 same thing; the CLI only builds this argument list.
+
+The suite's session is opened once collection is done (and only when a collected test
+uses the `gw` fixture): the target and contract resolved, the embedded simulator started
+if needed, the preflight passed. When that fails (a bad targets file, a key the target
+refuses, nothing answering) no test runs: the one-line reason goes to stderr as
+`gatewatch: ...` and the run exits 2 or 3, with no traceback and no pytest internals.
 """
 
 from __future__ import annotations
 
 import os
 import random
+import sys
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -17,76 +24,52 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from gatewatch.config import DEFAULT_REPORTS_DIR, read_keys, resolve_target
-from gatewatch.contract import default_contract, load_contract
-from gatewatch.embedded import simulator_process
-from gatewatch.errors import ConfigError, ExitCode, TargetUnreachable
+from gatewatch.config import Run
+from gatewatch.contract import Contract, default_contract
+from gatewatch.errors import ExitCode, GatewatchError
 from gatewatch.suite.fleet import Fleet, send_fleet
+from gatewatch.suite.opening import open_session
+from gatewatch.suite.options import SuiteOptions, add_options
+from gatewatch.suite.profiles import PROFILES
 from gatewatch.suite.report import SuiteReporter
 from gatewatch.suite.session import ContractViolation, SuiteSession
 
-PROFILES = {
-    # name: (examples per property, state machine runs, steps per run)
-    "ci": (25, 8, 12),
-    "deep": (400, 60, 40),
-}
-# Seconds Hypothesis may spend shrinking one failure, per profile (see suite.budget).
-SHRINK_BUDGET_S = {"ci": 3.0, "deep": 120.0}
 # Why the run stopped early, for `gatewatch contract` (which runs pytest in-process): pytest's
 # own exit code 3 means an internal error, so "unreachable" cannot travel through it alone.
 early_exit: list[ExitCode] = []
+RULES_MARKER = "gw_rules"
+EXAMPLES_MARKER = "gw_examples"
+SUITE_FIXTURE = "gw"
+_STASH_RUN = pytest.StashKey["Run | GatewatchError"]()
 _STASH_SESSION = pytest.StashKey[SuiteSession]()
 _STASH_STACK = pytest.StashKey[ExitStack]()
 _STASH_REPORTER = pytest.StashKey[SuiteReporter]()
 _STASH_ALLURE = pytest.StashKey[Any]()
+_STASH_EARLY = pytest.StashKey[ExitCode]()
+_STASH_SUITE_PROPERTY = pytest.StashKey[Callable[[str, object], None]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """The suite's options; each mirrors a `gatewatch contract` flag."""
-    group = parser.getgroup("gatewatch", "gatewatch contract suite")
-    group.addoption("--target", dest="gw_target", default=None, help="Target name in the targets file.")
-    group.addoption("--base-url", dest="gw_base_url", default=None, help="Base URL of the gateway.")
-    group.addoption("--targets-file", dest="gw_config", default=None, help="Targets file (TOML).")
-    group.addoption("--contracts", dest="gw_contracts", default=None, help="A contracts/ folder.")
-    group.addoption(
-        "--api-key-env", dest="gw_api_key_env", default=None, help="Variable holding the API key."
-    )
-    group.addoption(
-        "--second-api-key-env",
-        dest="gw_second_api_key_env",
-        default=None,
-        help="Variable holding a second company's key.",
-    )
-    group.addoption(
-        "--profile", dest="gw_profile", default="ci", choices=sorted(PROFILES), help="ci (fast) or deep."
-    )
-    group.addoption("--seed", dest="gw_seed", type=int, default=None, help="Replay a run's seed.")
-    group.addoption(
-        "--reports-dir", dest="gw_reports_dir", default=str(DEFAULT_REPORTS_DIR), help="Reports folder."
-    )
-    group.addoption(
-        "--allow-production",
-        dest="gw_allow_production",
-        action="store_true",
-        default=False,
-        help="Allow sends to a production target (otherwise the suite is read-only there).",
-    )
+    add_options(parser)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """Fix the seed before Hypothesis reads it, and register the Hypothesis profiles."""
-    config.addinivalue_line("markers", "gw_rules(*ids): contract rules a suite test exercises")
+    """Fix the seed before Hypothesis reads it, and register the Hypothesis profile."""
+    config.addinivalue_line("markers", f"{RULES_MARKER}(*ids): contract rules a suite test exercises")
+    config.addinivalue_line(
+        "markers", f"{EXAMPLES_MARKER}(cost): a generated suite test; requests one example makes"
+    )
     seed = config.getoption("gw_seed")
     if seed is None:
         seed = random.SystemRandom().randrange(2**31)
     config.option.gw_seed = seed
     if getattr(config.option, "hypothesis_seed", None) is None:
         config.option.hypothesis_seed = seed
-    examples, _, _ = PROFILES[config.getoption("gw_profile")]
     settings.register_profile(
         "gatewatch",
-        max_examples=examples,
+        max_examples=PROFILES[config.getoption("gw_profile")].examples,
         deadline=None,
         database=None,
         derandomize=False,
@@ -102,113 +85,148 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str:
     """Print the seed, so every run can be replayed."""
-    return f"gatewatch: seed {config.getoption('gw_seed')} (replay with --seed {config.getoption('gw_seed')})"
+    seed = config.getoption("gw_seed")
+    return f"gatewatch: seed {seed} (replay with --seed {seed})"
 
 
-def profile_limits(config: pytest.Config) -> tuple[int, int, int]:
-    """(examples per property, state machine runs, steps per run) for the chosen profile."""
-    return PROFILES[config.getoption("gw_profile")]
+def resolved_run(config: pytest.Config) -> Run:
+    """The run's target and contract from the options, resolved once (GatewatchError if they select none)."""
+    found = config.stash.get(_STASH_RUN, None)
+    if found is None:
+        try:
+            found = SuiteOptions.from_config(config).resolve()
+        except GatewatchError as exc:
+            found = exc
+        config.stash[_STASH_RUN] = found
+    if isinstance(found, GatewatchError):
+        raise found
+    return found
 
 
-@pytest.fixture(scope="session")
-def gw(request: pytest.FixtureRequest) -> Iterator[SuiteSession]:
-    """The suite session: target resolved, simulator started if needed, reachability checked."""
-    config = request.config
-    stack = ExitStack()
+def suite_contract(config: pytest.Config) -> Contract:
+    """The contract the run is judged by, for parametrising at collection time.
+
+    When the options are broken the default contract stands in: the session's opening
+    reports the error properly, before any test runs.
+    """
     try:
-        session = _open_session(config, stack)
-    except ConfigError as exc:
+        return resolved_run(config).contract
+    except GatewatchError:
+        return default_contract()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """Open the suite session before any test runs, if a collected test uses it.
+
+    trylast: after -k and -m deselection, so the budget is split over the tests that run.
+    """
+    suite_items = [item for item in items if SUITE_FIXTURE in getattr(item, "fixturenames", ())]
+    if not suite_items:
+        return
+    generated = sum(1 for item in suite_items if item.get_closest_marker(EXAMPLES_MARKER))
+    stack = ExitStack()
+    options = SuiteOptions.from_config(config)
+    try:
+        gw = open_session(
+            resolved_run(config),
+            stack,
+            profile=options.profile,
+            seed=config.getoption("gw_seed"),
+            allow_production=options.allow_production,
+            generated_tests=generated,
+        )
+    except GatewatchError as exc:
         stack.close()
-        early_exit.append(ExitCode.USAGE)
-        pytest.exit(f"gatewatch: {exc}", returncode=int(ExitCode.USAGE))
-    except TargetUnreachable as exc:
-        stack.close()
-        early_exit.append(ExitCode.UNREACHABLE)
-        pytest.exit(f"gatewatch: target unreachable: {exc}", returncode=int(ExitCode.UNREACHABLE))
-    config.stash[_STASH_SESSION] = session
+        _stop_before_tests(config, items, exc)
+        return
+    config.stash[_STASH_SESSION] = gw
     config.stash[_STASH_STACK] = stack
     reporter = config.stash.get(_STASH_REPORTER, None)
     if reporter is not None:
-        reporter.attach(session)
+        reporter.attach(gw)
+        reporter.replay_args = options.replay_args()
     if getattr(config.option, "allure_report_dir", None):
         from gatewatch.suite.allure_glue import AllureRecorder
 
         recorder = AllureRecorder()
-        session.observers.append(recorder.on_verify)
+        gw.observers.append(recorder.on_verify)
         config.stash[_STASH_ALLURE] = recorder
     settings.load_profile("gatewatch")
-    yield session
-    session.close()
 
 
-@pytest.fixture(autouse=True)
-def _gw_allure_labels(request: pytest.FixtureRequest) -> None:
-    """Label each suite test in Allure by its channel and rules."""
-    if "gw" not in request.fixturenames:
-        return
-    recorder = request.config.stash.get(_STASH_ALLURE, None)
-    if recorder is None:
-        request.getfixturevalue("gw")  # the session creates the recorder
-        recorder = request.config.stash.get(_STASH_ALLURE, None)
-    if recorder is None:
-        return
-    marker = request.node.get_closest_marker("gw_rules")
-    rules = tuple(marker.args) if marker else ()
-    callspec = getattr(request.node, "callspec", None)
-    channel = callspec.params.get("channel") if callspec else None
-    session: SuiteSession = request.getfixturevalue("gw")
-    recorder.start_test(channel, rules, {r: session.contract.rule(r).provenance for r in rules})
+def _stop_before_tests(config: pytest.Config, items: list[pytest.Item], exc: GatewatchError) -> None:
+    """Run no test: say why in one line on stderr, and exit with the error's code at the end."""
+    early_exit.append(exc.exit_code)
+    config.stash[_STASH_EARLY] = exc.exit_code
+    capture = config.pluginmanager.getplugin("capturemanager")
+    if capture is not None:
+        with capture.global_and_fixture_disabled():
+            sys.stderr.write(f"gatewatch: {exc}\n")
+    else:
+        sys.stderr.write(f"gatewatch: {exc}\n")
+    config.hook.pytest_deselected(items=list(items))
+    items.clear()
+
+
+@pytest.fixture(scope="session")
+def gw(request: pytest.FixtureRequest) -> SuiteSession:
+    """The suite session: target resolved, simulator started if needed, preflight passed."""
+    session = request.config.stash.get(_STASH_SESSION, None)
+    if session is None:
+        pytest.fail("gatewatch: no suite session (request the gw fixture as a test argument)")
+    request.config.stash[_STASH_SUITE_PROPERTY] = request.getfixturevalue("record_testsuite_property")
+    return session
 
 
 @pytest.fixture(scope="session")
 def fleet(gw: SuiteSession) -> Fleet:
     """One message per channel and test recipient, sent once for the whole run."""
-    if not gw.may_send:
-        pytest.skip("production target: read-only without --allow-production (no sends)")
+    reason = no_delivery_reason(gw, "no message of the run can be followed or found")
+    if reason is not None:
+        pytest.skip(reason)
     return send_fleet(gw)
 
 
-def _open_session(config: pytest.Config, stack: ExitStack) -> SuiteSession:
-    contracts = config.getoption("gw_contracts")
-    contract = load_contract(contracts) if contracts else default_contract()
-    config_file = config.getoption("gw_config")
-    target = resolve_target(
-        config_file=Path(config_file) if config_file else None,
-        target_name=config.getoption("gw_target"),
-        base_url=config.getoption("gw_base_url"),
-        contract=contract,
-        api_key_env=config.getoption("gw_api_key_env"),
-        second_api_key_env=config.getoption("gw_second_api_key_env"),
-    )
-    keys = read_keys(target)
-    base_url = target.base_url
-    if base_url is None:
-        # The simulator accepts the run's own keys (e.g. a sentinel key in a test), as
-        # companies A and B, passed through the environment, never on its command line.
-        pairs = [
-            f"{key.reveal()}={company}" for key, company in ((keys.primary, "A"), (keys.second, "B")) if key
-        ]
-        env = {"GATEWATCH_SIM_KEYS": ",".join(pairs)}
-        args = ["--api-key-env", "GATEWATCH_SIM_KEYS"]
-        if contracts:
-            env["GATEWATCH_CONTRACTS"] = str(Path(contracts).resolve())
-        base_url = stack.enter_context(simulator_process(args, env)).base_url
-    session = SuiteSession(
-        shrink_budget_s=SHRINK_BUDGET_S[config.getoption("gw_profile")],
-        contract=contract,
-        target=target,
-        keys=keys,
-        base_url=base_url,
-        allow_production=config.getoption("gw_allow_production"),
-        seed=config.getoption("gw_seed"),
-    )
-    # One request up front: a target that cannot be reached stops the run with exit 3.
-    session.anonymous.lookup("gatewatch-preflight", contract.channels[0])
-    return session
+def no_delivery_reason(gw: SuiteSession, consequence: str) -> str | None:
+    """Why this run's sends are not delivered (read-only production, dry runs), or None."""
+    if not gw.may_send:
+        return f"production target: read-only without --allow-production (no sends), so {consequence}"
+    if not gw.delivers:
+        return f"dry-run sends: nothing is delivered, so {consequence}"
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _gw_test(request: pytest.FixtureRequest) -> None:
+    """Skip a suite test whose rules are all switched off; label it in Allure by channel and rule."""
+    if SUITE_FIXTURE not in request.fixturenames:
+        return
+    session: SuiteSession = request.getfixturevalue(SUITE_FIXTURE)
+    contract = session.contract
+    marker = request.node.get_closest_marker(RULES_MARKER)
+    rules = tuple(marker.args) if marker else ()
+    off = {rule: contract.rule(rule).reason or "switched off" for rule in rules if not contract.enabled(rule)}
+    recorder = request.config.stash.get(_STASH_ALLURE, None)
+    if recorder is not None:
+        callspec = getattr(request.node, "callspec", None)
+        params = callspec.params.values() if callspec else ()
+        channel = next((p for p in params if isinstance(p, str) and p in contract.channels), None)
+        recorder.start_test(
+            channel,
+            rules,
+            {r: contract.rule(r).origin for r in rules},
+            channel_label=contract.channel_param,
+            skipped=off,
+        )
+    if rules and len(off) == len(rules):
+        pytest.skip("; ".join(f"{rule}: {reason}" for rule, reason in off.items()))
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Create the reporter; it writes only if the suite's session fixture was used."""
+    """Create the reporter; it writes only if the suite's session was opened."""
     config = session.config
     config.stash[_STASH_REPORTER] = SuiteReporter(
         reports_dir=Path(config.getoption("gw_reports_dir")),
@@ -238,19 +256,30 @@ def pytest_runtest_makereport(
     """Tell the reporter each suite test's outcome and the rules it names."""
     report = yield
     reporter = item.config.stash.get(_STASH_REPORTER, None)
-    if reporter is not None and "gw" in getattr(item, "fixturenames", ()):
-        marker = item.get_closest_marker("gw_rules")
+    if reporter is not None and SUITE_FIXTURE in getattr(item, "fixturenames", ()):
+        marker = item.get_closest_marker(RULES_MARKER)
         error = call.excinfo.value if call.excinfo is not None else None
         reporter.on_report(item, report, tuple(marker.args) if marker else (), error)
     return report
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Write the JSON summary, stop the embedded simulator."""
+    """Write the JSON summary and the rule table into JUnit, stop the simulator, set the exit code.
+
+    tryfirst: the JUnit file is written by junitxml's own sessionfinish, after this one.
+    """
     config = session.config
+    early = config.stash.get(_STASH_EARLY, None)
+    if early is not None:
+        session.exitstatus = int(early)
     reporter = config.stash.get(_STASH_REPORTER, None)
     if reporter is not None and reporter.session is not None:
         reporter.write(exitstatus, seed=config.getoption("gw_seed"), environ=os.environ)
+        record = config.stash.get(_STASH_SUITE_PROPERTY, None)
+        if record is not None:
+            for name, value in reporter.junit_properties():
+                record(name, value)
     stack = config.stash.get(_STASH_STACK, None)
     if stack is not None:
         stack.close()

@@ -1,8 +1,10 @@
 """The suite's own reports: summary.json, the terminal rule table, Allure environment.
 
 JUnit XML and the Allure results come from pytest and allure-pytest; this adds what they
-do not know: rules, provenance, requests made, 500s seen and how to replay each failure.
-Everything written here comes from Exchanges and Violations, which are already redacted.
+do not know: rules, their provenance (`documented`, `pinned`, `vendor: <page>`), rules
+switched off in the contract or by --skip-rule (skipped, with the reason), requests
+made, 500s and 429s seen and how to replay each failure. Everything written here comes
+from Exchanges and Violations, which are already redacted.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ class SuiteReporter:
     profile: str
     started: float
     session: SuiteSession | None = None
+    #: Flags a replay needs besides the target and the seed (--contracts, --rate-limit, ...).
+    replay_args: tuple[str, ...] = ()
     tests: dict[str, int] = field(default_factory=lambda: {"passed": 0, "failed": 0, "skipped": 0})
     failures: list[_Failure] = field(default_factory=list)
     skip_reasons: dict[str, str] = field(default_factory=dict)
@@ -84,7 +88,9 @@ class SuiteReporter:
         out: dict[str, dict[str, Any]] = {}
         for rule_id, rule in gw.contract.rules.items():
             violations = tally.violations.get(rule_id, [])
-            if violations:
+            if not rule.enabled:
+                status, reason = "skipped", rule.reason or "switched off in the contract"
+            elif violations:
                 status, reason = "failed", None
             elif tally.exercised.get(rule_id):
                 status, reason = "passed", None
@@ -103,7 +109,7 @@ class SuiteReporter:
                     if v.exchange is not None:
                         reproduce.append(v.exchange.request.curl())
             out[rule_id] = {
-                "provenance": rule.provenance,
+                "provenance": rule.origin,
                 "summary": rule.summary,
                 "status": status,
                 "reason": reason,
@@ -114,6 +120,16 @@ class SuiteReporter:
             }
         return out
 
+    def junit_properties(self) -> list[tuple[str, str]]:
+        """The rule table as JUnit test-suite properties: `rule:<id>` -> `passed [documented]`."""
+        found = []
+        for rule_id, r in self.rules().items():
+            value = f"{r['status']} [{r['provenance']}]"
+            if r["reason"]:
+                value += f": {r['reason']}"
+            found.append((f"rule:{rule_id}", value))
+        return found
+
     def replay_command(self, seed: int, test: str | None = None) -> str:
         """The one-line command that replays this run (or one test of it)."""
         assert self.session is not None
@@ -123,6 +139,7 @@ class SuiteReporter:
             parts += ["--target", target.name]
         if target.base_url and target.name in ("local", "base-url"):
             parts += ["--base-url", target.base_url]
+        parts += list(self.replay_args)
         if self.profile != "ci":
             parts += ["--profile", self.profile]
         parts += ["--seed", str(seed)]
@@ -138,8 +155,17 @@ class SuiteReporter:
         rules = self.rules()
         summary = {
             "tool": "gatewatch",
-            "target": {"name": gw.target.name, "kind": gw.target.kind, "base_url": gw.base_url},
+            "target": {
+                "name": gw.target.name,
+                "kind": gw.target.kind,
+                "base_url": gw.base_url,
+                "rate_limit": None if gw.target.rate_limit.unlimited else str(gw.target.rate_limit),
+                "dry_run_sends": gw.target.dry_run_sends,
+            },
+            "dialect": gw.contract.dialect,
+            "contracts": str(gw.contract.root),
             "profile": self.profile,
+            "budget": gw.budget.describe(),
             "seed": seed,
             "replay": self.replay_command(seed),
             "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
@@ -148,6 +174,7 @@ class SuiteReporter:
             "result": "failed" if any(r["status"] == "failed" for r in rules.values()) else "passed",
             "requests": gw.tally.requests,
             "server_errors": gw.tally.server_errors,
+            "throttled": {"count": gw.tally.throttled, "waited_s": round(gw.tally.throttle_wait_s, 3)},
             "first_failure_s": gw.tally.first_failure_s,
             "tests": self.tests,
             "rules": rules,
@@ -178,6 +205,8 @@ class SuiteReporter:
                         f"seed={seed}",
                         f"channels={','.join(gw.target.channels)}",
                         f"contracts={gw.contract.root}",
+                        f"dialect={gw.contract.dialect}",
+                        f"rate_limit={gw.target.rate_limit}",
                     ]
                 )
                 + "\n",
@@ -197,7 +226,11 @@ class SuiteReporter:
                 extra = f" {r['violations']} violation(s): {r['examples'][0][:120]}"
             lines.append(f"  {r['status'].upper():8} {rule_id:{width}} [{r['provenance']}]{extra}")
         tally = self.session.tally
-        lines.append(f"requests: {tally.requests}, 500s seen: {tally.server_errors}")
+        lines.append(
+            f"requests: {tally.requests}, 500s seen: {tally.server_errors}, "
+            f"429s seen: {tally.throttled} (waited {tally.throttle_wait_s:.1f} s)"
+        )
+        lines.append(f"gatewatch: {self.session.budget.describe()}")
         lines.append(f"gatewatch: seed {seed} (replay: {self.replay_command(seed)})")
         for f in self.failures:
             lines.append(f"reproduce {f.test}: {self.replay_command(seed, f.test)}")

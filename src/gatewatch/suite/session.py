@@ -1,9 +1,13 @@
 """One run of the contract suite against one target: clients, verdicts and what was exercised.
 
 Tests call `verify(exchange, *expected)`: it runs every registered check, the lifecycle
-tracker and the test's own expectations, records which rules were exercised and which
-were broken, and raises ContractViolation (an AssertionError, so Hypothesis shrinks it)
-with the rule, its provenance, the request, the answer and a curl line.
+tracker and the test's own expectations, records which rules were judged and which were
+broken, and raises ContractViolation (an AssertionError, so Hypothesis shrinks it) with
+the rule, its provenance, the request, the answer and a curl line.
+
+A rule counts as exercised only when a check judged an answer it applies to (the
+`rules` of the Findings), so the bookkeeping can fail: a run that never saw an ERROR
+status never exercised error_has_reason, and the report says so.
 """
 
 from __future__ import annotations
@@ -15,20 +19,26 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from gatewatch.checks import REGISTRY, LifecycleTracker, Violation, run_checks
+from hypothesis import settings
+
+from gatewatch.checks import Findings, LifecycleTracker, Violation, run_checks
 from gatewatch.client import GatewayClient
 from gatewatch.config import Keys, Target
 from gatewatch.contract import Contract
 from gatewatch.exchange import Exchange
+from gatewatch.ratelimit import Pacer
 from gatewatch.secrets import Secret
 from gatewatch.suite.budget import shrink_budget
+from gatewatch.suite.profiles import PROFILES, Budget
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 MAX_KEPT_PER_RULE = 20
 MAX_DEFERRED = 20
-# Rules the tracker judges once a message has been seen twice.
-_TRACKER_RULES = ("lifecycle_initial", "lifecycle_transition", "final_status_stable", "updated_at_monotonic")
+# The pacing share when the dialect defines none (it has no rate limits, but a target may).
+DEFAULT_PACE_FRACTION = 0.9
+
+Observer = Callable[[Exchange, list[Violation], frozenset[str]], None]
 
 
 class ContractViolation(AssertionError):
@@ -42,7 +52,7 @@ class ContractViolation(AssertionError):
 
 @dataclass
 class Tally:
-    """What the run has seen so far: rules exercised and broken, requests, 500s."""
+    """What the run has seen so far: rules judged and broken, requests, 500s, 429s."""
 
     exercised: Counter[str] = field(default_factory=Counter)
     violations: dict[str, list[Violation]] = field(default_factory=dict)
@@ -50,7 +60,16 @@ class Tally:
     skipped: dict[str, str] = field(default_factory=dict)
     requests: int = 0
     server_errors: int = 0
+    #: Every 429 answer (waited out or not) and the seconds the client waited on them.
+    throttled: int = 0
+    throttle_wait_s: float = 0.0
     first_failure_s: float | None = None
+
+
+def pace_fraction(contract: Contract) -> float:
+    """The share of the target's limit the harness allows itself."""
+    limits = contract.rate_limits
+    return limits.pace_fraction if limits.enabled else DEFAULT_PACE_FRACTION
 
 
 class SuiteSession:
@@ -65,7 +84,7 @@ class SuiteSession:
         base_url: str,
         allow_production: bool = False,
         seed: int = 0,
-        shrink_budget_s: float = 3.0,
+        budget: Budget | None = None,
     ) -> None:
         self.contract = contract
         self.target = target
@@ -73,20 +92,26 @@ class SuiteSession:
         self.base_url = base_url
         self.allow_production = allow_production
         self.seed = seed
-        self.shrink_budget_s = shrink_budget_s
+        self.budget = budget or Budget(profile=PROFILES["ci"])
+        self.shrink_budget_s = self.budget.profile.shrink_budget_s
         self.started = time.monotonic()
         self.tally = Tally()
         self.tracker = LifecycleTracker(contract)
         self.deferred: list[Violation] = []
         # Called with every verified exchange, its violations and the rules judged (reports).
-        self.observers: list[Callable[[Exchange, list[Violation], set[str]], None]] = []
+        self.observers: list[Observer] = []
         self._lock = threading.Lock()
+        # One pacer for every client of the run: the gateway counts per key, and this
+        # machine's keys share it, so the conservative count is the total.
+        self.pacer = Pacer(target.rate_limit, fraction=pace_fraction(contract))
         self.client = self._client(keys.primary)
         self.second_client = self._client(keys.second) if keys.second else None
         self.anonymous = self._client(None)
 
     def _client(self, key: Secret | None) -> GatewayClient:
-        client = GatewayClient.for_target(self.target, key, contract=self.contract, base_url=self.base_url)
+        client = GatewayClient.for_target(
+            self.target, key, contract=self.contract, base_url=self.base_url, pacer=self.pacer
+        )
         client.add_hook(self._count)
         return client
 
@@ -94,15 +119,33 @@ class SuiteSession:
         with self._lock:
             self.tally.requests += exchange.attempts
             self.tally.server_errors += exchange.server_errors
+            self.tally.throttled += len(exchange.throttled)
+            self.tally.throttle_wait_s += sum(t.waited_s for t in exchange.throttled)
 
-    def bounded(self, fn: F) -> F:
-        """`fn` (a Hypothesis test body) with this run's shrink budget."""
-        return shrink_budget(self.shrink_budget_s)(fn)
+    # -- what the run may do ------------------------------------------------------------
 
     @property
     def may_send(self) -> bool:
         """Whether this run may send messages (never to production without the opt-in)."""
         return not self.target.is_production or self.allow_production
+
+    @property
+    def delivers(self) -> bool:
+        """Whether the messages this run sends are really delivered (not dry runs), so can be found."""
+        return self.may_send and not self.target.dry_run_sends
+
+    @property
+    def rate_limited(self) -> bool:
+        """Whether a rate limit is configured for the target (the harness paces under it)."""
+        return not self.target.rate_limit.unlimited
+
+    def bounded(self, fn: F) -> F:
+        """`fn` (a Hypothesis test body) with this run's shrink budget."""
+        return shrink_budget(self.shrink_budget_s)(fn)
+
+    def generated(self, cost: float = 1.0) -> settings:
+        """Hypothesis settings for a property test whose examples make `cost` requests each."""
+        return settings(max_examples=self.budget.examples(cost))
 
     def close(self) -> None:
         """Close every client's connections."""
@@ -126,35 +169,32 @@ class SuiteSession:
         """
         found = run_checks(exchange, self.contract)
         found += self.tracker.observe(exchange)
-        judged: set[str] = set()
         for more in expected:
             if more is not None:
-                found += list(more)
-                judged |= getattr(more, "rules", frozenset())
-        self._exercise(exchange, found, judged)
+                found += more
+        self._exercise(found.rules)
+        violations = list(found)
         for observe in self.observers:
-            observe(exchange, found, judged)
+            observe(exchange, violations, found.rules)
         if focus is not None:
             # A 500 that survived its retries is never shrunk: every attempt at a smaller
             # example would wait out the retry delays again.
-            repeated_500 = exchange.status == 500
-            later = [v for v in found if repeated_500 or v.rule not in focus]
-            found = [v for v in found if not repeated_500 and v.rule in focus]
+            repeated_500 = exchange.status == self.contract.codes.server_error
+            later = [v for v in violations if repeated_500 or v.rule not in focus]
+            violations = [v for v in violations if not repeated_500 and v.rule in focus]
             if later:
                 self._record(later)
                 if len(self.deferred) < MAX_DEFERRED:
                     self.deferred.extend(later[: MAX_DEFERRED - len(self.deferred)])
-        if found:
-            self.fail(found)
+        if violations:
+            self.fail(violations)
         return exchange
 
-    def record(self, rules: Iterable[str], violations: Iterable[Violation] = ()) -> None:
-        """Count `rules` as exercised and keep `violations` (for checks made outside verify)."""
-        found = list(violations)
-        with self._lock:
-            self.tally.exercised.update(rules)
+    def judge(self, found: Findings) -> None:
+        """Count the rules `found` judged and fail on its violations (checks made outside verify)."""
+        self._exercise(found.rules)
         if found:
-            self.fail(found)
+            self.fail(list(found))
 
     def fail(self, found: list[Violation]) -> None:
         """Record `found` and raise ContractViolation."""
@@ -169,7 +209,6 @@ class SuiteSession:
     def _record(self, found: list[Violation]) -> None:
         with self._lock:
             for v in found:
-                self.tally.exercised[v.rule] += 1
                 self.tally.violation_counts[v.rule] += 1
                 kept = self.tally.violations.setdefault(v.rule, [])
                 # Bounded: a defect that breaks every answer must not grow memory per answer.
@@ -179,16 +218,11 @@ class SuiteSession:
                 self.tally.first_failure_s = time.monotonic() - self.started
 
     def skip_rules(self, rules: Iterable[str], reason: str) -> None:
-        """Note that `rules` could not be exercised, and why."""
+        """Note that `rules` could not be exercised, and why (the first reason given wins)."""
         with self._lock:
             for rule in rules:
                 self.tally.skipped.setdefault(rule, reason)
 
-    def _exercise(self, exchange: Exchange, found: list[Violation], judged: set[str]) -> None:
-        rules = [c.rule for c in REGISTRY.values() if exchange.operation in c.operations]
-        rules += judged
-        rules += [v.rule for v in found]
-        if exchange.operation in ("lookup", "batch") and exchange.status == 200:
-            rules += _TRACKER_RULES
+    def _exercise(self, judged: Iterable[str]) -> None:
         with self._lock:
-            self.tally.exercised.update(rules)
+            self.tally.exercised.update(judged)

@@ -28,7 +28,6 @@ NASTY_IDS = (
     "%00",
     "%C3%28",
     "a b",
-    "?channel=SMS",
     "#fragment",
     "é",
     "\u202e\u200bid",
@@ -38,6 +37,11 @@ NASTY_IDS = (
     "0",
     "'; DROP TABLE messages; --",
 )
+
+
+def nasty_ids(contract: Contract) -> tuple[str, ...]:
+    """NASTY_IDS, plus an id that smuggles in the contract's own channel parameter."""
+    return (*NASTY_IDS, f"?{contract.channel_param}={contract.channels[0]}")
 
 
 def unknown_ids() -> st.SearchStrategy[str]:
@@ -86,8 +90,7 @@ def lookalike_ids(real: Sequence[str]) -> st.SearchStrategy[str]:
 
 def channels(contract: Contract) -> st.SearchStrategy[str]:
     """Valid channels, from the schema's enum."""
-    result: st.SearchStrategy[str] = from_schema(contract, "channel.json")
-    return result
+    return st.sampled_from(contract.channels)
 
 
 def wrong_case_channels(contract: Contract) -> list[str]:
@@ -108,27 +111,68 @@ def invalid_channels(contract: Contract) -> st.SearchStrategy[str]:
 
 
 def send_bodies(contract: Contract) -> st.SearchStrategy[dict[str, Any]]:
-    """Valid send bodies, from the send-request schema."""
-    result: st.SearchStrategy[dict[str, Any]] = from_schema(contract, "send-request.json")
+    """Valid send bodies, from the send-request schema (whatever its file and field names)."""
+    result: st.SearchStrategy[dict[str, Any]] = from_schema(contract, contract.schema_file("send_request"))
     return result
 
 
-def invalid_send_bodies(contract: Contract) -> st.SearchStrategy[bytes]:
-    """Send bodies the contract says are 400: bad JSON, missing or malformed fields."""
-    valid = send_bodies(contract)
+def invalid_destinations(recipient: str) -> tuple[str, ...]:
+    """Destinations the send-request pattern refuses, always tried: near misses of a real number.
+
+    A trailing newline passes a pattern matched the Python way (`$` before a final
+    newline); the contract's patterns are ECMA-262, where it does not.
+    """
+    digits = recipient.lstrip("+")
+    return (
+        recipient + "\n",
+        " " + recipient,
+        recipient + " ",
+        digits,
+        "+" + digits[:7],
+        "+" + digits + "0" * 16,
+        "+" + digits[:-2] + "ab",
+        "",
+    )
+
+
+def invalid_send_bodies(contract: Contract, recipient: str) -> st.SearchStrategy[bytes]:
+    """Send bodies the contract says are 400: bad JSON, missing or malformed fields.
+
+    Field names come from the contract; the destination of an otherwise valid body is
+    always `recipient` (a configured test number), never a generated one.
+    """
+    shape = contract.send
+    to, text = shape.destination, shape.text
+    valid = send_bodies(contract).map(lambda b: {**b, to: recipient})
     bad_to = st.one_of(
         st.sampled_from(["", "12345678", "+1234567", "+1234567890123456", "+39 340 000", "+39abc00001"]),
+        st.sampled_from(invalid_destinations(recipient)),
         st.integers().map(str),
     )
-    bad_text = st.one_of(st.just(""), st.integers(1001, 1100).map(lambda n: "t" * n))
+    max_text = _max_length(contract, text)
+    bad_text = (
+        st.just("")
+        if max_text is None
+        else st.one_of(st.just(""), st.integers(max_text + 1, max_text + 100).map(lambda n: "t" * n))
+    )
+    wrong_type: st.SearchStrategy[object] = st.sampled_from([None, 12, [], {}, True])
     mutated = st.one_of(
-        st.tuples(valid, bad_to).map(lambda a: {**a[0], "to": a[1]}),
-        st.tuples(valid, bad_text).map(lambda a: {**a[0], "text": a[1]}),
-        valid.map(lambda b: {k: v for k, v in b.items() if k != "to"}),
-        valid.map(lambda b: {k: v for k, v in b.items() if k != "text"}),
-        st.tuples(valid, st.sampled_from([None, 12, [], {}, True])).map(lambda a: {**a[0], "to": a[1]}),
-        st.tuples(valid, st.sampled_from([None, 12, [], {}, True])).map(lambda a: {**a[0], "text": a[1]}),
-        st.sampled_from([[], "text", 1, None]),
+        st.tuples(valid, bad_to).map(lambda a: {**a[0], to: a[1]}),
+        st.tuples(valid, bad_text).map(lambda a: {**a[0], text: a[1]}),
+        valid.map(lambda b: {k: v for k, v in b.items() if k != to}),
+        valid.map(lambda b: {k: v for k, v in b.items() if k != text}),
+        st.tuples(valid, wrong_type).map(lambda a: {**a[0], to: a[1]}),
+        st.tuples(valid, wrong_type).map(lambda a: {**a[0], text: a[1]}),
+        st.sampled_from([[], "not an object", 1, None]),
     ).map(lambda b: json.dumps(b).encode())
-    garbage = st.sampled_from([b"", b"{", b"not json", b'{"to": "+393400000001", "text": "x"', b"\xff\xfe"])
+    truncated = json.dumps({to: recipient, text: "x"}).encode()[:-1]
+    garbage = st.sampled_from([b"", b"{", b"not json", truncated, b"\xff\xfe"])
     return st.one_of(mutated, garbage)
+
+
+def _max_length(contract: Contract, field: str) -> int | None:
+    """The send-request schema's maxLength for `field`, if it has one."""
+    schema = contract.schemas[contract.schema_file("send_request")]
+    spec = schema.get("properties", {}).get(field, {})
+    value = spec.get("maxLength")
+    return value if isinstance(value, int) else None
