@@ -1,0 +1,191 @@
+"""A tiny gateway for the probe's tests: sends and lookups of any dialect, and scripted refusals.
+
+It serves what the probe calls (the send paths and the single lookup) with the names,
+paths, auth header and error bodies of the contract it is given, so the same stub speaks
+the vendor and the strict dialect. Every message it accepted is final on its first
+lookup; other ids are 404. Faults are a script read per request:
+
+- `forbid`: 403 to everything;
+- `throttle`: the next N requests of an operation get a 429 that says to wait
+  `retry_after_s` (the preflight's lookup is spared, so a test scripts the run's own);
+- `refuse_after_send`: 403 to everything once a message was accepted, as when the
+  allow-list changes mid-run (the preflight before the send is let through).
+
+Keys are checked: a key other than `key` gets a 401.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from gatewatch.contract import Contract
+from gatewatch.preflight import PREFLIGHT_ID
+
+BASE_PATH = "/api"
+REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    429: "Too Many Requests",
+}
+
+
+@dataclass
+class Script:
+    """What the stub does besides answering well; changed by tests between runs."""
+
+    forbid: bool = False
+    refuse_after_send: bool = False
+    #: operation ("send" or "lookup") -> how many more requests get a 429
+    throttle: dict[str, int] = field(default_factory=dict)
+    retry_after_s: float = 0.05
+    seen: list[tuple[str, int]] = field(default_factory=list)  # (operation, status answered)
+
+
+class StubGateway:
+    """A loopback HTTP server speaking `contract`'s dialect; a context manager."""
+
+    def __init__(self, contract: Contract, *, key: str = "key-a") -> None:
+        self.contract = contract
+        self.key = key
+        self.script = Script()
+        self._lock = threading.Lock()
+        self._ids = 0
+        self._sent: set[tuple[str, str]] = set()  # (id, channel)
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                self.body = self.rfile.read(length)
+                stub._answer(self, "send")
+
+            def do_GET(self) -> None:
+                stub._answer(self, "lookup")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        # A short poll interval: shutdown() waits for the loop's next look at its flag.
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}{BASE_PATH}"
+
+    def __enter__(self) -> StubGateway:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+    # -- answers ------------------------------------------------------------------------
+
+    def _answer(self, handler: BaseHTTPRequestHandler, operation: str) -> None:
+        status, body, headers = self._decide(handler, operation)
+        with self._lock:
+            self.script.seen.append((operation, status))
+        raw = json.dumps(body).encode()
+        handler.send_response(status)
+        handler.send_header("Content-Type", self.contract.json_content_type)
+        handler.send_header("Content-Length", str(len(raw)))
+        for name, value in headers.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(raw)
+
+    def _decide(self, handler: BaseHTTPRequestHandler, operation: str) -> tuple[int, Any, dict[str, str]]:
+        contract, script = self.contract, self.script
+        if script.forbid or (script.refuse_after_send and self._sent):
+            return 403, self.error_body(403), {}
+        auth = contract.auth
+        if handler.headers.get(auth.header) != auth.value(self.key):
+            return 401, self.error_body(401), {}
+        limits = self._limit_headers()
+        preflight = PREFLIGHT_ID in handler.path
+        with self._lock:
+            left = 0 if preflight else script.throttle.get(operation, 0)
+            if left > 0:
+                script.throttle[operation] = left - 1
+        if left > 0:
+            wait = {contract.rate_limits.retry_after_header: f"{script.retry_after_s:g}"}
+            return 429, self.error_body(429), {**limits, **wait}
+        parts = urlsplit(handler.path)
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        channel = query.get(contract.channel_param)
+        if operation == "send":
+            sent = next((c for c, p in contract.send_paths.items() if BASE_PATH + p == parts.path), None)
+            if sent is None:
+                return 404, self.error_body(404), limits
+            try:
+                request = json.loads(getattr(handler, "body", b""))
+            except ValueError:
+                request = None
+            if contract.schema_errors(contract.schema_file("send_request"), request):
+                return 400, self.error_body(400), limits
+            with self._lock:
+                self._ids += 1
+                message_id = f"STUB-{self._ids}"
+                self._sent.add((message_id, sent))
+            body = {contract.send.id: message_id}
+            if contract.send.channel:
+                body[contract.send.channel] = sent
+            return 201, body, limits
+        prefix = BASE_PATH + contract.lookup_path.split("{", 1)[0]
+        message_id = unquote(parts.path[len(prefix) :])
+        if not parts.path.startswith(prefix) or channel is None or (message_id, channel) not in self._sent:
+            return 404, self.error_body(404), limits
+        return 200, self.status_body(message_id, channel), limits
+
+    def _limit_headers(self) -> dict[str, str]:
+        limits = self.contract.rate_limits
+        if not limits.enabled:
+            return {}
+        return {limits.limit_header: "50", limits.remaining_header: "49"}
+
+    def status_body(self, message_id: str, channel: str) -> dict[str, Any]:
+        return status_body(self.contract, message_id, channel)
+
+    def error_body(self, status: int) -> dict[str, Any]:
+        return error_body(self.contract, status, retry_after_s=self.script.retry_after_s)
+
+
+def status_body(contract: Contract, message_id: str, channel: str) -> dict[str, Any]:
+    """A delivered message, as the contract names its fields."""
+    names = contract.fields
+    final = contract.recipients[contract.default_outcome].final_status
+    now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return {
+        names.id: message_id,
+        names.channel: channel,
+        names.status: final,
+        names.description: None,
+        names.updated_at: now,
+    }
+
+
+def error_body(contract: Contract, status: int, *, retry_after_s: float = 0.05) -> dict[str, Any]:
+    """The contract's error body (the 429's, with how long to wait) for `status`."""
+    reason = REASONS.get(status, "Error")
+    body: dict[str, Any] = {}
+    for role, name in contract.error.fields.items():
+        if name == contract.error.status_field:
+            body[name] = status
+        elif role == "code":
+            body[name] = reason.upper().replace(" ", "_")
+        else:
+            body[name] = f"{reason} (stub)"
+    if status == contract.codes.too_many_requests and contract.rate_limits.retry_after_field:
+        body[contract.rate_limits.retry_after_field] = retry_after_s
+    return body
