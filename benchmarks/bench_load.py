@@ -46,9 +46,9 @@ HERE = Path(__file__).resolve().parent
 BARE_LOCUSTFILE = HERE / "load_bare_locustfile.py"
 REPO = HERE.parent
 KEY = "key-a"
-# The strict dialect (Bearer keys): load_bare_locustfile.py sends `Authorization: Bearer`,
-# and every generator here must make the same request for the figures to compare.
-DIALECT = "strict"
+# Every generator here must make the same request for the figures to compare: the bare
+# locustfile gets the contract's auth header through the environment.
+DIALECT = "vendor"
 CONTRACT = resolve_contract(DIALECT)
 AUTH = f"{CONTRACT.auth.header}: {CONTRACT.auth.value(KEY)}"
 SAMPLE_EVERY_S = 0.5
@@ -265,6 +265,8 @@ def main() -> None:
     with simulator_process(contract=CONTRACT) as sim, tempfile.TemporaryDirectory() as tmp:
         path = lookup_path(sim.base_url)
         env["BENCH_LOOKUP_PATH"] = path
+        env["BENCH_AUTH_HEADER"] = CONTRACT.auth.header
+        env["BENCH_AUTH_VALUE"] = CONTRACT.auth.value(KEY)
         capacity = run_wrk(wrk, sim.base_url, path, max(5, args.duration * 2 // 3), args.connections, sim.pid)
         bare = run_locust(
             "one Locust worker, bare FastHttpUser",

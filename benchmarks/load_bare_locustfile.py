@@ -2,7 +2,8 @@
 
 It is the ceiling one Locust worker process can reach on this route; gatewatch's own
 GatewayUser is measured beside it, so the cost of the checks and the histograms shows.
-The path and the key come from the environment (BENCH_LOOKUP_PATH, GATEWATCH_API_KEY).
+The path and the auth header come from the environment (BENCH_LOOKUP_PATH,
+BENCH_AUTH_HEADER, BENCH_AUTH_VALUE), set by bench_load.py from the contract.
 """
 
 import os
@@ -13,7 +14,7 @@ from locust import FastHttpUser, constant, task
 class BareLookupUser(FastHttpUser):
     wait_time = constant(0)
     path = os.environ.get("BENCH_LOOKUP_PATH", "/")
-    headers = {"Authorization": f"Bearer {os.environ.get('GATEWATCH_API_KEY', '')}"}
+    headers = {os.environ.get("BENCH_AUTH_HEADER", "X-Api-Key"): os.environ.get("BENCH_AUTH_VALUE", "")}
 
     @task
     def lookup(self) -> None:

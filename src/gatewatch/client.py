@@ -166,6 +166,10 @@ class GatewayClient:
         """The auth header as sent, key redacted (`X-Api-Key: ***`), for messages."""
         return f"{self.auth_header}: {self._auth_value(REDACTED)}"
 
+    def auth_headers(self, key: Secret) -> dict[str, str]:
+        """The header that carries `key`, exactly as this client sends it (for Locust's own client)."""
+        return {self.auth_header: self._auth_value(key.reveal())}
+
     def _auth_value(self, key: str) -> str:
         if self.auth_mode == "basic":
             user, _, password = key.partition(":")

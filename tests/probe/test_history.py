@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import errno
 import json
+import time
 
 from gatewatch.probe.engine import SentMessage
 from gatewatch.probe.history import History
+from gatewatch.simulator import Simulator, SimulatorConfig
+from tests.simulator.client import wait_until
 
-from .conftest import read_history
+from .conftest import read_history, write_targets
 
 SUFFIX_DELIVERED = "+393400000001"
 
@@ -51,13 +54,23 @@ def test_a_stuck_message_is_counted_when_a_later_run_sees_it_final(sim, sim_targ
     assert "probe-late" not in third.out
 
 
-def test_late_failures_are_counted_too(sim, sim_target, probe_cli, tmp_path):
+def test_late_failures_are_counted_too(probe_cli, tmp_path, monkeypatch):
+    # A lifecycle of 1 s a step keeps the first run's message in flight past its 30 ms
+    # deadline however loaded the machine is; the second run starts once the simulator
+    # itself says the message is final, so nothing here races the clock.
     history = tmp_path / "h.jsonl"
     to = "+393400000002"
-    probe_cli(*sim_target, "--channel", "SMS", "--to", to, "--deadline", "30ms", "--history", str(history))
-    second = probe_cli(
-        *sim_target, "--channel", "SMS", "--every", "10ms", "--max-runs", "2", "--history", str(history)
-    )
+    with Simulator(SimulatorConfig(step_s=1.0)) as slow:
+        monkeypatch.setenv("GATEWATCH_API_KEY", "key-a")
+        flags = ["--config", str(write_targets(tmp_path / "slow.toml", slow.base_url)), "--target", "sim"]
+        probe_cli(*flags, "--channel", "SMS", "--to", to, "--deadline", "30ms", "--history", str(history))
+        sent = next(r for r in read_history(history) if r["type"] == "sent")
+        message = slow.message(sent["message_id"])
+        assert message is not None
+        wait_until(lambda: slow.contract.is_final(message.step_at(time.time()).status), timeout=10)
+        second = probe_cli(
+            *flags, "--channel", "SMS", "--every", "10ms", "--max-runs", "2", "--history", str(history)
+        )
     assert "probe-late outcome=error" in second.out
     assert "Carrier rejected the message" in second.out
 

@@ -133,4 +133,4 @@ def auth_headers(target: Target, contract: Contract, key: Secret) -> dict[str, s
     # The client is the one place that knows how a target's auth is put on the wire; the
     # load users send through Locust's own HTTP client, so they copy its header once.
     with GatewayClient.for_target(target, key, contract=contract) as client:
-        return {client.auth_header: client._auth_value(key.reveal())}
+        return client.auth_headers(key)
