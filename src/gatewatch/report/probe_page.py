@@ -1,0 +1,149 @@
+"""The probe's section of the page: the latest run per channel and a timeline of each channel's runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from gatewatch.report.charts import Lane, Mark, Series, colors_for, line_chart, timeline
+from gatewatch.report.markup import (
+    Html,
+    clock,
+    count,
+    facts,
+    figure,
+    number,
+    problems,
+    section,
+    span,
+    table,
+    tag,
+    when,
+)
+from gatewatch.report.model import ProbePart, ProbeRun, Verdict
+from gatewatch.report.probe_source import DELIVERED, INTERRUPTED
+
+LANES_PER_CHANNEL = 20  # runs per timeline: the latest ones
+POINTS_PER_SERIES = 300  # runs per channel on the time-to-final chart
+
+
+def probe_section(part: ProbePart) -> Html:
+    """`<section id="probe">`: per channel, the latest outcome and when each status came."""
+    body = [problems(part.problems)]
+    if part.verdict is Verdict.NOT_RUN and not part.runs:
+        body.append(
+            tag(
+                "p",
+                "Not run: this folder has no probe/history.jsonl with a run in it "
+                "(gatewatch probe writes it).",
+            )
+        )
+        return section("probe", "Synthetic probe", part.verdict, body)
+    runs = [r for rs in part.runs.values() for r in rs]
+    body.append(
+        facts(
+            [
+                ("target", part.target.name),
+                ("ran", span(part.ran.started, part.ran.ended)),
+                ("runs", f"{len(runs)} on {len(part.runs)} channel(s)"),
+                ("history", "only its last 8 MiB were read" if part.truncated else None),
+            ]
+        )
+    )
+    body.append(tag("h3", "Latest run per channel"))
+    body.append(_latest_table(part))
+    colors = colors_for(s.status for r in runs for s in r.statuses)
+    finals = [
+        Series(
+            channel,
+            tuple((r.started, _final_at(r)) for r in rs[-POINTS_PER_SERIES:] if _has_final(r) and r.started),
+        )
+        for channel, rs in part.runs.items()
+    ]
+    finals = [s for s in finals if s.points]
+    if finals:
+        body.append(tag("h3", "Time to the final status, run by run"))
+        body.append(
+            figure(
+                line_chart(
+                    finals,
+                    title="Time to the final status per run",
+                    x_label="run started (UTC)",
+                    y_label="seconds after the send",
+                    x_format=clock,
+                ),
+                "Seconds from the send to the final status, for each run that reached one, by channel.",
+            )
+        )
+    for channel, channel_runs in part.runs.items():
+        shown = channel_runs[-LANES_PER_CHANNEL:]
+        lanes = [_lane(r) for r in shown]
+        body.append(tag("h3", f"{channel}: time to each status"))
+        body.append(
+            figure(
+                timeline(
+                    lanes,
+                    title=f"{channel}: time to each status, last {len(shown)} runs",
+                    x_label="seconds after the send",
+                    colors=colors,
+                ),
+                f"One row per run (latest {len(shown)} of {len(channel_runs)}): a dot where each status was "
+                "first seen, its error bound as whiskers; the outcome on the right.",
+            )
+        )
+    if part.late:
+        body.append(tag("h3", "Messages settled or given up on by later runs"))
+        body.append(
+            table(
+                ["run", "channel", "record", "outcome", "status", "reason", "when"],
+                [(r.run_id, r.channel, r.kind, r.outcome, r.status, r.reason, when(r.at)) for r in part.late],
+            )
+        )
+    return section("probe", "Synthetic probe", part.verdict, body)
+
+
+def _latest_table(part: ProbePart) -> Html:
+    rows = []
+    for channel, runs in part.runs.items():
+        latest = next((r for r in reversed(runs) if r.outcome != INTERRUPTED), runs[-1])
+        state = "passed" if latest.outcome == DELIVERED else "failed"
+        final = (
+            f"{latest.final_status} after {_final_at(latest):.2f} s"
+            if _has_final(latest)
+            else latest.last_status
+        )
+        why = "; ".join([*([latest.reason] if latest.reason else []), *latest.violations]) or None
+        rows.append(
+            (
+                channel,
+                tag("span", latest.outcome, class_=f"status {state}"),
+                when(latest.started),
+                final,
+                count(latest.lookups),
+                count(latest.server_errors),
+                count(latest.throttled),
+                number(latest.duration_s, 1, "s"),
+                why,
+            )
+        )
+    return table(
+        ["channel", "outcome", "started", "final status", "lookups", "500s", "429s", "duration", "why"],
+        rows,
+        numeric=(4, 5, 6, 7),
+    )
+
+
+def _has_final(run: ProbeRun) -> bool:
+    return run.started is not None and run.final_status is not None and bool(run.statuses)
+
+
+def _final_at(run: ProbeRun) -> float:
+    return next(
+        (s.at_s for s in reversed(run.statuses) if s.status == run.final_status), run.statuses[-1].at_s
+    )
+
+
+def _lane(run: ProbeRun) -> Lane:
+    label = datetime.fromtimestamp(run.started, UTC).strftime("%m-%d %H:%M:%S") if run.started else run.run_id
+    end = run.duration_s if run.final_status is None else None
+    marks = tuple(Mark(s.status, s.at_s, s.bound_s) for s in run.statuses)
+    return Lane(label=label, marks=marks, end=end, note=run.outcome)
