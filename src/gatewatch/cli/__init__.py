@@ -20,6 +20,7 @@ _SUBCOMMANDS = {
     "load": "gatewatch.cli.load",
     "probe": "gatewatch.cli.probe",
     "report": "gatewatch.cli.report",
+    "run": "gatewatch.cli.run",
 }
 
 
