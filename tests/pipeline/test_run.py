@@ -59,6 +59,7 @@ def test_an_unreachable_target_is_exit_3_and_the_rest_is_not_run(tmp_path: Path)
         "--reports-dir",
         "r",
         cwd=tmp_path,
+        env={"GATEWATCH_API_KEY": "key-a"},
     )
     assert out.returncode == 3, out.stdout + out.stderr
     assert "contract  target unreachable" in out.stdout
