@@ -4,7 +4,7 @@
     python3 tasks.py test          # lint, types and every test (what CI runs)
     python3 tasks.py test --quick  # lint and the fast tests, for day-to-day work
 
-Both create .venv/ and install gatewatch with its dev extra the first time (and again
+Both create .venv/ and install gatewatch with its dev and load extras the first time (and again
 whenever pyproject.toml changes). Anything after the task name is passed on:
 `python3 tasks.py test tests/core -x`, `python3 tasks.py test --lf` (pytest's cache is
 on), `python3 tasks.py demo --seed 7`.
@@ -39,7 +39,7 @@ def ensure_venv() -> None:
         sys.exit("could not create .venv (is the python3-venv package installed?)")
     if run(BIN / "python", "-m", "pip", "install", "-q", "--upgrade", "pip") != 0:
         sys.exit("pip upgrade failed")
-    if run(BIN / "python", "-m", "pip", "install", "-q", "-e", ".[dev]") != 0:
+    if run(BIN / "python", "-m", "pip", "install", "-q", "-e", ".[dev,load]") != 0:
         sys.exit("installing gatewatch failed")
     STAMP.write_text(digest)
 

@@ -8,11 +8,13 @@ reached.
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import click
 
 from gatewatch.cli.options import TargetOptions, production_option, reports_option, target_options
+from gatewatch.errors import ConfigError
 from gatewatch.loadtest.runner import (
     PACKAGED_LOCUSTFILE,
     LoadPlan,
@@ -123,6 +125,8 @@ def command(
     -- go to Locust unchanged. A 429 is recorded as its kind's throttled row (not a
     failure) and gated by max_throttled_ratio; the users never wait one out.
     """
+    if importlib.util.find_spec("locust") is None:
+        raise ConfigError("the load test needs Locust, an optional part: pip install 'gatewatch[load]'")
     run = where.resolve()
     contract, target = run.contract, run.target
     config_file = where.config_file

@@ -20,13 +20,20 @@ DEFAULT_REPORTS_DIR = "reports/load"
 ENV_PREFIX = "GATEWATCH_LOAD_"
 
 
+# The wheel carries load/slo.yaml here (pyproject.toml force-include), so an installed
+# gatewatch has its default gates wherever it runs.
+PACKAGED_SLO_FILE = Path(__file__).resolve().parents[1] / "_load" / "slo.yaml"
+
+
 def default_slo_file() -> str:
-    """./load/slo.yaml when it exists, else the source checkout's (the same file, found from anywhere)."""
+    """./load/slo.yaml when it exists, else the source checkout's, else the installed copy."""
     local = Path(DEFAULT_SLO_FILE)
+    if local.is_file():
+        return DEFAULT_SLO_FILE
     checkout = Path(__file__).resolve().parents[3] / DEFAULT_SLO_FILE
-    if not local.is_file() and checkout.is_file():
+    if checkout.is_file():
         return str(checkout)
-    return DEFAULT_SLO_FILE
+    return str(PACKAGED_SLO_FILE)
 
 
 @dataclass(frozen=True, slots=True)
