@@ -96,7 +96,7 @@ def test_flags_reach_the_simulator() -> None:
         "--defect",
         "status_lowercase",
         "--control",
-        "--api-key-env",
+        "--keys-env",
         "EXTRA_KEYS",
         "--error-rate",
         "0",
@@ -187,7 +187,7 @@ def test_unknown_defect_is_a_usage_error() -> None:
 
 def test_unset_key_variable_is_a_usage_error() -> None:
     env = {k: v for k, v in os.environ.items() if k != "GATEWATCH_NO_SUCH_VAR"}
-    result = run("simulate", "--api-key-env", "GATEWATCH_NO_SUCH_VAR", env=env)
+    result = run("simulate", "--keys-env", "GATEWATCH_NO_SUCH_VAR", env=env)
     assert result.returncode == 2
     assert "GATEWATCH_NO_SUCH_VAR" in result.stderr
     assert "Traceback" not in result.stderr

@@ -13,7 +13,13 @@ from pathlib import Path
 
 import click
 
-from gatewatch.cli.options import TargetOptions, production_option, reports_option, target_options
+from gatewatch.cli.options import (
+    GroupedCommand,
+    TargetOptions,
+    production_option,
+    reports_option,
+    target_options,
+)
 from gatewatch.errors import ConfigError
 from gatewatch.loadtest.runner import (
     PACKAGED_LOCUSTFILE,
@@ -25,7 +31,7 @@ from gatewatch.loadtest.runner import (
 from gatewatch.loadtest.settings import DEFAULT_SLO_FILE, default_slo_file
 
 
-@click.command(name="load")
+@click.command(name="load", cls=GroupedCommand)
 @target_options
 @reports_option
 @production_option

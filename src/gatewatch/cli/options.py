@@ -1,8 +1,9 @@
-"""Options every command shares: which target and contract, where reports go, production opt-in.
+"""The shared options as click flags, built from the one table in `gatewatch.options`.
 
-One definition per option. `target_options` adds the target flags and hands the command
-one `TargetOptions` value (parameter `where`), which resolves to the run's target and
-contract through `gatewatch.config.resolve_run`. Keys never come from a flag's value:
+`target_options` adds the target flags and hands the command one `TargetOptions` value
+(parameter `where`), which resolves to the run's target and contract through
+`gatewatch.config.resolve_run`. `GroupedCommand` shows `--help` in sections: Target,
+Reports, Safety, then the command's own options. Keys never come from a flag's value:
 only the names of the variables that hold them.
 """
 
@@ -16,20 +17,12 @@ from typing import Any, TypeVar
 
 import click
 
-from gatewatch.config import DEFAULT_REPORTS_DIR, Run, resolve_run
+from gatewatch.config import Run, resolve_run
+from gatewatch.options import BY_NAME, TARGET_OPTIONS, Option
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-_TARGET_FLAGS = (
-    "config_file",
-    "target_name",
-    "base_url",
-    "contracts",
-    "rate_limit",
-    "skip_rules",
-    "api_key_env",
-    "second_api_key_env",
-)
+_GROUP_ATTR = "gatewatch_group"
+_OWN = "Options"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,108 +51,84 @@ class TargetOptions:
             second_api_key_env=self.second_api_key_env,
         )
 
-    def as_args(self) -> list[str]:
-        """The same flags as a command line (for a child process or pytest)."""
+    def as_args(self, *, prefix: str = "--") -> list[str]:
+        """The same flags as a command line (`prefix="--gatewatch-"` for the plugins)."""
         args: list[str] = []
-        pairs = {
-            "--config": self.config_file,
-            "--target": self.target_name,
-            "--base-url": self.base_url,
-            "--contracts": self.contracts,
-            "--rate-limit": self.rate_limit,
-            "--api-key-env": self.api_key_env,
-            "--second-api-key-env": self.second_api_key_env,
-        }
-        for flag, value in pairs.items():
-            if value is not None:
-                args += [flag, str(value)]
-        for rule in self.skip_rules:
-            args += ["--skip-rule", rule]
+        for option in TARGET_OPTIONS:
+            value = getattr(self, option.dest)
+            values = value if option.multiple else ([] if value is None else [value])
+            for item in values:
+                args += [prefix + option.name, str(item)]
         return args
 
 
-def target_options(fn: F) -> F:
-    """--config, --target, --base-url, --contracts, --rate-limit, --skip-rule, --api-key-env, ...
+def click_option(option: Option, **overrides: Any) -> Callable[[F], F]:
+    """The click flag of a shared option, tagged with its help group."""
+    settings: dict[str, Any] = {
+        "help": option.help,
+        "default": option.default,
+        "show_default": option.default not in (None, False),
+        "metavar": option.metavar,
+    }
+    if option.type is None:
+        settings.update(is_flag=True, metavar=None)
+    elif option.multiple:
+        settings.update(multiple=True, default=(), show_default=False)
+    if option.dest == "config_file":
+        settings["type"] = click.Path(path_type=Path, dir_okay=False)
+    elif option.dest == "reports_dir":
+        settings["type"] = click.Path(path_type=Path, file_okay=False)
+    settings.update(overrides)
+    made = click.option(option.flag, option.dest, **settings)
 
-    The decorated command gets them as one `where: TargetOptions` argument.
-    """
-    decorators = [
-        click.option(
-            "--config",
-            "config_file",
-            type=click.Path(path_type=Path, dir_okay=False),
-            default=None,
-            help="Targets file (TOML). Default: $GATEWATCH_CONFIG, else ./gatewatch.toml if present.",
-        ),
-        click.option("--target", "target_name", default=None, help="A target named in the targets file."),
-        click.option(
-            "--base-url",
-            default=None,
-            help="Base URL (everything before /partner-gateway/v1); overrides the target's. "
-            "Neither this nor --target: the embedded simulator is started.",
-        ),
-        click.option(
-            "--contracts",
-            default=None,
-            metavar="DIALECT|DIR",
-            help="The contract: a dialect (vendor, the default; strict) or a contracts folder. "
-            "Default: the target's `contract`, else vendor.",
-        ),
-        click.option(
-            "--rate-limit",
-            default=None,
-            metavar="LIMIT",
-            help="The target's rate limit per key: none, production, trial or N/min,M/s. "
-            "Default: the target's, else the documented production plan (none for the embedded simulator).",
-        ),
-        click.option(
-            "--skip-rule",
-            "skip_rules",
-            multiple=True,
-            metavar="RULE",
-            help="Switch a contract rule off for this run (repeatable); reported as skipped.",
-        ),
-        click.option(
-            "--api-key-env",
-            default=None,
-            help="Name of the environment variable holding the API key (default GATEWATCH_API_KEY).",
-        ),
-        click.option(
-            "--second-api-key-env",
-            default=None,
-            help="Name of the variable holding a second company's key (default GATEWATCH_SECOND_API_KEY).",
-        ),
-    ]
+    def decorate(fn: F) -> F:
+        result: F = made(fn)
+        params = getattr(result, "__click_params__", [])
+        if params:
+            setattr(params[-1], _GROUP_ATTR, option.group)
+        return result
+
+    return decorate
+
+
+def target_options(fn: F) -> F:
+    """The target flags of the table; the command gets them as one `where: TargetOptions`."""
+    names = [option.dest for option in TARGET_OPTIONS]
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        values = {name: kwargs.pop(name) for name in _TARGET_FLAGS}
+        values = {name: kwargs.pop(name) for name in names}
         values["skip_rules"] = tuple(values["skip_rules"] or ())
         return fn(*args, where=TargetOptions(**values), **kwargs)
 
     decorated: Any = wrapper
-    for decorate in reversed(decorators):
-        decorated = decorate(decorated)
+    for option in reversed(TARGET_OPTIONS):
+        decorated = click_option(option)(decorated)
     result: F = decorated
     return result
 
 
 def reports_option(fn: F) -> F:
-    """--reports-dir: where the command writes everything (default reports/)."""
-    return click.option(
-        "--reports-dir",
-        type=click.Path(path_type=Path, file_okay=False),
-        default=DEFAULT_REPORTS_DIR,
-        show_default=True,
-        help="Where reports are written.",
-    )(fn)
+    """--reports-dir: where the command writes everything."""
+    return click_option(BY_NAME["reports-dir"])(fn)
 
 
 def production_option(fn: F) -> F:
     """--allow-production: the explicit opt-in to send messages or load to production."""
-    return click.option(
-        "--allow-production",
-        is_flag=True,
-        default=False,
-        help="Allow sending messages or load to a target whose kind is production.",
-    )(fn)
+    return click_option(BY_NAME["allow-production"])(fn)
+
+
+class GroupedCommand(click.Command):
+    """A command whose --help lists the shared options in their groups, then its own."""
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Write the options section by section."""
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is not None:
+                groups.setdefault(getattr(param, _GROUP_ATTR, _OWN), []).append(record)
+        order = [g for g in ("Target", "Reports", "Safety") if g in groups] + [_OWN] * (_OWN in groups)
+        for group in order:
+            with formatter.section(f"{group} options" if group != _OWN else "Options"):
+                formatter.write_dl(groups[group])

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import click
 
-from gatewatch.cli.options import TargetOptions, production_option, reports_option, target_options
+from gatewatch.cli.options import (
+    GroupedCommand,
+    TargetOptions,
+    production_option,
+    reports_option,
+    target_options,
+)
 from gatewatch.errors import ConfigError
 from gatewatch.probe.loop import LoopOptions
 from gatewatch.probe.metrics import DEFAULT_JOB, parse_listen
@@ -47,7 +53,7 @@ def _duration(value: str | None, flag: str) -> float | None:
     return None if value is None else parse_duration(value, key=flag)
 
 
-@click.command(name="probe")
+@click.command(name="probe", cls=GroupedCommand)
 @target_options
 @reports_option
 @production_option

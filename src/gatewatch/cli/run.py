@@ -10,7 +10,13 @@ from pathlib import Path
 
 import click
 
-from gatewatch.cli.options import TargetOptions, production_option, reports_option, target_options
+from gatewatch.cli.options import (
+    GroupedCommand,
+    TargetOptions,
+    production_option,
+    reports_option,
+    target_options,
+)
 from gatewatch.durations import parse_duration
 from gatewatch.pipeline import RunOptions, plan, run_all
 from gatewatch.pipeline.plan import PARTS, choose
@@ -18,7 +24,7 @@ from gatewatch.pipeline.progress import Progress
 from gatewatch.suite.profiles import PROFILES
 
 
-@click.command(name="run")
+@click.command(name="run", cls=GroupedCommand)
 @target_options
 @reports_option
 @production_option

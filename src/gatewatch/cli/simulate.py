@@ -3,7 +3,7 @@
 Prints one line, ``READY <base-url>``, once it listens, and runs until SIGTERM or SIGINT
 (exit 0). ``--contracts`` picks the dialect it serves (``vendor``, ``strict`` or a
 contracts/ folder; default ``$GATEWATCH_CONTRACTS``, else the vendor's). Extra API keys
-come only from environment variables (``--api-key-env NAME``), never from a flag value,
+come only from environment variables (``--keys-env NAME``), never from a flag value,
 which any user could read in the process list.
 """
 
@@ -113,7 +113,7 @@ def _stop_on_signals() -> threading.Event:
 )
 @click.option("--control", is_flag=True, help="Serve /_control/ (runtime faults, defects, reset).")
 @click.option(
-    "--api-key-env",
+    "--keys-env",
     "key_envs",
     multiple=True,
     metavar="NAME",
