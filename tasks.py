@@ -1,13 +1,13 @@
 """Bootstrap and run gatewatch from a fresh clone with nothing but Python 3.11 and pip.
 
-    python3 tasks.py demo          # the contract suite against the embedded simulator
+    python3 tasks.py run           # gatewatch run: suite, load and probe on the embedded simulator
     python3 tasks.py test          # lint, types and every test (what CI runs)
     python3 tasks.py test --quick  # lint and the fast tests, for day-to-day work
 
 Both create .venv/ and install gatewatch with its dev and load extras the first time (and again
 whenever pyproject.toml changes). Anything after the task name is passed on:
 `python3 tasks.py test tests/core -x`, `python3 tasks.py test --lf` (pytest's cache is
-on), `python3 tasks.py demo --seed 7`.
+on), `python3 tasks.py run --only contract --seed 7`.
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ def ensure_venv() -> None:
     STAMP.write_text(digest)
 
 
-def demo(args: list[str]) -> int:
-    return run(BIN / "gatewatch", "contract", *args)
+def gatewatch_run(args: list[str]) -> int:
+    return run(BIN / "gatewatch", "run", *args)
 
 
 def skipped_tests(junit: Path) -> list[str]:
@@ -96,7 +96,8 @@ def _pytest(args: list[str]) -> int:
 
 
 def main() -> int:
-    tasks = {"demo": demo, "test": test}
+    # "demo" is the name earlier READMEs used.
+    tasks = {"run": gatewatch_run, "demo": gatewatch_run, "test": test}
     if len(sys.argv) < 2 or sys.argv[1] not in tasks:
         print(__doc__, file=sys.stderr)
         return 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from gatewatch.config import KnownId
@@ -22,13 +24,17 @@ _ORDER = (
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Order the suite's own tests (in the slots they were collected in; other tests stay put)."""
+    here = Path(__file__).parent
+
     def rank(item: pytest.Item) -> float:
-        module = getattr(item, "module", None)
-        name = module.__name__.rsplit(".", 1)[-1] if module else ""
         # Files not listed run before the rate-limit burst, which is always last.
+        name = item.path.stem
         return _ORDER.index(name) if name in _ORDER else len(_ORDER) - 1.5
 
-    items.sort(key=rank)
+    slots = [i for i, item in enumerate(items) if item.path.is_relative_to(here)]
+    for slot, item in zip(slots, sorted((items[i] for i in slots), key=rank), strict=True):
+        items[slot] = item
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

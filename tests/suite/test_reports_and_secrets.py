@@ -36,7 +36,7 @@ def test_a_failing_run_reports_everything_and_leaks_no_key(tmp_path: Path, diale
     # failure text) is produced; keys are sentinels the simulator accepts via its env.
     contract = resolve_contract(dialect)
     keys = {"SIM_KEYS": f"{SENTINEL}=A,{SENTINEL_B}=B"}
-    args = ["--defect", "status_lowercase", "--defect", "tenant_leak_single", "--api-key-env", "SIM_KEYS"]
+    args = ["--defect", "status_lowercase", "--defect", "tenant_leak_single", "--keys-env", "SIM_KEYS"]
     with simulator_process(args, env=keys, contract=contract) as sim:
         run = run_suite(
             tmp_path / "reports",

@@ -124,7 +124,7 @@ def pytest_collection_modifyitems(
     trylast: after -k and -m deselection, so the budget is split over the tests that run.
     """
     suite_items = [item for item in items if SUITE_FIXTURE in getattr(item, "fixturenames", ())]
-    if not suite_items:
+    if not suite_items or config.option.collectonly:
         return
     generated = sum(1 for item in suite_items if item.get_closest_marker(EXAMPLES_MARKER))
     stack = ExitStack()
@@ -140,7 +140,7 @@ def pytest_collection_modifyitems(
         )
     except GatewatchError as exc:
         stack.close()
-        _stop_before_tests(config, items, exc)
+        _stop_before_tests(config, items, suite_items, exc)
         return
     config.stash[_STASH_SESSION] = gw
     config.stash[_STASH_STACK] = stack
@@ -157,8 +157,13 @@ def pytest_collection_modifyitems(
     settings.load_profile("gatewatch")
 
 
-def _stop_before_tests(config: pytest.Config, items: list[pytest.Item], exc: GatewatchError) -> None:
-    """Run no test: say why in one line on stderr, and exit with the error's code at the end."""
+def _stop_before_tests(
+    config: pytest.Config, items: list[pytest.Item], suite_items: list[pytest.Item], exc: GatewatchError
+) -> None:
+    """Run no suite test: say why in one line on stderr, and exit with the error's code at the end.
+
+    Other tests of the same pytest run (the harness's own, in a repository-wide run) still run.
+    """
     early_exit.append(exc.exit_code)
     config.stash[_STASH_EARLY] = exc.exit_code
     capture = config.pluginmanager.getplugin("capturemanager")
@@ -167,8 +172,9 @@ def _stop_before_tests(config: pytest.Config, items: list[pytest.Item], exc: Gat
             sys.stderr.write(f"gatewatch: {exc}\n")
     else:
         sys.stderr.write(f"gatewatch: {exc}\n")
-    config.hook.pytest_deselected(items=list(items))
-    items.clear()
+    config.hook.pytest_deselected(items=list(suite_items))
+    dropped = {id(item) for item in suite_items}
+    items[:] = [item for item in items if id(item) not in dropped]
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,36 @@ ALLURE_DIR = "allure-results"
 EXAMPLES_PER_RULE = 3
 
 
+PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleVerdict:
+    """One rule's line of the report: its status, why when skipped, and what showed it."""
+
+    provenance: str
+    summary: str
+    status: str
+    reason: str | None
+    checks: int
+    violations: int
+    examples: list[str]
+    reproduce: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The rule's entry in summary.json."""
+        return {
+            "provenance": self.provenance,
+            "summary": self.summary,
+            "status": self.status,
+            "reason": self.reason,
+            "checks": self.checks,
+            "violations": self.violations,
+            "examples": self.examples,
+            "reproduce": self.reproduce,
+        }
+
+
 @dataclass
 class _Failure:
     test: str
@@ -80,22 +110,22 @@ class SuiteReporter:
 
     # -- output -----------------------------------------------------------------------------
 
-    def rules(self) -> dict[str, dict[str, Any]]:
+    def rules(self) -> dict[str, RuleVerdict]:
         """Each contract rule: passed, failed or skipped (with the reason), with examples."""
         assert self.session is not None
         gw = self.session
         tally = gw.tally
-        out: dict[str, dict[str, Any]] = {}
+        out: dict[str, RuleVerdict] = {}
         for rule_id, rule in gw.contract.rules.items():
             violations = tally.violations.get(rule_id, [])
             if not rule.enabled:
-                status, reason = "skipped", rule.reason or "switched off in the contract"
+                status, reason = SKIPPED, rule.reason or "switched off in the contract"
             elif violations:
-                status, reason = "failed", None
+                status, reason = FAILED, None
             elif tally.exercised.get(rule_id):
-                status, reason = "passed", None
+                status, reason = PASSED, None
             else:
-                status = "skipped"
+                status = SKIPPED
                 reason = (
                     tally.skipped.get(rule_id)
                     or self.skip_reasons.get(rule_id)
@@ -108,25 +138,25 @@ class SuiteReporter:
                     seen.append(v.message)
                     if v.exchange is not None:
                         reproduce.append(v.exchange.request.curl())
-            out[rule_id] = {
-                "provenance": rule.origin,
-                "summary": rule.summary,
-                "status": status,
-                "reason": reason,
-                "checks": tally.exercised.get(rule_id, 0),
-                "violations": tally.violation_counts.get(rule_id, len(violations)),
-                "examples": seen,
-                "reproduce": reproduce,
-            }
+            out[rule_id] = RuleVerdict(
+                provenance=rule.origin,
+                summary=rule.summary,
+                status=status,
+                reason=reason,
+                checks=tally.exercised.get(rule_id, 0),
+                violations=tally.violation_counts.get(rule_id, len(violations)),
+                examples=seen,
+                reproduce=reproduce,
+            )
         return out
 
     def junit_properties(self) -> list[tuple[str, str]]:
         """The rule table as JUnit test-suite properties: `rule:<id>` -> `passed [documented]`."""
         found = []
         for rule_id, r in self.rules().items():
-            value = f"{r['status']} [{r['provenance']}]"
-            if r["reason"]:
-                value += f": {r['reason']}"
+            value = f"{r.status} [{r.provenance}]"
+            if r.reason:
+                value += f": {r.reason}"
             found.append((f"rule:{rule_id}", value))
         return found
 
@@ -171,13 +201,13 @@ class SuiteReporter:
             "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
             "duration_s": round(time.time() - self.started, 3),
             "exit_status": int(exitstatus),
-            "result": "failed" if any(r["status"] == "failed" for r in rules.values()) else "passed",
+            "result": FAILED if any(r.status == FAILED for r in rules.values()) else PASSED,
             "requests": gw.tally.requests,
             "server_errors": gw.tally.server_errors,
             "throttled": {"count": gw.tally.throttled, "waited_s": round(gw.tally.throttle_wait_s, 3)},
             "first_failure_s": gw.tally.first_failure_s,
             "tests": self.tests,
-            "rules": rules,
+            "rules": {rule_id: r.to_dict() for rule_id, r in rules.items()},
             "failures": [
                 {
                     "test": f.test,
@@ -221,10 +251,11 @@ class SuiteReporter:
         lines = ["", "gatewatch contract rules:"]
         width = max(len(r) for r in rules)
         for rule_id, r in rules.items():
-            extra = f" ({r['reason']})" if r["reason"] else f" {r['checks']} checks"
-            if r["violations"]:
-                extra = f" {r['violations']} violation(s): {r['examples'][0][:120]}"
-            lines.append(f"  {r['status'].upper():8} {rule_id:{width}} [{r['provenance']}]{extra}")
+            extra = f" ({r.reason})" if r.reason else f" {r.checks} checks"
+            if r.violations:
+                example = r.examples[0][:120] if r.examples else ""
+                extra = f" {r.violations} violation(s): {example}"
+            lines.append(f"  {r.status.upper():8} {rule_id:{width}} [{r.provenance}]{extra}")
         tally = self.session.tally
         lines.append(
             f"requests: {tally.requests}, 500s seen: {tally.server_errors}, "

@@ -1,0 +1,138 @@
+"""The suite's pytest options, one definition each, and the value object they make.
+
+Each mirrors a `gatewatch contract` flag of the same name (the CLI passes its flags on
+unchanged), so `pytest tests/contract --target staging --rate-limit production` and
+`gatewatch contract --target staging --rate-limit production` run the same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from gatewatch.config import DEFAULT_REPORTS_DIR, Run, resolve_run
+from gatewatch.suite.profiles import PROFILES
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """Register the suite's options in their own group."""
+    group = parser.getgroup("gatewatch", "gatewatch contract suite")
+    group.addoption("--target", dest="gw_target", default=None, help="Target name in the targets file.")
+    group.addoption("--base-url", dest="gw_base_url", default=None, help="Base URL of the gateway.")
+    group.addoption(
+        "--config",
+        "--targets-file",
+        dest="gw_config",
+        default=None,
+        help="Targets file (TOML). Default: $GATEWATCH_CONFIG, else ./gatewatch.toml.",
+    )
+    group.addoption(
+        "--contracts",
+        dest="gw_contracts",
+        default=None,
+        metavar="DIALECT|DIR",
+        help="A dialect (vendor, strict) or a contracts folder. Default: the target's, else vendor.",
+    )
+    group.addoption(
+        "--rate-limit",
+        dest="gw_rate_limit",
+        default=None,
+        metavar="LIMIT",
+        help="The target's rate limit per key: none, production, trial or N/min,M/s.",
+    )
+    group.addoption(
+        "--skip-rule",
+        dest="gw_skip_rules",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="Switch a contract rule off for this run (repeatable); reported as skipped.",
+    )
+    group.addoption(
+        "--api-key-env", dest="gw_api_key_env", default=None, help="Variable holding the API key."
+    )
+    group.addoption(
+        "--second-api-key-env",
+        dest="gw_second_api_key_env",
+        default=None,
+        help="Variable holding a second company's key.",
+    )
+    group.addoption(
+        "--profile", dest="gw_profile", default="ci", choices=sorted(PROFILES), help="ci (fast) or deep."
+    )
+    group.addoption("--seed", dest="gw_seed", type=int, default=None, help="Replay a run's seed.")
+    group.addoption(
+        "--reports-dir", dest="gw_reports_dir", default=str(DEFAULT_REPORTS_DIR), help="Reports folder."
+    )
+    group.addoption(
+        "--allow-production",
+        dest="gw_allow_production",
+        action="store_true",
+        default=False,
+        help="Allow sends to a production target (otherwise the suite is read-only there).",
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SuiteOptions:
+    """The suite's options of one pytest run, as given."""
+
+    config_file: Path | None
+    target_name: str | None
+    base_url: str | None
+    contracts: str | None
+    rate_limit: str | None
+    skip_rules: tuple[str, ...]
+    api_key_env: str | None
+    second_api_key_env: str | None
+    profile: str
+    allow_production: bool
+
+    @classmethod
+    def from_config(cls, config: pytest.Config) -> SuiteOptions:
+        """Read the options off pytest's config."""
+        config_file = config.getoption("gw_config")
+        return cls(
+            config_file=Path(config_file) if config_file else None,
+            target_name=config.getoption("gw_target"),
+            base_url=config.getoption("gw_base_url"),
+            contracts=config.getoption("gw_contracts"),
+            rate_limit=config.getoption("gw_rate_limit"),
+            skip_rules=tuple(config.getoption("gw_skip_rules") or ()),
+            api_key_env=config.getoption("gw_api_key_env"),
+            second_api_key_env=config.getoption("gw_second_api_key_env"),
+            profile=config.getoption("gw_profile"),
+            allow_production=bool(config.getoption("gw_allow_production")),
+        )
+
+    def resolve(self) -> Run:
+        """The run's target and contract (ConfigError when the options do not select one)."""
+        return resolve_run(
+            config_file=self.config_file,
+            target_name=self.target_name,
+            base_url=self.base_url,
+            contracts=self.contracts,
+            rate_limit=self.rate_limit,
+            skip_rules=self.skip_rules,
+            api_key_env=self.api_key_env,
+            second_api_key_env=self.second_api_key_env,
+        )
+
+    def replay_args(self) -> tuple[str, ...]:
+        """The flags a replay line repeats besides the target and the seed."""
+        args: list[str] = []
+        if self.config_file is not None:
+            args += ["--config", str(self.config_file)]
+        if self.contracts:
+            args += ["--contracts", self.contracts]
+        if self.rate_limit:
+            args += ["--rate-limit", self.rate_limit]
+        for rule in self.skip_rules:
+            args += ["--skip-rule", rule]
+        if self.api_key_env:
+            args += ["--api-key-env", self.api_key_env]
+        if self.second_api_key_env:
+            args += ["--second-api-key-env", self.second_api_key_env]
+        return tuple(args)
