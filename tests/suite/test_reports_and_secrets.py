@@ -121,7 +121,8 @@ def test_a_refused_key_ends_a_plain_pytest_run_with_exit_2(tmp_path: Path) -> No
         proc = subprocess.run(
             [
                 *(sys.executable, "-m", "pytest", str(suite_dir()), "-p", "no:cacheprovider", "-q"),
-                *("--base-url", sim.base_url, "--reports-dir", str(tmp_path), "--rootdir", str(suite_dir())),
+                *("--gatewatch-base-url", sim.base_url, "--gatewatch-reports-dir", str(tmp_path)),
+                *("--rootdir", str(suite_dir())),
             ],
             capture_output=True,
             text=True,

@@ -8,6 +8,7 @@ import click
 
 from gatewatch.cli.options import TargetOptions, production_option, reports_option, target_options
 from gatewatch.errors import ExitCode
+from gatewatch.options import PLUGIN_PREFIX
 from gatewatch.suite.locate import suite_dir
 from gatewatch.suite.opening import preflight_target
 from gatewatch.suite.profiles import PROFILES
@@ -75,9 +76,9 @@ def command(
         "--alluredir",
         str(reports_dir / "allure-results"),
         "--clean-alluredir",
-        "--reports-dir",
+        "--gatewatch-reports-dir",
         str(reports_dir),
-        "--profile",
+        "--gatewatch-profile",
         profile,
         "-o",
         "junit_family=xunit2",
@@ -89,14 +90,14 @@ def command(
         "-rfEs",
         "--tb=short",
         "-v" if verbose else "-q",
-        *where.as_args(),
+        *where.as_args(prefix=PLUGIN_PREFIX),
     ]
     if seed is not None:
-        args += ["--seed", str(seed)]
+        args += ["--gatewatch-seed", str(seed)]
     if keyword is not None:
         args += ["-k", keyword]
     if allow_production:
-        args.append("--allow-production")
+        args.append("--gatewatch-allow-production")
     if exitfirst:
         args.append("-x")
     plugin.early_exit.clear()

@@ -1,4 +1,4 @@
-"""Where the contract suite's test files are: the checkout's tests/contract, or the installed copy."""
+"""Where the contract suite's test files are: inside the package, so an installed gatewatch has them."""
 
 from __future__ import annotations
 
@@ -6,9 +6,5 @@ from pathlib import Path
 
 
 def suite_dir() -> Path:
-    """The folder `gatewatch contract` hands to pytest."""
-    here = Path(__file__).resolve()
-    checkout = here.parents[3] / "tests" / "contract"
-    if (checkout / "conftest.py").is_file():
-        return checkout
-    return here.parents[1] / "_suite"
+    """The folder `gatewatch contract` hands to pytest (gatewatch/suite/tests)."""
+    return Path(__file__).resolve().with_name("tests")

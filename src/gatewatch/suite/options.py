@@ -12,66 +12,60 @@ from pathlib import Path
 
 import pytest
 
-from gatewatch.config import DEFAULT_REPORTS_DIR, Run, resolve_run
+from gatewatch.config import Run, resolve_run
+from gatewatch.options import PLUGIN_PREFIX, SHARED
 from gatewatch.suite.profiles import PROFILES
+
+# The pytest destination of each shared option (gatewatch.options), kept short for getoption.
+DESTS = {
+    "config_file": "gw_config",
+    "target_name": "gw_target",
+    "base_url": "gw_base_url",
+    "contracts": "gw_contracts",
+    "rate_limit": "gw_rate_limit",
+    "skip_rules": "gw_skip_rules",
+    "api_key_env": "gw_api_key_env",
+    "second_api_key_env": "gw_second_api_key_env",
+    "reports_dir": "gw_reports_dir",
+    "allow_production": "gw_allow_production",
+}
 
 
 def add_options(parser: pytest.Parser) -> None:
-    """Register the suite's options in their own group."""
+    """Register the suite's options, all `--gatewatch-` prefixed: pytest runs host other plugins."""
     group = parser.getgroup("gatewatch", "gatewatch contract suite")
-    group.addoption("--target", dest="gw_target", default=None, help="Target name in the targets file.")
-    group.addoption("--base-url", dest="gw_base_url", default=None, help="Base URL of the gateway.")
+    for option in SHARED:
+        dest = DESTS[option.dest]
+        if option.type is None:
+            group.addoption(
+                option.plugin_flag, dest=dest, action="store_true", default=False, help=option.help
+            )
+        elif option.multiple:
+            group.addoption(
+                option.plugin_flag,
+                dest=dest,
+                action="append",
+                default=[],
+                metavar=option.metavar,
+                help=option.help,
+            )
+        else:
+            group.addoption(
+                option.plugin_flag,
+                dest=dest,
+                default=option.default,
+                metavar=option.metavar,
+                help=option.help,
+            )
     group.addoption(
-        "--config",
-        "--targets-file",
-        dest="gw_config",
-        default=None,
-        help="Targets file (TOML). Default: $GATEWATCH_CONFIG, else ./gatewatch.toml.",
+        PLUGIN_PREFIX + "profile",
+        dest="gw_profile",
+        default="ci",
+        choices=sorted(PROFILES),
+        help="ci: fast, for every deploy; deep: many more examples, for nightly runs.",
     )
     group.addoption(
-        "--contracts",
-        dest="gw_contracts",
-        default=None,
-        metavar="DIALECT|DIR",
-        help="A dialect (vendor, strict) or a contracts folder. Default: the target's, else vendor.",
-    )
-    group.addoption(
-        "--rate-limit",
-        dest="gw_rate_limit",
-        default=None,
-        metavar="LIMIT",
-        help="The target's rate limit per key: none, production, trial or N/min,M/s.",
-    )
-    group.addoption(
-        "--skip-rule",
-        dest="gw_skip_rules",
-        action="append",
-        default=[],
-        metavar="RULE",
-        help="Switch a contract rule off for this run (repeatable); reported as skipped.",
-    )
-    group.addoption(
-        "--api-key-env", dest="gw_api_key_env", default=None, help="Variable holding the API key."
-    )
-    group.addoption(
-        "--second-api-key-env",
-        dest="gw_second_api_key_env",
-        default=None,
-        help="Variable holding a second company's key.",
-    )
-    group.addoption(
-        "--profile", dest="gw_profile", default="ci", choices=sorted(PROFILES), help="ci (fast) or deep."
-    )
-    group.addoption("--seed", dest="gw_seed", type=int, default=None, help="Replay a run's seed.")
-    group.addoption(
-        "--reports-dir", dest="gw_reports_dir", default=str(DEFAULT_REPORTS_DIR), help="Reports folder."
-    )
-    group.addoption(
-        "--allow-production",
-        dest="gw_allow_production",
-        action="store_true",
-        default=False,
-        help="Allow sends to a production target (otherwise the suite is read-only there).",
+        PLUGIN_PREFIX + "seed", dest="gw_seed", type=int, default=None, help="Replay a run's seed."
     )
 
 

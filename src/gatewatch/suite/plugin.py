@@ -28,6 +28,7 @@ from gatewatch.config import Run
 from gatewatch.contract import Contract, default_contract
 from gatewatch.errors import ExitCode, GatewatchError
 from gatewatch.suite.fleet import Fleet, send_fleet
+from gatewatch.suite.locate import suite_dir
 from gatewatch.suite.opening import open_session
 from gatewatch.suite.options import SuiteOptions, add_options
 from gatewatch.suite.profiles import PROFILES
@@ -65,7 +66,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if seed is None:
         seed = random.SystemRandom().randrange(2**31)
     config.option.gw_seed = seed
-    if getattr(config.option, "hypothesis_seed", None) is None:
+    # Only a run of the suite gets the suite's seed: a guest plugin leaves others' runs alone.
+    if runs_the_suite(config) and getattr(config.option, "hypothesis_seed", None) is None:
         config.option.hypothesis_seed = seed
     settings.register_profile(
         "gatewatch",
@@ -83,8 +85,22 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def pytest_report_header(config: pytest.Config) -> str:
-    """Print the seed, so every run can be replayed."""
+def runs_the_suite(config: pytest.Config) -> bool:
+    """True when this pytest run collects the contract suite (its folder, a parent, or the package)."""
+    suite = suite_dir()
+    for arg in config.args:
+        if arg.startswith("gatewatch.suite.tests"):
+            return True
+        path = Path(arg.split("::", 1)[0]).resolve()
+        if path == suite or suite in path.parents or path in suite.parents:
+            return True
+    return False
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """Print the seed, so every run can be replayed (only in a run of the suite)."""
+    if not runs_the_suite(config):
+        return None
     seed = config.getoption("gw_seed")
     return f"gatewatch: seed {seed} (replay with --seed {seed})"
 
@@ -205,9 +221,12 @@ def no_delivery_reason(gw: SuiteSession, consequence: str) -> str | None:
     return None
 
 
-@pytest.fixture(autouse=True)
-def _gw_test(request: pytest.FixtureRequest) -> None:
-    """Skip a suite test whose rules are all switched off; label it in Allure by channel and rule."""
+@pytest.fixture
+def gw_test(request: pytest.FixtureRequest) -> None:
+    """Skip a suite test whose rules are all switched off; label it in Allure by channel and rule.
+
+    Not autouse here: the suite's conftest asks for it, so no other pytest run gets it.
+    """
     if SUITE_FIXTURE not in request.fixturenames:
         return
     session: SuiteSession = request.getfixturevalue(SUITE_FIXTURE)

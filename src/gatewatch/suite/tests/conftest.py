@@ -38,7 +38,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "channel" in metafunc.fixturenames:
+    if "channel" in metafunc.fixturenames:  # own-name: the fixture parameter
         metafunc.parametrize("channel", suite_contract(metafunc.config).channels)
 
 
@@ -107,3 +107,8 @@ def sending(gw: SuiteSession, on_target: str) -> str:
     if not gw.may_send:
         pytest.skip("production target: read-only without --allow-production (no sends)")
     return on_target
+
+
+@pytest.fixture(autouse=True)
+def _suite_test(gw_test: None) -> None:
+    """Every suite test: skipped when its rules are off, labelled in Allure (the plugin's gw_test)."""

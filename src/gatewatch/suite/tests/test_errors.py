@@ -49,7 +49,7 @@ def test_wrong_method_is_405_with_the_error_body(gw: SuiteSession) -> None:
         contract.batch_path,
         {contract.channel_param: channel, contract.batch.ids_param: "x"},
     )
-    send = (contract.send_paths[channel], contract.send_paths[channel], {})
+    send: tuple[str, str, dict[str, str]] = (contract.send_paths[channel], contract.send_paths[channel], {})
     for template, path, params in (lookup, batch, send):
         allowed = allowed_methods(contract, template)
         for method in (m for m in WRONG_METHODS if m not in allowed):
