@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from gatewatch.contract import Contract
-from gatewatch.errors import GatewatchError
+from gatewatch.errors import ConfigError, GatewatchError
 
 READY_PREFIX = "READY "
 START_TIMEOUT_S = 30.0
@@ -79,8 +79,15 @@ def _wait_ready(proc: subprocess.Popen[str], errors: IO[str]) -> str:
             if line.startswith(READY_PREFIX):
                 return line[len(READY_PREFIX) :].strip()
     errors.seek(0)
-    err = errors.read()[-2000:]
-    raise GatewatchError(f"the embedded simulator did not start within {START_TIMEOUT_S:.0f} s {err}")
+    err = " ".join(errors.read()[-2000:].split())
+    try:
+        code = proc.wait(timeout=1.0)
+    except subprocess.TimeoutExpired:
+        raise GatewatchError(
+            f"the embedded simulator did not start within {START_TIMEOUT_S:.0f} s: {err}"
+        ) from None
+    # It refused to start: its own words say why (a bad option or contract), exit 2.
+    raise ConfigError(f"the embedded simulator would not start (exit {code}): {err}")
 
 
 def _stop(proc: subprocess.Popen[str]) -> None:

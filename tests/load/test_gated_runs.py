@@ -61,7 +61,7 @@ def test_a_schema_breaking_defect_shows_up_as_failures_and_the_key_is_never_writ
 ) -> None:
     secret = "load-secret-7c1e9a"
     url = simulator(
-        "--defect", "status_lowercase", "--api-key-env", "EXTRA_KEYS", env={"EXTRA_KEYS": f"{secret}=A"}
+        "--defect", "status_lowercase", "--keys-env", "EXTRA_KEYS", env={"EXTRA_KEYS": f"{secret}=A"}
     )
     run = gatewatch_load("--base-url", url, "--validate-sample", "1", env={"GATEWATCH_API_KEY": secret})
     assert run.code == 1, run.output[-4000:]
