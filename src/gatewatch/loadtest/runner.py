@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -24,6 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from gatewatch import durations
 from gatewatch.client import GatewayClient
 from gatewatch.config import Target, read_keys
 from gatewatch.contract import Contract, contracts_dir, dialect_names
@@ -44,7 +44,6 @@ LOOPBACK = "127.0.0.1"
 # How long the master waits for its local workers to connect.
 WORKERS_WAIT_S = 60.0
 STOP_WAIT_S = 30.0
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$")
 
 
 class LocustFailed(GatewatchError):
@@ -104,21 +103,8 @@ def contract_choice(contract: Contract) -> str:
 
 
 def parse_duration(text: str, *, key: str = "--duration") -> float:
-    """Seconds in `text`: a number of seconds, or Locust's form (90s, 5m, 1h30m)."""
-    value = text.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        match = _DURATION.match(value)
-        if not value or match is None:
-            raise ConfigError(
-                f"expected seconds or a duration like 30s, 5m, 1h30m; got {text!r}", key=key
-            ) from None
-        hours, minutes, secs = match.groups()
-        seconds = int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(secs or 0)
-    if seconds <= 0:
-        raise ConfigError(f"expected a positive duration, got {text!r}", key=key)
-    return seconds
+    """Seconds in `text`, in gatewatch's one duration syntax (500ms, 30s, 5m, 1h30m)."""
+    return durations.parse_duration(text, key=key)
 
 
 def locust_command(plan: LoadPlan, base_url: str, run_id: str, *, master_port: int = 0) -> list[str]:

@@ -12,6 +12,7 @@ Layers, imports pointing down only::
 
 from __future__ import annotations
 
+from gatewatch.durations import parse_duration
 from gatewatch.probe.clock import Clock, SystemClock
 from gatewatch.probe.engine import ProbeClient, RunResult, SentMessage, run_channel
 from gatewatch.probe.history import History
@@ -21,7 +22,7 @@ from gatewatch.probe.metrics import ProbeMetrics
 from gatewatch.probe.outcomes import Outcome
 from gatewatch.probe.polling import Backoff, schedule
 from gatewatch.probe.service import ServiceConfig, run_service
-from gatewatch.probe.settings import ChannelPlan, ProbeSettings, parse_duration
+from gatewatch.probe.settings import ChannelPlan, ProbeSettings
 from gatewatch.probe.timing import StatusTiming, Timeline
 
 __all__ = [

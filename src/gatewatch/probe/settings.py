@@ -9,13 +9,12 @@ and `deadlines_s` (targets file) override them, and flags override both.
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from gatewatch.config import Target
 from gatewatch.contract import Contract
+from gatewatch.durations import parse_duration
 from gatewatch.errors import ConfigError
 from gatewatch.probe.polling import Backoff
 
@@ -27,20 +26,6 @@ DEFAULT_CONFIRM_LOOKUPS = 2
 DEFAULT_PENDING_MAX_AGE_S = 24 * 3600.0
 # A probe message says what it is, so a person who sees it on a handset knows.
 DEFAULT_TEXT = "gatewatch synthetic probe {run_id}"
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
-_UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
-
-
-def parse_duration(text: str, *, key: str) -> float:
-    """Seconds in `text`: `120s`, `2m`, `500ms`, `1h`, `1d`, or a bare number of seconds."""
-    match = _DURATION.match(text)
-    if not match:
-        raise ConfigError(f"expected a duration like 500ms, 30s, 2m or 1h, got {text!r}", key=key)
-    seconds = float(match.group(1)) * _UNIT_S[match.group(2)]
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise ConfigError(f"expected a positive duration, got {text!r}", key=key)
-    return seconds
 
 
 def parse_channel_durations(
