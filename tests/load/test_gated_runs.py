@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Callable
+
+from hdrh.histogram import HdrHistogram
 
 from gatewatch.contract import default_contract
 from gatewatch.loadtest.kinds import KINDS, request_name
@@ -30,6 +33,13 @@ def test_the_conforming_simulator_passes_every_gate(gatewatch_load: Callable[...
         names = {row["Name"] for row in csv.DictReader(handle)}
     contract = default_contract()
     assert names == {request_name(contract, kind) for kind in KINDS} | {"Aggregated"}
+    # The measured HDR histograms are written for the report page: one per kind, warm-up
+    # excluded, so their counts are the summary's measured requests.
+    shipped = json.loads((run.reports / "histograms.json").read_text())
+    assert shipped["format"] == "hdrhistogram-compressed-base64" and shipped["unit"] == "us"
+    for kind, text in shipped["histograms"].items():
+        counted = HdrHistogram.decode(text.encode("ascii")).get_total_count()
+        assert counted == summary["kinds"][kind]["requests"], kind
 
 
 def test_injected_latency_fails_the_latency_gates(

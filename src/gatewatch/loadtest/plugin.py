@@ -30,7 +30,7 @@ from gatewatch.contract import Contract, resolve_contract
 from gatewatch.errors import ConfigError, ExitCode, GatewatchError
 from gatewatch.loadtest.gates import evaluate, load_slo, passed
 from gatewatch.loadtest.ramp import RampPlan, ramp_plan
-from gatewatch.loadtest.report import RunInfo, build_summary, render_table, write_summary
+from gatewatch.loadtest.report import RunInfo, build_summary, render_table, write_histograms, write_summary
 from gatewatch.loadtest.safety import load_target
 from gatewatch.loadtest.settings import OPTIONS, LoadSettings
 from gatewatch.loadtest.setup import auth_headers, prepare_known_ids
@@ -285,6 +285,7 @@ def _on_quitting(environment: Any, **_: Any) -> None:
         ramp=ramp,
     )
     path = write_summary(summary, settings.reports_dir)
+    write_histograms(state.recorder.histograms, settings.reports_dir)
     table = (
         f"RESULT: ERROR (setup failed: {error['message']})"  # own-name: the recorder's setup error
         if error

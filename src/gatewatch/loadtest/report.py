@@ -16,7 +16,7 @@ from typing import Any
 
 from gatewatch.contract import Contract
 from gatewatch.loadtest.gates import GateResult, Slo, describe, passed
-from gatewatch.loadtest.histograms import PRECISION, LatencySummary
+from gatewatch.loadtest.histograms import PRECISION, LatencyHistograms, LatencySummary
 from gatewatch.loadtest.kinds import ALL, KINDS, request_name, throttled_name
 from gatewatch.loadtest.ramp import RampPlan, onset
 from gatewatch.loadtest.recorder import Recorder
@@ -168,6 +168,26 @@ def _ramp(recorder: Recorder, ramp: RampPlan | None) -> dict[str, Any] | None:
             "window": found.window,
         },
     }
+
+
+HISTOGRAMS_FILE = "histograms.json"
+HISTOGRAMS_FORMAT = "hdrhistogram-compressed-base64"
+
+
+def write_histograms(histograms: LatencyHistograms, reports_dir: Path | str) -> Path:
+    """The measured latency histograms per kind (warm-up excluded), as the page draws them.
+
+    HdrHistogram's own compressed form, the one workers ship to the master, so any HDR
+    tool reads the file; values are microseconds.
+    """
+    folder = Path(reports_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / HISTOGRAMS_FILE
+    doc = {"format": HISTOGRAMS_FORMAT, "unit": "us", "histograms": histograms.encode()}
+    partial = path.with_suffix(".json.partial")
+    partial.write_text(json.dumps(doc) + "\n", encoding="utf-8")
+    os.replace(partial, path)
+    return path
 
 
 def write_summary(summary: Mapping[str, Any], reports_dir: Path | str) -> Path:
