@@ -68,7 +68,7 @@ def test_one_master_and_two_workers_on_loopback(tmp_path: Path, simulator: Calla
                 "8s",
                 "--gatewatch-slo",
                 str(SLO_FILE),
-                "--gatewatch-reports-dir",
+                "--gatewatch-load-dir",
                 str(reports),
             ],
             env=clean_env(),  # the master sends nothing: it needs no key

@@ -73,7 +73,7 @@ def test_plain_locust_is_held_to_the_same_rules(tmp_path: Path) -> None:
             "2s",
             "--gatewatch-slo",
             str(SLO_FILE),
-            "--gatewatch-reports-dir",
+            "--gatewatch-load-dir",
             str(reports),
         ],
         env=clean_env({"GATEWATCH_API_KEY": "key-a"}),

@@ -102,7 +102,7 @@ def test_every_locust_process_gets_the_contract_its_skipped_rules_and_the_limit(
     )
     pairs = dict(itertools.pairwise(argv))
     assert pairs["--gatewatch-contracts"] == "strict"
-    assert pairs["--gatewatch-skip-rules"] == "echo_id,error_body"
+    assert pairs["--gatewatch-skip-rule"] == "echo_id,error_body"
     assert pairs["--gatewatch-rate-limit"] == "20/s"
     assert "--gatewatch-ramp-past-limit" in argv
     assert plan(ramp=True).user_count == 1  # the ramp is an open model: one dispatcher per process

@@ -54,5 +54,5 @@ def test_the_ramp_sets_the_rate_itself() -> None:
 
 
 def test_skipped_rules_are_a_comma_separated_list() -> None:
-    settings = LoadSettings.from_namespace(namespace(gatewatch_skip_rules=" echo_id, error_body ,"))
+    settings = LoadSettings.from_namespace(namespace(gatewatch_skip_rule=" echo_id, error_body ,"))
     assert settings.skip_rules == ("echo_id", "error_body")

@@ -136,7 +136,7 @@ def locust_command(plan: LoadPlan, base_url: str, run_id: str, *, master_port: i
         str(out / "locust.html"),
         "--gatewatch-slo",
         str(plan.slo_file),
-        "--gatewatch-reports-dir",
+        "--gatewatch-load-dir",
         str(out),
         "--gatewatch-run-id",
         run_id,
@@ -162,7 +162,7 @@ def locust_command(plan: LoadPlan, base_url: str, run_id: str, *, master_port: i
         ("--gatewatch-target", plan.target_name),
         ("--gatewatch-config", plan.config_file),
         ("--gatewatch-contracts", plan.contracts),
-        ("--gatewatch-skip-rules", ",".join(plan.skip_rules) or None),
+        ("--gatewatch-skip-rule", ",".join(plan.skip_rules) or None),
         ("--gatewatch-rate-limit", plan.rate_limit),
         ("--gatewatch-api-key-env", plan.api_key_env),
     ]

@@ -14,6 +14,7 @@ from typing import Any
 from gatewatch.errors import ConfigError
 from gatewatch.loadtest.arrival import DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_LAG_S
 from gatewatch.loadtest.kinds import DEFAULT_MIX_TEXT, Mix, parse_mix
+from gatewatch.options import BY_NAME as SHARED_BY_NAME
 
 DEFAULT_SLO_FILE = "load/slo.yaml"
 DEFAULT_REPORTS_DIR = "reports/load"
@@ -62,9 +63,18 @@ class Option:
         return ENV_PREFIX + self.name.replace("-", "_").upper() if self.env else None
 
 
+def _shared(name: str, *, env: bool = True) -> Option:
+    """A Locust option made from the shared table's (a repeatable one takes commas here)."""
+    shared = SHARED_BY_NAME[name]
+    text = shared.help + (" Several: comma separated." if shared.multiple else "")
+    return Option(name, shared.type, shared.default, text, env=env)
+
+
 OPTIONS: tuple[Option, ...] = (
     Option("slo", str, None, f"YAML file declaring the SLO gates (default ./{DEFAULT_SLO_FILE})."),
-    Option("reports-dir", str, DEFAULT_REPORTS_DIR, "Where the JSON summary of the gates is written."),
+    # The load test's own folder (a reports folder's load/), so not --gatewatch-reports-dir,
+    # which names the reports folder itself everywhere else.
+    Option("load-dir", str, DEFAULT_REPORTS_DIR, "Where the load summary, histograms and gates are written."),
     Option(
         "mix", str, DEFAULT_MIX_TEXT, "Weights of the request kinds (known, other_channel, unknown, batch)."
     ),
@@ -81,16 +91,8 @@ OPTIONS: tuple[Option, ...] = (
         "Open model: how late a start may be made before it is dropped.",
     ),
     Option("warmup-s", float, None, "Seconds not gated at the start (default: warmup_s of the SLO file)."),
-    Option("target", str, None, "A target named in the targets file (default: one built from --host)."),
-    Option("config", str, None, "Targets file (TOML); default $GATEWATCH_CONFIG or ./gatewatch.toml."),
-    Option("contracts", str, None, "The contract: a dialect (vendor, the default; strict) or a folder."),
-    Option("skip-rules", str, None, "Contract rules switched off for the run, comma-separated."),
-    Option(
-        "rate-limit",
-        str,
-        None,
-        "The target's rate limit per key (none, production, trial, N/min,M/s); default the target's.",
-    ),
+    # The shared target options, defined once in gatewatch.options (--host is Locust's base URL).
+    *(_shared(name) for name in ("target", "config", "contracts", "skip-rule", "rate-limit")),
     Option(
         "ramp-past-limit",
         None,
@@ -98,8 +100,8 @@ OPTIONS: tuple[Option, ...] = (
         "Open model: ramp the arrival rate from 0.5x to 1.5x the target's per-second limit "
         "and gate where throttling starts (throttle_onset_min_fraction).",
     ),
-    Option("api-key-env", str, None, "Variable holding the API key (default: the target's)."),
-    Option("allow-production", None, False, "Allow load on a production target.", env=False),
+    _shared("api-key-env"),
+    _shared("allow-production", env=False),
     Option("allow-remote", None, False, "Allow load on a host other than 127.0.0.1.", env=False),
     Option("run-id", str, "", "An id copied into the summary (gatewatch load sets it)."),
 )
@@ -150,7 +152,7 @@ class LoadSettings:
             )
         return cls(
             slo_file=str(values["slo"] or default_slo_file()),
-            reports_dir=str(values["reports-dir"]),
+            reports_dir=str(values["load-dir"]),
             mix=parse_mix(str(values["mix"])),
             validate_sample=sample,
             known_ids=int(_bounded(values["known-ids"], "known-ids", 1, 1000)),
@@ -165,7 +167,7 @@ class LoadSettings:
             target=values["target"] or None,
             config=values["config"] or None,
             contracts=values["contracts"] or None,
-            skip_rules=tuple(r.strip() for r in str(values["skip-rules"] or "").split(",") if r.strip()),
+            skip_rules=tuple(r.strip() for r in str(values["skip-rule"] or "").split(",") if r.strip()),
             rate_limit=values["rate-limit"] or None,
             ramp=ramp,
             api_key_env=values["api-key-env"] or None,
