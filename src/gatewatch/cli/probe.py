@@ -15,16 +15,13 @@ from gatewatch.cli.options import (
     reports_option,
     target_options,
 )
+from gatewatch.durations import parse_duration
 from gatewatch.errors import ConfigError
 from gatewatch.probe.loop import LoopOptions
 from gatewatch.probe.metrics import DEFAULT_JOB, parse_listen
 from gatewatch.probe.polling import Backoff
 from gatewatch.probe.service import ServiceConfig, run_service
-from gatewatch.probe.settings import (
-    DEFAULT_CONFIRM_LOOKUPS,
-    parse_channel_durations,
-    parse_duration,
-)
+from gatewatch.probe.settings import DEFAULT_CONFIRM_LOOKUPS, parse_channel_durations
 
 ALL = "all"
 
