@@ -10,9 +10,10 @@ owns (pytest-base-url's `--base-url`, say). The defaults live here and nowhere e
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from gatewatch.config import DEFAULT_KEY_ENV, DEFAULT_REPORTS_DIR, DEFAULT_SECOND_KEY_ENV
+from gatewatch.config import DEFAULT_KEY_ENV, DEFAULT_REPORTS_DIR, DEFAULT_SECOND_KEY_ENV, Run, resolve_run
 
 PLUGIN_PREFIX = "--gatewatch-"
 
@@ -129,3 +130,40 @@ SHARED: tuple[Option, ...] = (
 
 BY_NAME = {option.name: option for option in SHARED}
 TARGET_OPTIONS = tuple(option for option in SHARED if option.group == TARGET)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TargetOptions:
+    """The target flags of one command line, as given."""
+
+    config_file: Path | None = None
+    target_name: str | None = None
+    base_url: str | None = None
+    contracts: str | None = None
+    rate_limit: str | None = None
+    skip_rules: tuple[str, ...] = ()
+    api_key_env: str | None = None
+    second_api_key_env: str | None = None
+
+    def resolve(self) -> Run:
+        """The target and contract these flags select (ConfigError, exit 2, when they do not)."""
+        return resolve_run(
+            config_file=self.config_file,
+            target_name=self.target_name,
+            base_url=self.base_url,
+            contracts=self.contracts,
+            rate_limit=self.rate_limit,
+            skip_rules=self.skip_rules,
+            api_key_env=self.api_key_env,
+            second_api_key_env=self.second_api_key_env,
+        )
+
+    def as_args(self, *, prefix: str = "--") -> list[str]:
+        """The same flags as a command line (`prefix="--gatewatch-"` for the plugins)."""
+        args: list[str] = []
+        for option in TARGET_OPTIONS:
+            value = getattr(self, option.dest)
+            values = value if option.multiple else ([] if value is None else [value])
+            for item in values:
+                args += [prefix + option.name, str(item)]
+        return args

@@ -12,6 +12,7 @@ import itertools
 from collections.abc import Sequence
 
 from gatewatch.checks.registry import Findings, check, findings, violation
+from gatewatch.checks.response import error_problems
 from gatewatch.contract import Contract
 from gatewatch.exchange import Exchange, RecordedResponse
 from gatewatch.ratelimit import RateLimit, header_int
@@ -24,15 +25,7 @@ def _problems_429(answer: RecordedResponse, contract: Contract) -> list[str]:
             f"the {answer.status} is {answer.media_type!r}, not {contract.json_content_type}: "
             f"{answer.text(120)!r}"
         ]
-    body = answer.json_or_none()
-    if body is None:
-        return [f"the {answer.status} body is not JSON: {answer.text(120)!r}"]
-    schema = limits.body_schema or contract.error.schema
-    found = [f"{schema}: {p}" for p in contract.schema_errors(schema, body)]
-    field = contract.error.status_field
-    if field and isinstance(body, dict) and field in body and body[field] != answer.status:
-        found.append(f"{field} in the body is {body[field]!r}, but the answer's code is {answer.status}")
-    return found
+    return error_problems(answer, contract, limits.body_schema or contract.error.schema)
 
 
 @check("rate_limit_body")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from gatewatch.cli.options import TargetOptions, production_option, reports_option, target_options
+from gatewatch.cli.options import production_option, reports_option, target_options
 from gatewatch.errors import ExitCode
-from gatewatch.options import PLUGIN_PREFIX
+from gatewatch.options import PLUGIN_PREFIX, TargetOptions
 from gatewatch.suite.locate import suite_dir
 from gatewatch.suite.opening import preflight_target
 from gatewatch.suite.profiles import PROFILES

@@ -15,7 +15,6 @@ import click
 
 from gatewatch.cli.options import (
     GroupedCommand,
-    TargetOptions,
     production_option,
     reports_option,
     target_options,
@@ -29,6 +28,7 @@ from gatewatch.loadtest.runner import (
     run_load,
 )
 from gatewatch.loadtest.settings import DEFAULT_SLO_FILE, default_slo_file
+from gatewatch.options import TargetOptions
 
 
 @click.command(name="load", cls=GroupedCommand)

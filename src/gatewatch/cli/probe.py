@@ -10,13 +10,13 @@ import click
 
 from gatewatch.cli.options import (
     GroupedCommand,
-    TargetOptions,
     production_option,
     reports_option,
     target_options,
 )
 from gatewatch.durations import parse_duration
 from gatewatch.errors import ConfigError
+from gatewatch.options import TargetOptions
 from gatewatch.probe.loop import LoopOptions
 from gatewatch.probe.metrics import DEFAULT_JOB, parse_listen
 from gatewatch.probe.polling import Backoff

@@ -12,12 +12,12 @@ import click
 
 from gatewatch.cli.options import (
     GroupedCommand,
-    TargetOptions,
     production_option,
     reports_option,
     target_options,
 )
 from gatewatch.durations import parse_duration
+from gatewatch.options import TargetOptions
 from gatewatch.pipeline import RunOptions, plan, run_all
 from gatewatch.pipeline.plan import PARTS, choose
 from gatewatch.pipeline.progress import Progress

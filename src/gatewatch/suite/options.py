@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from gatewatch.config import Run, resolve_run
-from gatewatch.options import PLUGIN_PREFIX, SHARED
+from gatewatch.config import Run
+from gatewatch.options import PLUGIN_PREFIX, SHARED, TargetOptions
 from gatewatch.suite.profiles import PROFILES
 
 # The pytest destination of each shared option (gatewatch.options), kept short for getoption.
@@ -101,9 +101,9 @@ class SuiteOptions:
             allow_production=bool(config.getoption("gw_allow_production")),
         )
 
-    def resolve(self) -> Run:
-        """The run's target and contract (ConfigError when the options do not select one)."""
-        return resolve_run(
+    def target(self) -> TargetOptions:
+        """The target flags among these (the same value the CLI commands get)."""
+        return TargetOptions(
             config_file=self.config_file,
             target_name=self.target_name,
             base_url=self.base_url,
@@ -113,6 +113,10 @@ class SuiteOptions:
             api_key_env=self.api_key_env,
             second_api_key_env=self.second_api_key_env,
         )
+
+    def resolve(self) -> Run:
+        """The run's target and contract (ConfigError when the options do not select one)."""
+        return self.target().resolve()
 
     def replay_args(self) -> tuple[str, ...]:
         """The flags a replay line repeats besides the target and the seed."""
