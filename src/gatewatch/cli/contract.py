@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from gatewatch.cli.options import production_option, reports_option, target_options
+from gatewatch.cli.options import GroupedCommand, production_option, reports_option, target_options
 from gatewatch.errors import ExitCode
 from gatewatch.options import PLUGIN_PREFIX, TargetOptions
 from gatewatch.suite.locate import suite_dir
@@ -25,7 +25,7 @@ _PYTEST_EXIT = {
 }
 
 
-@click.command(context_settings={"ignore_unknown_options": False})
+@click.command(cls=GroupedCommand, context_settings={"ignore_unknown_options": False})
 @target_options
 @reports_option
 @production_option
