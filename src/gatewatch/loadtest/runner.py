@@ -35,6 +35,7 @@ from gatewatch.loadtest.ramp import RAMP_FLAG, ramp_plan
 from gatewatch.loadtest.report import SUMMARY_FILE
 from gatewatch.loadtest.safety import check_load_allowed
 from gatewatch.preflight import preflight as gateway_preflight
+from gatewatch.processes import stop_group
 from gatewatch.secrets import Secret
 
 PACKAGED_LOCUSTFILE = Path(__file__).with_name("locustfile.py")
@@ -322,13 +323,4 @@ def run_process(argv: Sequence[str], env: dict[str, str], *, timeout_s: float) -
 
 
 def _stop(proc: subprocess.Popen[bytes], first: signal.Signals) -> None:
-    for sig in (first, signal.SIGKILL):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=STOP_WAIT_S)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+    stop_group(proc, first=first, wait_s=STOP_WAIT_S)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import selectors
-import signal
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from gatewatch.errors import ExitCode
+from gatewatch.processes import stop_group
 
 STOP_WAIT_S = 10.0
 # How much of a part's output is kept in memory to show when it fails (all of it is in the log).
@@ -70,7 +70,7 @@ def run_part(
             try:
                 code = proc.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                _stop(proc)
+                stop_group(proc, wait_s=STOP_WAIT_S)
                 message = f"gatewatch run: {name} did not finish within {timeout_s:.0f} s; stopped"
                 out.write(message + "\n")
                 tail.append(message)
@@ -80,16 +80,3 @@ def run_part(
             code = proc.returncode
         proc.stdout.close()
     return code, list(tail)
-
-
-def _stop(proc: subprocess.Popen[str]) -> None:
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=STOP_WAIT_S)
-            return
-        except subprocess.TimeoutExpired:
-            continue

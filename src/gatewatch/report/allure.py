@@ -9,16 +9,15 @@ output folder comes into play.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
 from pathlib import Path
 
 from gatewatch.errors import ConfigError
+from gatewatch.processes import stop_group
 
 ALLURE_RESULTS = "allure-results"
 ALLURE_REPORT = "allure-report"
@@ -97,15 +96,8 @@ def _run(argv: list[str], *, cwd: Path, timeout_s: float) -> None:
 
 
 def _stop(proc: subprocess.Popen[str]) -> None:
-    """SIGTERM the group the tool leads (its own pid), give it a moment, then SIGKILL what is left of it."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=STOP_WAIT_S)
-    # A child that ignored SIGTERM, or outlived the launcher, is still in the group.
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=STOP_WAIT_S)
+    """Stop the group the tool leads (its own pid), leftovers too, and close its pipes."""
+    stop_group(proc, wait_s=STOP_WAIT_S, sweep=True)
     for stream in (proc.stdout, proc.stderr):
         if stream is not None:
             stream.close()
