@@ -7,13 +7,13 @@ unchanged), so `pytest tests/contract --target staging --rate-limit production` 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 
 from gatewatch.config import Run
-from gatewatch.options import PLUGIN_PREFIX, SHARED, TargetOptions
+from gatewatch.options import PLUGIN_PREFIX, SHARED, TARGET_OPTIONS, TargetOptions
 from gatewatch.suite.profiles import PROFILES
 
 # The pytest destination of each shared option (gatewatch.options), kept short for getoption.
@@ -71,66 +71,28 @@ def add_options(parser: pytest.Parser) -> None:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SuiteOptions:
-    """The suite's options of one pytest run, as given."""
+    """The suite's options of one pytest run, as given: the target flags, the profile, the opt-in."""
 
-    config_file: Path | None
-    target_name: str | None
-    base_url: str | None
-    contracts: str | None
-    rate_limit: str | None
-    skip_rules: tuple[str, ...]
-    api_key_env: str | None
-    second_api_key_env: str | None
+    target: TargetOptions
     profile: str
     allow_production: bool
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> SuiteOptions:
-        """Read the options off pytest's config."""
-        config_file = config.getoption("gw_config")
+        """Read the options off pytest's config, the target flags through the shared table."""
+        values = {option.dest: config.getoption(DESTS[option.dest]) for option in TARGET_OPTIONS}
+        values["config_file"] = Path(values["config_file"]) if values["config_file"] else None
+        values["skip_rules"] = tuple(values["skip_rules"] or ())
         return cls(
-            config_file=Path(config_file) if config_file else None,
-            target_name=config.getoption("gw_target"),
-            base_url=config.getoption("gw_base_url"),
-            contracts=config.getoption("gw_contracts"),
-            rate_limit=config.getoption("gw_rate_limit"),
-            skip_rules=tuple(config.getoption("gw_skip_rules") or ()),
-            api_key_env=config.getoption("gw_api_key_env"),
-            second_api_key_env=config.getoption("gw_second_api_key_env"),
+            target=TargetOptions(**values),
             profile=config.getoption("gw_profile"),
             allow_production=bool(config.getoption("gw_allow_production")),
         )
 
-    def target(self) -> TargetOptions:
-        """The target flags among these (the same value the CLI commands get)."""
-        return TargetOptions(
-            config_file=self.config_file,
-            target_name=self.target_name,
-            base_url=self.base_url,
-            contracts=self.contracts,
-            rate_limit=self.rate_limit,
-            skip_rules=self.skip_rules,
-            api_key_env=self.api_key_env,
-            second_api_key_env=self.second_api_key_env,
-        )
-
     def resolve(self) -> Run:
         """The run's target and contract (ConfigError when the options do not select one)."""
-        return self.target().resolve()
+        return self.target.resolve()
 
     def replay_args(self) -> tuple[str, ...]:
-        """The flags a replay line repeats besides the target and the seed."""
-        args: list[str] = []
-        if self.config_file is not None:
-            args += ["--config", str(self.config_file)]
-        if self.contracts:
-            args += ["--contracts", self.contracts]
-        if self.rate_limit:
-            args += ["--rate-limit", self.rate_limit]
-        for rule in self.skip_rules:
-            args += ["--skip-rule", rule]
-        if self.api_key_env:
-            args += ["--api-key-env", self.api_key_env]
-        if self.second_api_key_env:
-            args += ["--second-api-key-env", self.second_api_key_env]
-        return tuple(args)
+        """The flags a replay line repeats besides the target and the seed (said apart)."""
+        return tuple(replace(self.target, target_name=None, base_url=None).as_args())
