@@ -8,7 +8,18 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "gatewatch"
-CORE = ("contract", "checks", "client", "config", "exchange", "secrets", "errors", "ratelimit", "preflight", "processes")
+CORE = (
+    "contract",
+    "checks",
+    "client",
+    "config",
+    "exchange",
+    "secrets",
+    "errors",
+    "ratelimit",
+    "preflight",
+    "processes",
+)
 ENGINES = ("suite", "loadtest", "probe", "simulator")
 
 
