@@ -7,28 +7,45 @@ absolute paths on the page), so rebuilding from the same files gives the same pa
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
 from gatewatch.errors import ConfigError
 from gatewatch.report.links import raw_links, read_links
 from gatewatch.report.load_source import read_load
-from gatewatch.report.model import Report
+from gatewatch.report.model import LoadPart, ProbePart, Report, SuitePart, Verdict
 from gatewatch.report.page import render
 from gatewatch.report.probe_source import read_probe
+from gatewatch.report.run_source import read_interrupted
 from gatewatch.report.suite_source import read_suite
 
 INDEX_FILE = "index.html"
 
 
 def read_reports(reports_dir: Path) -> Report:
-    """Everything the page shows, read from `reports_dir` (parts that did not run say so)."""
+    """Everything the page shows, read from `reports_dir` (parts that did not run say so).
+
+    A part `gatewatch run` says it interrupted is shown as interrupted, whatever its own
+    (partial, or older) files say.
+    """
+    stopped = read_interrupted(reports_dir)
     return Report(
-        suite=read_suite(reports_dir),
-        load=read_load(reports_dir),
-        probe=read_probe(reports_dir),
+        suite=_part(read_suite(reports_dir), stopped.get("contract")),
+        load=_part(read_load(reports_dir), stopped.get("load")),
+        probe=_part(read_probe(reports_dir), stopped.get("probe")),
         links=read_links(reports_dir),
         raw=raw_links(reports_dir),
     )
+
+
+Part = TypeVar("Part", SuitePart, LoadPart, ProbePart)
+
+
+def _part(part: Part, interrupted: str | None) -> Part:
+    if interrupted is None:
+        return part
+    return replace(part, verdict=Verdict.INTERRUPTED, interrupted=interrupted)
 
 
 def render_index(reports_dir: Path) -> str:

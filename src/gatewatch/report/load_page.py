@@ -8,6 +8,7 @@ from gatewatch.report.markup import (
     count,
     facts,
     figure,
+    interrupted_note,
     number,
     problems,
     section,
@@ -24,6 +25,9 @@ _EXTREMES = ("mean", "max")
 def load_section(part: LoadPart) -> Html:
     """`<section id="load">`: the verdict, the gates, each kind's numbers, errors, charts."""
     body = [problems(part.problems)]
+    if part.verdict is Verdict.INTERRUPTED:
+        body.append(interrupted_note(part.interrupted))
+        return section("load", "Load test", part.verdict, body)
     if part.verdict is Verdict.NOT_RUN:
         body.append(tag("p", "Not run: this folder has no load/summary.json (gatewatch load writes it)."))
         return section("load", "Load test", part.verdict, body)

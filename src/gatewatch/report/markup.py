@@ -26,6 +26,7 @@ _VERDICT_CLASS = {
     Verdict.FAILED: "failed",
     Verdict.NOT_RUN: "not-run",
     Verdict.UNREADABLE: "unreadable",
+    Verdict.INTERRUPTED: "interrupted",
 }
 _RULE_CLASS = {
     RuleStatus.PASSED: "passed",
@@ -60,6 +61,11 @@ def section(ident: str, title: str, verdict: Verdict | None, body: Iterable[str]
     heading = join([text(title), " ", badge(verdict)]) if verdict is not None else text(title)
     opening = f'<section id="{ident}" aria-labelledby="{ident}-h"><h2 id="{ident}-h">{heading}</h2>'
     return Html(f"{opening}{join(body)}</section>")
+
+
+def interrupted_note(why: str | None) -> Html:
+    """The paragraph an interrupted part's section shows instead of its (partial) results."""
+    return tag("p", f"Interrupted: {why or 'stopped before it finished'}.")
 
 
 def badge(verdict: Verdict) -> Html:

@@ -19,6 +19,8 @@ class Verdict(StrEnum):
     FAILED = "failed"
     NOT_RUN = "not run"
     UNREADABLE = "could not read"
+    #: Stopped by Ctrl-C or SIGTERM: whatever it wrote is no verdict.
+    INTERRUPTED = "interrupted"
 
 
 class RuleStatus(StrEnum):
@@ -114,6 +116,8 @@ class SuitePart:
 
     verdict: Verdict
     problems: tuple[Problem, ...] = ()
+    #: Why the part is shown as interrupted (verdict INTERRUPTED), from `gatewatch run`'s summary.
+    interrupted: str | None = None
     target: TargetInfo = field(default_factory=TargetInfo)
     ran: RunTime = field(default_factory=RunTime)
     duration_s: float | None = None
@@ -204,6 +208,8 @@ class LoadPart:
 
     verdict: Verdict
     problems: tuple[Problem, ...] = ()
+    #: Why the part is shown as interrupted (verdict INTERRUPTED), from `gatewatch run`'s summary.
+    interrupted: str | None = None
     target: TargetInfo = field(default_factory=TargetInfo)
     ran: RunTime = field(default_factory=RunTime)
     model: str | None = None
@@ -281,6 +287,8 @@ class ProbePart:
 
     verdict: Verdict
     problems: tuple[Problem, ...] = ()
+    #: Why the part is shown as interrupted (verdict INTERRUPTED), from `gatewatch run`'s summary.
+    interrupted: str | None = None
     target: TargetInfo = field(default_factory=TargetInfo)
     ran: RunTime = field(default_factory=RunTime)
     #: Channel -> its runs, oldest first; channels in the order the history first names them.

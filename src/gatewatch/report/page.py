@@ -76,6 +76,7 @@ td code { overflow-wrap: anywhere; }
   font-size: 13px; font-weight: 700; letter-spacing: .03em; vertical-align: middle; }
 .verdict.passed { background: var(--pass); } .verdict.failed { background: var(--fail); }
 .verdict.not-run { background: var(--none); } .verdict.unreadable { background: var(--warn); }
+.verdict.interrupted { background: var(--warn); }
 .status { font-weight: 600; } .status.passed { color: var(--pass); } .status.failed { color: var(--fail); }
 .status.skipped { color: var(--warn); } .status.not-run { color: var(--none); }
 .provenance { font-size: 13px; font-weight: 400; padding: 0 6px; border: 1px solid var(--line);
@@ -129,7 +130,7 @@ def _overview(report: Report) -> Html:
         ("load", "Load test", report.load.verdict, report.load.target, report.load.ran),
         ("probe", "Synthetic probe", report.probe.verdict, report.probe.target, report.probe.ran),
     ):
-        not_run = part_verdict is Verdict.NOT_RUN
+        not_run = part_verdict in (Verdict.NOT_RUN, Verdict.INTERRUPTED)
         rows.append(
             (
                 tag("a", name, href=f"#{anchor}"),

@@ -11,6 +11,7 @@ from gatewatch.report.markup import (
     count,
     facts,
     figure,
+    interrupted_note,
     number,
     problems,
     section,
@@ -29,6 +30,9 @@ POINTS_PER_SERIES = 300  # runs per channel on the time-to-final chart
 def probe_section(part: ProbePart) -> Html:
     """`<section id="probe">`: per channel, the latest outcome and when each status came."""
     body = [problems(part.problems)]
+    if part.verdict is Verdict.INTERRUPTED:
+        body.append(interrupted_note(part.interrupted))
+        return section("probe", "Synthetic probe", part.verdict, body)
     if part.verdict is Verdict.NOT_RUN and not part.runs:
         body.append(
             tag(

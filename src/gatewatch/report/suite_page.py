@@ -6,6 +6,7 @@ from gatewatch.report.markup import (
     Html,
     count,
     facts,
+    interrupted_note,
     join,
     number,
     pre,
@@ -24,6 +25,9 @@ TESTS_PER_RULE = 5
 def suite_section(part: SuitePart) -> Html:
     """`<section id="contract">`: what ran, what broke and why, each rule's status."""
     body = [problems(part.problems)]
+    if part.verdict is Verdict.INTERRUPTED:
+        body.append(interrupted_note(part.interrupted))
+        return section("contract", "Contract suite", part.verdict, body)
     if part.verdict is Verdict.NOT_RUN:
         body.append(tag("p", "Not run: this folder has no summary.json (gatewatch contract writes it)."))
         return section("contract", "Contract suite", part.verdict, body)

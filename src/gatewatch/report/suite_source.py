@@ -51,6 +51,7 @@ NOT_EXERCISED_REASON = "not exercised by this run"
 EVIDENCE_PER_RULE = 3
 BODY_LIMIT = 4000
 PROBLEMS_LISTED = 5
+INTERRUPTED_SESSION = "the suite's session was stopped (Ctrl-C or SIGTERM) before it ended"
 _HEADLINE = re.compile(r"\[(?P<rule>[A-Za-z0-9_.-]+) \((?P<origin>[^()\]]+)\)\] [^\n;]*")
 _STATUSES = {
     "passed": RuleStatus.PASSED,
@@ -72,6 +73,9 @@ def read_suite(reports_dir: Path) -> SuitePart:
     evidence, origins, problems = read_evidence(reports_dir / ALLURE_RESULTS)
     rules = tuple(_rule(rule_id, obj(raw), origins) for rule_id, raw in obj(doc.get("rules")).items())
     verdict = _verdict(text(doc.get("result")))
+    interrupted = (
+        "the session was interrupted (Ctrl-C or SIGTERM)" if verdict is Verdict.INTERRUPTED else None
+    )
     if verdict is Verdict.UNREADABLE:
         problems.insert(0, Problem(SUMMARY_FILE, f"result is {doc.get('result')!r}, not passed or failed"))
     started = epoch(doc.get("started"))
@@ -81,6 +85,7 @@ def read_suite(reports_dir: Path) -> SuitePart:
     return SuitePart(
         verdict=verdict,
         problems=tuple(problems),
+        interrupted=interrupted,
         target=_target(doc, reports_dir / ALLURE_RESULTS / ENVIRONMENT_FILE),
         ran=RunTime(started=started, ended=started + duration if started and duration else None),
         duration_s=duration,
@@ -105,6 +110,8 @@ def _verdict(result: str | None) -> Verdict:
         return Verdict.PASSED
     if result == "failed":
         return Verdict.FAILED
+    if result == "interrupted":  # Ctrl-C or SIGTERM ended the session: no verdict
+        return Verdict.INTERRUPTED
     return Verdict.UNREADABLE
 
 

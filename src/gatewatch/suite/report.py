@@ -27,6 +27,8 @@ EXAMPLES_PER_RULE = 3
 
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
+# A session stopped by Ctrl-C or SIGTERM: what ran is recorded, but it is no verdict.
+INTERRUPTED = "interrupted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +203,7 @@ class SuiteReporter:
             "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
             "duration_s": round(time.time() - self.started, 3),
             "exit_status": int(exitstatus),
-            "result": FAILED if any(r.status == FAILED for r in rules.values()) else PASSED,
+            "result": _result(exitstatus, rules),
             "requests": gw.tally.requests,
             "server_errors": gw.tally.server_errors,
             "throttled": {"count": gw.tally.throttled, "waited_s": round(gw.tally.throttle_wait_s, 3)},
@@ -267,6 +269,13 @@ class SuiteReporter:
             lines.append(f"reproduce {f.test}: {self.replay_command(seed, f.test)}")
         lines.append(f"summary: {self.reports_dir / SUMMARY_FILE}")
         return lines
+
+
+def _result(exitstatus: int, rules: Mapping[str, RuleVerdict]) -> str:
+    """The summary's result: interrupted when the session did not run to its end, else by the rules."""
+    if exitstatus == pytest.ExitCode.INTERRUPTED:
+        return INTERRUPTED
+    return FAILED if any(r.status == FAILED for r in rules.values()) else PASSED
 
 
 def _skip_reason(report: pytest.TestReport) -> str:

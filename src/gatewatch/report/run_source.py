@@ -1,0 +1,68 @@
+"""Reads `gatewatch run`'s own summary (run/summary.json): which parts an interrupt stopped.
+
+A part stopped by Ctrl-C or SIGTERM may have left its own files half written, or an
+earlier run's files that say passed. The run's summary, written after its children were
+stopped, names each interrupted part; for those the page shows `interrupted` instead of
+whatever the part's files say, unless the part has run again since (its file is newer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from gatewatch.report._read import Unreadable, obj, read_object, seq, text
+from gatewatch.report.load_source import LOAD_DIR
+from gatewatch.report.load_source import SUMMARY_FILE as LOAD_SUMMARY
+from gatewatch.report.probe_source import HISTORY_FILE, PROBE_DIR
+from gatewatch.report.suite_source import SUMMARY_FILE as SUITE_SUMMARY
+
+RUN_DIR = "run"
+RUN_SUMMARY = "summary.json"
+INTERRUPTED = "interrupted"
+# Each part's own file, relative to the reports folder: newer than the run's summary means
+# the part ran again after the interrupted run, and its own verdict stands.
+PART_FILES = {
+    "contract": SUITE_SUMMARY,
+    "load": f"{LOAD_DIR}/{LOAD_SUMMARY}",
+    "probe": f"{PROBE_DIR}/{HISTORY_FILE}",
+}
+
+
+def run_summary_path(reports_dir: Path) -> Path:
+    """Where `gatewatch run` writes its summary."""
+    return reports_dir / RUN_DIR / RUN_SUMMARY
+
+
+def read_interrupted(reports_dir: Path) -> Mapping[str, str]:
+    """Part name -> why it is shown as interrupted (empty: no run summary, or none interrupted)."""
+    path = run_summary_path(reports_dir)
+    try:
+        doc = read_object(path)
+        stamp = path.stat().st_mtime
+    except (Unreadable, OSError):
+        return {}
+    how = text(doc.get("interrupted")) or "a signal"
+    found: dict[str, str] = {}
+    for raw in seq(doc.get("parts")):
+        part = obj(raw)
+        name = text(part.get("name"))
+        if name is None or text(part.get("verdict")) != INTERRUPTED:
+            continue
+        own = PART_FILES.get(name)
+        if own is not None and _newer(reports_dir / own, stamp):
+            continue
+        started = part.get("exit_code") is not None or part.get("started") is True
+        found[name] = (
+            f"gatewatch run was interrupted by {how} while this part ran; what its files say is no verdict"
+            if started
+            else f"gatewatch run was interrupted by {how} before this part started"
+        )
+    return found
+
+
+def _newer(path: Path, stamp: float) -> bool:
+    try:
+        return path.stat().st_mtime > stamp
+    except OSError:
+        return False
