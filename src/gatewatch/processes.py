@@ -6,6 +6,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import time
 from typing import Any
 
 
@@ -31,3 +32,58 @@ def stop_group(
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         return
+
+
+def descendants(pid: int) -> list[int]:
+    """The pids of every process below `pid`, read from /proc (empty where there is none).
+
+    A child that started its own session (Locust, its workers) is outside the group
+    `stop_group` signals; this finds it by parentage, so it can be stopped by its pid too.
+    """
+    children: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as stat:
+                # pid (comm) state ppid ...: comm may hold spaces and parentheses.
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    found: list[int] = []
+    todo = [pid]
+    while todo:  # bounded: each pid is visited once, the tree has no cycles
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.append(child)
+                todo.append(child)
+    return found
+
+
+def stop_pids(pids: list[int], *, wait_s: float) -> None:
+    """SIGTERM each pid still alive, wait up to `wait_s` for them to go, then SIGKILL the rest."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        alive = [p for p in pids if _alive(p)]
+        for pid in alive:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, sig)
+        deadline = time.monotonic() + wait_s
+        while alive and time.monotonic() < deadline:  # bounded by wait_s
+            time.sleep(0.05)
+            alive = [p for p in alive if _alive(p)]
+        if not alive:
+            return
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie, dead but not yet reaped by its parent, counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False

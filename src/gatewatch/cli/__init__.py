@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
 
 import click
 
+from gatewatch import interrupts
 from gatewatch.errors import ExitCode, GatewatchError
 
 _SUBCOMMANDS = {
@@ -56,7 +58,11 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the CLI and map gatewatch errors to documented exit codes."""
     try:
         code = cli.main(args=argv, prog_name="gatewatch", standalone_mode=False)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        # click turns a KeyboardInterrupt (and so an `interrupts.Interrupted`) into Abort.
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            click.echo("gatewatch: interrupted", err=True)
+            sys.exit(interrupts.exit_code(interrupts.received() or signal.SIGINT))
         click.echo("aborted", err=True)
         sys.exit(ExitCode.USAGE)
     except click.ClickException as exc:
@@ -64,10 +70,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(ExitCode.USAGE)
     except GatewatchError as exc:
         click.echo(f"gatewatch: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        signum = interrupts.received()
+        sys.exit(exc.exit_code if signum is None else interrupts.exit_code(signum))
     except KeyboardInterrupt:
         click.echo("gatewatch: interrupted", err=True)
-        sys.exit(ExitCode.USAGE)
+        sys.exit(interrupts.exit_code(interrupts.received() or signal.SIGINT))
     except Exception as exc:
         if os.environ.get("GATEWATCH_DEBUG"):
             raise
@@ -77,4 +84,8 @@ def main(argv: list[str] | None = None) -> None:
             err=True,
         )
         sys.exit(ExitCode.USAGE)
+    signum = interrupts.received()
+    if signum is not None:
+        # The command stopped its children and wrote what it had; the code says why it ended.
+        sys.exit(interrupts.exit_code(signum))
     sys.exit(code if isinstance(code, int) else ExitCode.OK)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from gatewatch import interrupts
 from gatewatch.cli.options import GroupedCommand, production_option, reports_option, target_options
 from gatewatch.errors import ExitCode
 from gatewatch.options import PLUGIN_PREFIX, TargetOptions
@@ -60,6 +61,9 @@ def command(
     # before pytest starts, as `gatewatch: ...` on stderr like every other command. The
     # plugin checks the same again (for plain pytest runs and the embedded simulator).
     preflight_target(where.resolve())
+    # From here a SIGTERM, like Ctrl-C, ends pytest's session as interrupted and stops the
+    # embedded simulator instead of leaving it running.
+    interrupts.install()
 
     import pytest
 

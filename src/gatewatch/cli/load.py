@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from gatewatch import interrupts
 from gatewatch.cli.options import (
     GroupedCommand,
     production_option,
@@ -159,4 +160,7 @@ def command(
         allow_production=allow_production,
         allow_remote=allow_remote,
     )
+    # From here a SIGTERM, like Ctrl-C, stops Locust (which then judges what it measured) and
+    # the embedded simulator instead of leaving them running.
+    interrupts.install()
     return run_load(plan, target, contract)
