@@ -19,6 +19,8 @@ CORE = (
     "ratelimit",
     "preflight",
     "processes",
+    "interrupts",
+    "progress_feed",
 )
 ENGINES = ("suite", "loadtest", "probe", "simulator")
 

@@ -23,8 +23,9 @@ from typing import Any
 
 import gevent
 import locust
-from locust.runners import MasterRunner, WorkerRunner
+from locust.runners import STATE_STOPPED, STATE_STOPPING, MasterRunner, WorkerRunner
 
+from gatewatch import progress_feed
 from gatewatch.config import SKIPPED_BY_FLAG, read_keys
 from gatewatch.contract import Contract, resolve_contract
 from gatewatch.errors import ConfigError, ExitCode, GatewatchError
@@ -39,6 +40,7 @@ from gatewatch.loadtest.users import CONTEXT_KIND, CONTEXT_LAG_MS, CONTEXT_THROT
 
 log = logging.getLogger("gatewatch.load")
 DATA_KEY = "gatewatch"
+PROGRESS_EVERY_S = 2.0
 
 
 class _Process:
@@ -160,6 +162,7 @@ def _on_test_start(environment: Any, **_: Any) -> None:
         options.gatewatch_rate_per_user = rate / users
         if ramp is not None:
             options.gatewatch_ramp_end = time.time() + float(options.run_time or 0)
+        gevent.spawn(_report_progress, runner, state)
     if isinstance(runner, MasterRunner):
         return
     try:
@@ -193,6 +196,20 @@ def _on_test_start(environment: Any, **_: Any) -> None:
         ", ".join(sorted(state.known.by_channel)),
         warmup,
     )
+
+
+def _report_progress(runner: Any, state: ProcessState) -> None:
+    """Locust's totals to `gatewatch run`'s live view, every few seconds until the run stops."""
+    while runner.state not in (STATE_STOPPED, STATE_STOPPING):  # ends with the run (and the process)
+        total = runner.stats.total
+        throttled = sum(c.throttled + c.warmup_throttled for c in state.recorder.counts.values())
+        progress_feed.load(
+            requests=total.num_requests,
+            rate=total.current_rps,
+            failures=total.num_failures,
+            throttled=throttled,
+        )
+        gevent.sleep(PROGRESS_EVERY_S)
 
 
 # -- recording and merging ------------------------------------------------------------------

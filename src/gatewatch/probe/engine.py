@@ -33,6 +33,7 @@ from typing import Protocol
 
 import requests
 
+from gatewatch import progress_feed
 from gatewatch.checks import (
     LifecycleTracker,
     Violation,
@@ -249,6 +250,8 @@ class _Run:
                 return
             self.last_read_failed = read is None
             if read is not None:
+                if read.status is not None:
+                    progress_feed.probe(channel=plan.channel, status=read.status)
                 status = read.exchange.status
                 if status == self.contract.codes.forbidden:
                     self.forbidden = forbidden_message(read.exchange)
@@ -456,4 +459,6 @@ def run_channel(
         target=target,
         on_sent=on_sent,
     )
-    return run.execute()
+    result = run.execute()
+    progress_feed.probe(channel=plan.channel, status=result.outcome.value)
+    return result

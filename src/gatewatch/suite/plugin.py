@@ -24,9 +24,11 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
+from gatewatch import interrupts
 from gatewatch.config import Run
 from gatewatch.contract import Contract, default_contract
 from gatewatch.errors import ExitCode, GatewatchError
+from gatewatch.suite import progress as suite_progress
 from gatewatch.suite.fleet import Fleet, send_fleet
 from gatewatch.suite.locate import suite_dir
 from gatewatch.suite.opening import open_session
@@ -62,6 +64,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", f"{EXAMPLES_MARKER}(cost): a generated suite test; requests one example makes"
     )
+    suite_progress.register(config)
     seed = config.getoption("gw_seed")
     if seed is None:
         seed = random.SystemRandom().randrange(2**31)
@@ -272,6 +275,12 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
         if later:
             raise ContractViolation(later)
     return result
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """After SIGINT or SIGTERM, run no further test (pytest may have seen it only as an error)."""
+    if interrupts.received() is not None:
+        item.session.shouldstop = "interrupted by a signal"
 
 
 @pytest.hookimpl(wrapper=True)

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from gatewatch import interrupts
 from gatewatch.suite.session import ContractViolation, SuiteSession
 
 SUMMARY_FILE = "summary.json"
@@ -273,7 +274,8 @@ class SuiteReporter:
 
 def _result(exitstatus: int, rules: Mapping[str, RuleVerdict]) -> str:
     """The summary's result: interrupted when the session did not run to its end, else by the rules."""
-    if exitstatus == pytest.ExitCode.INTERRUPTED:
+    # A signal can land where pytest turns it into a test error and goes on: still interrupted.
+    if exitstatus == pytest.ExitCode.INTERRUPTED or interrupts.received() is not None:
         return INTERRUPTED
     return FAILED if any(r.status == FAILED for r in rules.values()) else PASSED
 
