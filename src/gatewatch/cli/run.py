@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from gatewatch import interrupts
 from gatewatch.cli.options import (
     GroupedCommand,
     production_option,
@@ -73,6 +74,9 @@ def command(
     parts = plan(run, options)
     from gatewatch.report import build_index
 
+    # From here SIGTERM, like Ctrl-C, stops the running part's process tree and ends the
+    # run as interrupted (exit 130 or 143) with its summary and page written.
+    interrupts.install()
     code, _ = run_all(
         parts,
         options.reports_dir,

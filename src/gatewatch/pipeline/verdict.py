@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gatewatch.errors import ExitCode
+from gatewatch.report.run_source import INTERRUPTED
 
 VERDICTS = {
     ExitCode.OK: "passed",
@@ -26,10 +27,16 @@ class PartResult:
     exit_code: int | None
     duration_s: float = 0.0
     detail: str = ""
+    #: Stopped by SIGINT or SIGTERM, or never started because of one: no verdict.
+    interrupted: bool = False
+    #: Whether the part's process was started (an interrupted part may not have been).
+    started: bool = True
 
     @property
     def verdict(self) -> str:
-        """passed, failed, ..., or `not run` with the reason."""
+        """passed, failed, ..., interrupted, or `not run` with the reason."""
+        if self.interrupted:
+            return INTERRUPTED
         if self.exit_code is None:
             return f"not run: {self.detail}" if self.detail else "not run"
         try:
