@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
+import sys
 
-from gatewatch.processes import stop_group
+from gatewatch.processes import descendants, stop_group, stop_pids
 
 
 def _alive(pid: int) -> bool:
@@ -70,3 +72,28 @@ def test_without_a_sweep_the_stubborn_child_is_left() -> None:
         assert proc.returncode == -signal.SIGTERM and _alive(left)
     finally:
         os.kill(left, signal.SIGKILL)
+
+
+def test_a_grandchild_in_a_session_of_its_own_is_found_and_stopped_by_its_pid() -> None:
+    # Like Locust under `gatewatch load`: outside its launcher's group, so no killpg reaches it.
+    script = (
+        "import subprocess, sys; p = subprocess.Popen(['sleep', '30'], start_new_session=True); print(p.pid)"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script + "; sys.stdout.flush(); p.wait()"],
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    grandchild = int(proc.stdout.readline())
+    try:
+        assert descendants(proc.pid) == [grandchild]
+        stop_group(proc, wait_s=5, sweep=True)
+        assert _alive(grandchild)  # the group is gone, the grandchild is not
+        stop_pids([grandchild], wait_s=5)
+        assert _gone(grandchild)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(grandchild, signal.SIGKILL)
+        proc.stdout.close()

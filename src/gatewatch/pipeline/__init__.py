@@ -2,14 +2,17 @@
 
 Each part runs as its own `gatewatch <part>` process with the run's target flags (a
 process per part keeps Locust's gevent patching and pytest's state apart, and lets a
-hung part be stopped by its pid), its output kept in `REPORTS_DIR/run/<part>.log` and
-folded into one live line per part. The parts are planned by a pure function of the
-target and the flags (`plan`), and the verdict is a pure function of their exit codes
-(`overall_exit`); at the end the report page is rebuilt.
+hung part be stopped by its pid), its output kept in `REPORTS_DIR/run/<part>.log` and its
+progress (`gatewatch.progress_feed`, `REPORTS_DIR/run/<part>.progress.jsonl`) shown live.
+The parts are planned by a pure function of the target and the flags (`plan`), and the
+verdict is a pure function of their exit codes (`overall_exit`); at the end the run's
+summary (`REPORTS_DIR/run/summary.json`) is written and the report page rebuilt. SIGINT or
+SIGTERM stops the running part's process tree and ends the run as interrupted (130, 143).
 
     plan      which parts run, and why a part is not run (production, remote, dry run)
-    execute   one part's process: argv, output streamed to its log, timeout, stop by pid
-    progress  the live lines (rich on a terminal, plain heartbeat lines otherwise)
+    execute   one part's process: argv, output copied to its log, timeout, stop its tree by pid
+    progress  the live view (a rich table on a terminal, heartbeat lines otherwise)
+    failures  what a failed part found, from its files (failed rules, gates, probe outcomes)
     verdict   a part's outcome from its exit code, and the run's exit code
 """
 
