@@ -19,6 +19,7 @@ CORE = (
     "ratelimit",
     "preflight",
     "processes",
+    "bounds",
 )
 ENGINES = ("suite", "loadtest", "probe", "simulator")
 
