@@ -51,16 +51,12 @@ class RecordedRequest:
     ) -> RecordedRequest:
         """A request as the client sent it, recorded redacted and cut (the auth header already ***)."""
         keys = tuple(secrets)
+        size = None
         if body is not None:
             body = redact_bytes(body, keys)
-        cut = body is not None and len(body) > BODY_KEPT_BYTES
-        return cls(
-            method=method,
-            url=redact(url, keys),
-            headers=_recorded_headers(headers, keys),
-            body=body[:BODY_KEPT_BYTES] if body is not None and cut else body,
-            size=len(body) if body is not None and cut else None,
-        )
+            if len(body) > BODY_KEPT_BYTES:
+                body, size = body[:BODY_KEPT_BYTES], len(body)
+        return cls(method, redact(url, keys), _recorded_headers(headers, keys), body, size)
 
     def curl(self) -> str:
         """A one-line curl command that reproduces the request (key shown as ***).
