@@ -11,7 +11,6 @@ here; what the client records is redacted.
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -28,7 +27,7 @@ from gatewatch.contract import Contract, default_contract
 from gatewatch.errors import TargetUnreachable
 from gatewatch.exchange import Exchange, Operation, RecordedRequest, RecordedResponse, Throttle
 from gatewatch.ratelimit import NO_LIMIT, Pacer, PacingTimeout, RateLimit, header_int, retry_after_s
-from gatewatch.secrets import REDACTED, Secret, redact
+from gatewatch.secrets import REDACTED, Secret, basic_credential, redact
 
 AuthMode = Literal["key", "basic"]
 # A 429 that names no wait is retried after this long (doubling), within max_wait_s.
@@ -171,9 +170,8 @@ class GatewayClient:
         return {self.auth_header: self._auth_value(key.reveal())}
 
     def _auth_value(self, key: str) -> str:
-        if self.auth_mode == "basic":
-            user, _, password = key.partition(":")
-            key = base64.b64encode(f"{user}:{password}".encode()).decode("ascii") if key != REDACTED else key
+        if self.auth_mode == "basic" and key != REDACTED:
+            key = basic_credential(key)
         return f"{self.auth_scheme} {key}" if self.auth_scheme else key
 
     # -- the API ------------------------------------------------------------------------
@@ -318,11 +316,12 @@ class GatewayClient:
         wire_headers = {"Accept": self.contract.json_content_type, **(headers or {})}
         if key is not None:
             wire_headers[self.auth_header] = self._auth_value(key.reveal())
-        recorded = RecordedRequest(
-            method=method,
-            url=redact(url, self._known_secrets),
-            headers=tuple((name, self._redact_header(name, value)) for name, value in wire_headers.items()),
-            body=body,
+        recorded = RecordedRequest.capture(
+            method,
+            url,
+            ((name, self._redact_header(name, value)) for name, value in wire_headers.items()),
+            body,
+            self._known_secrets,
         )
         retried: list[RecordedResponse] = []
         throttled: list[Throttle] = []
@@ -390,9 +389,8 @@ class GatewayClient:
             self._last_remaining = header_int(response.headers, limits.remaining_header)
 
     def _redact_header(self, name: str, value: str) -> str:
-        if name.lower() == self.auth_header.lower():
-            return self._auth_value(REDACTED)
-        return redact(value, self._known_secrets)
+        # The auth header shows how the key went (`X-Api-Key: ***`); capture redacts the rest.
+        return self._auth_value(REDACTED) if name.lower() == self.auth_header.lower() else value
 
     def _once(
         self, method: str, url: str, headers: Mapping[str, str], body: bytes | None
@@ -415,11 +413,10 @@ class GatewayClient:
                 f"{redact(str(exc), self._known_secrets)}",
                 connected=_was_connected(exc),
             ) from None
-        return RecordedResponse(
-            status=raw.status_code,
-            headers=tuple(raw.headers.items()),
-            body=content,
-            elapsed_s=time.perf_counter() - started,
+        # Whatever the target echoes (our key in a body or a header, in any encoding) is
+        # redacted here, before anything can report it.
+        return RecordedResponse.capture(
+            raw.status_code, raw.headers.items(), content, time.perf_counter() - started, self._known_secrets
         )
 
 

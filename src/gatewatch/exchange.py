@@ -1,20 +1,29 @@
 """What one call to the gateway was: the request, every answer (retries included), redacted.
 
-An Exchange holds no secret: the client redacts headers before recording them, so any
-report, log or reproduction line built from an Exchange is safe to publish. A 429 that
-the client waited out is kept as a `Throttle`, with the harness's own request rate when
-it came, so a check can tell a throttle the harness earned from one it did not.
+An Exchange holds no secret: the client redacts the request and every answer (headers and
+body, whatever the target echoes) before recording them (`RecordedResponse.capture`), so
+any report, log or reproduction line built from an Exchange is safe to publish. It is
+bounded too: a body keeps its first `BODY_KEPT_BYTES` and notes its full size, while the
+checks still judge the whole answer (a cut JSON body is parsed before the cut, and kept
+parsed). A 429 that the client waited out is kept as a `Throttle`, with the harness's own
+request rate when it came, so a check can tell a throttle the harness earned from one it
+did not.
 """
 
 from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from gatewatch.bounds import BODY_KEPT_BYTES, HEADER_KEPT_CHARS, TEXT_SHOWN_CHARS, clip, cut_note
+from gatewatch.secrets import Secret, redact, redact_bytes
+
 Operation = Literal["send", "lookup", "batch", "other"]
 _NOT_JSON = object()
+_UNPARSED = object()
 # HTTP's own class boundary (RFC 9110 15.6), not a contract code.
 _SERVER_ERROR_CLASS = 500  # http-class
 
@@ -26,26 +35,87 @@ class RecordedRequest:
     method: str
     url: str
     headers: tuple[tuple[str, str], ...]
+    #: The body sent, cut at BODY_KEPT_BYTES (see `size`).
     body: bytes | None = None
+    #: The body's full size in bytes when it was cut; None when `body` is whole.
+    size: int | None = None
+
+    @classmethod
+    def capture(
+        cls,
+        method: str,
+        url: str,
+        headers: Iterable[tuple[str, str]],
+        body: bytes | None,
+        secrets: Iterable[Secret | None],
+    ) -> RecordedRequest:
+        """A request as the client sent it, recorded redacted and cut (the auth header already ***)."""
+        keys = tuple(secrets)
+        size = None
+        if body is not None:
+            body = redact_bytes(body, keys)
+            if len(body) > BODY_KEPT_BYTES:
+                body, size = body[:BODY_KEPT_BYTES], len(body)
+        return cls(method, redact(url, keys), _recorded_headers(headers, keys), body, size)
 
     def curl(self) -> str:
-        """A one-line curl command that reproduces the request (key shown as ***)."""
+        """A one-line curl command that reproduces the request (key shown as ***).
+
+        A body longer than a console line shows is cut, and the line ends with a shell
+        comment saying how long it was.
+        """
         parts = ["curl", "-sS", "-i", "-X", self.method, self.url]
         for name, value in self.headers:
             parts += ["-H", f"{name}: {value}"]
+        note = ""
         if self.body is not None:
-            parts += ["--data-binary", self.body.decode("utf-8", "replace")]
-        return " ".join(shlex.quote(p) for p in parts)
+            full = self.size if self.size is not None else len(self.body)
+            shown = self.body[:TEXT_SHOWN_CHARS]
+            parts += ["--data-binary", shown.decode("utf-8", "replace")]
+            if len(shown) < full:
+                note = f"  # body cut: {full:,} bytes, first {len(shown):,} shown"
+        return " ".join(shlex.quote(p) for p in parts) + note
 
 
 @dataclass(frozen=True, slots=True)
 class RecordedResponse:
-    """One answer: status, headers, body and how long it took."""
+    """One answer: status, headers, body (cut at BODY_KEPT_BYTES) and how long it took."""
 
     status: int
     headers: tuple[tuple[str, str], ...]
     body: bytes
     elapsed_s: float
+    #: The body's full size in bytes when it was cut; None when `body` is whole.
+    size: int | None = None
+    #: A cut body's JSON, parsed from the whole body before the cut (so checks judge it all).
+    parsed: Any = field(default=_UNPARSED, repr=False, compare=False)
+
+    @classmethod
+    def capture(
+        cls,
+        status: int,
+        headers: Iterable[tuple[str, str]],
+        body: bytes,
+        elapsed_s: float,
+        secrets: Iterable[Secret | None],
+    ) -> RecordedResponse:
+        """An answer as received, recorded with `secrets` redacted from headers and body, and cut.
+
+        Redacted first (a key cannot straddle the cut), parsed next when the body is longer
+        than what is kept, cut last.
+        """
+        keys = tuple(secrets)
+        body = redact_bytes(body, keys)
+        recorded = _recorded_headers(headers, keys)
+        if len(body) <= BODY_KEPT_BYTES:
+            return cls(status, recorded, body, elapsed_s)
+        parsed = _parse(body)
+        return cls(status, recorded, body[:BODY_KEPT_BYTES], elapsed_s, size=len(body), parsed=parsed)
+
+    @property
+    def cut(self) -> bool:
+        """True when `body` is only the start of the answer's body."""
+        return self.size is not None and self.size > len(self.body)
 
     def header(self, name: str) -> str | None:
         """The first header called `name` (case-insensitive), or None."""
@@ -59,20 +129,23 @@ class RecordedResponse:
         return value.split(";", 1)[0].strip().lower() if value else None
 
     def json(self) -> Any:
-        """The body parsed as JSON; raises ValueError when it is not."""
-        return json.loads(self.body)
+        """The whole body parsed as JSON; raises ValueError when it is not."""
+        parsed = self.parsed if self.parsed is not _UNPARSED else _parse(self.body)
+        if parsed is _NOT_JSON:
+            raise ValueError("the body is not JSON")
+        return parsed
 
     def json_or_none(self) -> Any:
-        """The body parsed as JSON, or None when it is not JSON."""
-        try:
-            return json.loads(self.body)
-        except ValueError:
-            return None
+        """The whole body parsed as JSON, or None when it is not JSON."""
+        parsed = self.parsed if self.parsed is not _UNPARSED else _parse(self.body)
+        return None if parsed is _NOT_JSON else parsed
 
-    def text(self, limit: int = 2000) -> str:
-        """The body as text for a report, cut at `limit` characters."""
-        text = self.body.decode("utf-8", "replace")
-        return text if len(text) <= limit else text[:limit] + f"... ({len(text)} chars)"
+    def text(self, limit: int = TEXT_SHOWN_CHARS) -> str:
+        """The body as text for a report, cut at `limit` characters (and a cut body says so)."""
+        text = clip(self.body.decode("utf-8", "replace"), limit)
+        if self.cut and self.size is not None:
+            text += f" … {cut_note(self.size, len(self.body))}"
+        return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +201,8 @@ class Exchange:
         return (*self.retried, *(t.response for t in self.throttled), self.response)
 
     def describe(self) -> str:
-        """Request and answer as text for a failure report (already redacted)."""
-        headers = "\n".join(f"  {k}: {v}" for k, v in self.response.headers)
+        """Request and answer as text for a failure report (already redacted, bounded in size)."""
+        headers = clip("\n".join(f"  {k}: {v}" for k, v in self.response.headers))
         lines = [
             f"{self.request.method} {self.request.url}",
             f"-> {self.response.status} after {self.attempts} attempt(s), "
@@ -141,21 +214,28 @@ class Exchange:
         return "\n".join(line for line in lines if line)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready form for attachments and summaries."""
-        body = self.response.json_or_none()
+        """A JSON-ready form for attachments and summaries (bodies as kept: at most BODY_KEPT_BYTES)."""
+        response = self.response
+        # A cut body is shown as the text kept, never re-serialised from the whole parse.
+        body = None if response.cut else response.json_or_none()
+        request_body = None
+        if self.request.body:
+            request_body = self.request.body.decode("utf-8", "replace")
+            if self.request.size is not None:
+                request_body += f" … {cut_note(self.request.size, len(self.request.body))}"
         return {
             "operation": self.operation,
             "request": {
                 "method": self.request.method,
                 "url": self.request.url,
                 "headers": dict(self.request.headers),
-                "body": self.request.body.decode("utf-8", "replace") if self.request.body else None,
+                "body": request_body,
             },
             "response": {
-                "status": self.response.status,
-                "headers": dict(self.response.headers),
-                "body": body if body is not None else self.response.text(),
-                "elapsed_ms": round(self.response.elapsed_s * 1000, 3),
+                "status": response.status,
+                "headers": dict(response.headers),
+                "body": body if body is not None else response.text(BODY_KEPT_BYTES),
+                "elapsed_ms": round(response.elapsed_s * 1000, 3),
             },
             "retried_statuses": [r.status for r in self.retried],
             "throttled": [
@@ -168,3 +248,20 @@ class Exchange:
             ],
             "curl": self.request.curl(),
         }
+
+
+def _parse(body: bytes) -> Any:
+    """The body's JSON, or _NOT_JSON (nesting too deep for the parser counts as not JSON)."""
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return _NOT_JSON
+
+
+def _recorded_headers(
+    headers: Iterable[tuple[str, str]], keys: tuple[Secret | None, ...]
+) -> tuple[tuple[str, str], ...]:
+    """Headers with `keys` redacted from names and values, each value cut at HEADER_KEPT_CHARS."""
+    return tuple(
+        (redact(name, keys), clip(redact(value, keys), HEADER_KEPT_CHARS)) for name, value in headers
+    )

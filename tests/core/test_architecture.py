@@ -21,6 +21,7 @@ CORE = (
     "processes",
     "interrupts",
     "progress_feed",
+    "bounds",
 )
 ENGINES = ("suite", "loadtest", "probe", "simulator")
 

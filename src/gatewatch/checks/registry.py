@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from gatewatch.bounds import clip
 from gatewatch.contract import Contract
 from gatewatch.exchange import Exchange, Operation
 
@@ -27,6 +28,11 @@ class Violation:
     message: str
     exchange: Exchange | None = None
     check: str = ""
+
+    def __post_init__(self) -> None:
+        # A message may quote what the target sent (a 2 MB description): every report
+        # and console line that shows it stays bounded.
+        object.__setattr__(self, "message", clip(self.message))
 
     def headline(self) -> str:
         """One line: `[rule (provenance)] message`."""

@@ -182,6 +182,7 @@ def _on_test_start(environment: Any, **_: Any) -> None:
             )
         state.known = prepare_known_ids(target, key, state.contract, state.settings.known_ids)
         state.auth_headers = auth_headers(target, state.contract, key)
+        state.secrets = (key,)
     except GatewatchError as exc:
         log.error("gatewatch: the load setup failed: %s", exc)
         state.recorder.setup_error = {"message": str(exc), "exit_code": int(exc.exit_code)}

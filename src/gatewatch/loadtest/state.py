@@ -16,6 +16,7 @@ from gatewatch.loadtest.kinds import KINDS, request_name, throttled_name
 from gatewatch.loadtest.recorder import Recorder
 from gatewatch.loadtest.settings import LoadSettings
 from gatewatch.loadtest.setup import KnownIds
+from gatewatch.secrets import Secret
 
 
 @dataclass(slots=True)
@@ -30,6 +31,8 @@ class ProcessState:
     known: KnownIds | None = None
     # Header name -> value, the key included: handed to the HTTP client only, never logged.
     auth_headers: dict[str, str] = field(default_factory=dict, repr=False)
+    # The keys those headers carry: what is redacted from every answer before it is judged.
+    secrets: tuple[Secret, ...] = field(default=(), repr=False)
     rate_per_user: float = 0.0
     table: str = ""
     workers_seen: set[str] = field(default_factory=set)  # master: workers that reported

@@ -30,13 +30,14 @@ from gevent.pool import Pool
 from locust import FastHttpUser, task
 from locust.exception import StopUser
 
+from gatewatch.bounds import clip
 from gatewatch.checks import Violation, run_checks
 from gatewatch.exchange import Exchange, RecordedRequest, RecordedResponse
 from gatewatch.loadtest.arrival import ArrivalSchedule, dispatch
 from gatewatch.loadtest.kinds import BATCH, KNOWN, OTHER_CHANNEL, UNKNOWN, kind
 from gatewatch.loadtest.ramp import ramp_plan
 from gatewatch.loadtest.state import ProcessState, current_state
-from gatewatch.secrets import REDACTED
+from gatewatch.secrets import REDACTED, redact
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +144,8 @@ class Lookups:
     def _judge(self, key: str, response: Any, planned: Planned) -> None:
         status = int(response.status_code or 0)
         if status == 0:
-            response.failure(f"no answer: {type(response.error).__name__}: {response.error}")
+            error = clip(redact(str(response.error), self.state.secrets))
+            response.failure(f"no answer: {type(response.error).__name__}: {error}")
             return
         if status == self.contract.codes.too_many_requests:
             # Its own row, not a failure: the throttled gates judge how many there were.
@@ -158,11 +160,13 @@ class Lookups:
             return Exchange(
                 operation=kind(key).operation,
                 request=RecordedRequest("GET", self.base_url + planned.path, self.recorded_headers),
-                response=RecordedResponse(
-                    status=status,
-                    headers=headers,
-                    body=response.content or b"",
-                    elapsed_s=float(response.request_meta.get("response_time", 0.0)) / 1000,
+                # Redacted and cut as the gateway client records its answers.
+                response=RecordedResponse.capture(
+                    status,
+                    headers,
+                    response.content or b"",
+                    float(response.request_meta.get("response_time", 0.0)) / 1000,
+                    self.state.secrets,
                 ),
                 message_id=planned.message_id,
                 channel=planned.channel,

@@ -34,6 +34,7 @@ from typing import Protocol
 import requests
 
 from gatewatch import progress_feed
+from gatewatch.bounds import clip
 from gatewatch.checks import (
     LifecycleTracker,
     Violation,
@@ -316,7 +317,8 @@ class _Run:
             parse_updated_at(body.get(names.updated_at)),
             initial=status in contract.initial_statuses,
         )
-        return _Read(exchange, status, description if isinstance(description, str) else None)
+        # The description becomes the run's reason, on the console and in the history: bounded.
+        return _Read(exchange, status, clip(description) if isinstance(description, str) else None)
 
     # -- bookkeeping --------------------------------------------------------------------
 

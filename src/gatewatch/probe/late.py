@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 import requests
 
+from gatewatch.bounds import clip
 from gatewatch.checks import Violation, parse_updated_at, run_checks, status_bodies, violation
 from gatewatch.contract import Contract
 from gatewatch.errors import TargetUnreachable
@@ -110,7 +111,7 @@ def recheck(client: ProbeClient, contract: Contract, pending: PendingMessage, cl
         base,
         status=status,
         outcome=final_outcome(contract, status),
-        reason=description if isinstance(description, str) else None,
+        reason=clip(description) if isinstance(description, str) else None,
         timing=timing,
         violations=tuple(found),
     )

@@ -3,7 +3,9 @@
 A step per verified call, with a sub-step per rule a check judged on it (failed ones
 carry the reason; rules that did not apply to the answer get no step), the request and
 answer attached as JSON (already redacted). Only the first few calls of a
-test and every failing one get steps, so a Hypothesis test does not bury its report.
+test and every failing one get steps, so a Hypothesis test does not bury its report. The
+attachments of a run stop at ATTACHMENTS_BUDGET_BYTES (a target answering megabytes to
+every call must not fill the disk): past it a step says so instead, once.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from urllib.parse import urlsplit
 
 import allure
 
+from gatewatch.bounds import ATTACHMENTS_BUDGET_BYTES
 from gatewatch.checks import REGISTRY, Violation
 from gatewatch.exchange import Exchange
 
@@ -27,8 +30,11 @@ class _StepFailed(AssertionError):
 class AllureRecorder:
     """Turns verified exchanges into Allure steps for the test that is running."""
 
-    def __init__(self) -> None:
+    def __init__(self, budget_bytes: int = ATTACHMENTS_BUDGET_BYTES) -> None:
         self.calls_in_test = 0
+        #: What attachments may still add up to in this run (bytes).
+        self.budget_left = budget_bytes
+        self.over_budget = False
 
     def start_test(
         self,
@@ -75,20 +81,28 @@ class AllureRecorder:
                     _check_step(
                         ", ".join(names) or "expectation", rule, [v for v in violations if v.rule == rule]
                     )
-                allure.attach(
-                    json.dumps(exchange.to_dict(), indent=2, ensure_ascii=False),
-                    name="request and response",
-                    attachment_type=allure.attachment_type.JSON,
-                )
-                allure.attach(
-                    exchange.request.curl(),
-                    name="reproduce (curl)",
-                    attachment_type=allure.attachment_type.TEXT,
-                )
+                self._attach(exchange)
                 if violations:
                     raise _StepFailed("; ".join(v.headline() for v in violations))
         except _StepFailed:
             pass  # the step is marked failed; the test itself fails through verify
+
+    def _attach(self, exchange: Exchange) -> None:
+        """The request and answer as JSON and a curl line, while the run's budget lasts."""
+        recorded = json.dumps(exchange.to_dict(), indent=2, ensure_ascii=False)
+        curl = exchange.request.curl()
+        size = len(recorded.encode()) + len(curl.encode())
+        if size > self.budget_left:
+            if not self.over_budget:
+                self.over_budget = True
+                with allure.step(
+                    f"attachments stopped: this run's {ATTACHMENTS_BUDGET_BYTES:,}-byte budget is spent"
+                ):
+                    pass
+            return
+        self.budget_left -= size
+        allure.attach(recorded, name="request and response", attachment_type=allure.attachment_type.JSON)
+        allure.attach(curl, name="reproduce (curl)", attachment_type=allure.attachment_type.TEXT)
 
 
 def _check_step(name: str, rule: str, failing: list[Violation]) -> None:
