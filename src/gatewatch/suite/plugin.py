@@ -178,8 +178,8 @@ def pytest_collection_modifyitems(
 def planned_test(item: pytest.Item) -> PlannedTest:
     """What the budget planner needs of a collected suite test: its function, channel and cost."""
     marker = item.get_closest_marker(EXAMPLES_MARKER)
-    callspec = getattr(item, "callspec", None)
-    channel = callspec.params.get("channel") if callspec is not None else None
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    channel = params.get("channel")  # own-name: the fixture parameter
     return PlannedTest(
         id=item.nodeid,
         function=f"{item.path}::{getattr(item, 'originalname', item.name)}",
