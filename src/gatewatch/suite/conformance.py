@@ -140,7 +140,12 @@ def run_burst(
 
 
 def burst_connections(per_second: int, count: int) -> int:
-    """Connections for a burst of `count` past `per_second`: enough to pass it at any answer under 1 s."""
+    """Connections for a burst of `count` past `per_second`.
+
+    A second's allowance in flight at once passes the limit at any answer time under a
+    second; above MAX_CONNECTIONS (a per-second limit over 50) the answers must come
+    within MAX_CONNECTIONS / per_second of a second.
+    """
     return max(1, min(count, per_second, MAX_CONNECTIONS))
 
 
