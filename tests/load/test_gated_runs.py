@@ -45,7 +45,7 @@ def test_the_conforming_simulator_passes_every_gate(gatewatch_load: Callable[...
 def test_injected_latency_fails_the_latency_gates(
     gatewatch_load: Callable[..., Run], simulator: Callable[..., str]
 ) -> None:
-    url = simulator("--latency-ms", "300")
+    url = simulator("--latency", "300ms")
     run = gatewatch_load("--base-url", url, env=SIM_KEY)
     assert run.code == 1, run.output[-4000:]
     failed = run.failed_gates()

@@ -25,7 +25,7 @@ def test_a_target_too_slow_for_the_rate_drops_starts_and_fails_the_gate(
     gatewatch_load: Callable[..., Run], simulator: Callable[..., str]
 ) -> None:
     # Two requests in flight at 200 ms each: room for about 10 of the 40 starts a second.
-    url = simulator("--latency-ms", "200")
+    url = simulator("--latency", "200ms")
     run = gatewatch_load(
         "--base-url", url, "--arrival-rate", "40", "--max-in-flight", "2", env={"GATEWATCH_API_KEY": "key-a"}
     )

@@ -17,8 +17,11 @@ from types import FrameType
 import click
 
 from gatewatch.contract import Contract, resolve_contract
+from gatewatch.durations import parse_duration
 from gatewatch.ratelimit import NO_LIMIT, RateLimit, parse_rate_limit
 from gatewatch.simulator import Faults, Simulator, SimulatorConfig, catalogue, keys_from_env
+
+_MS_PER_S = 1000.0
 
 
 def _list_defects(contract: Contract) -> None:
@@ -33,6 +36,10 @@ def _rate_limit(text: str | None, contract: Contract) -> RateLimit:
     if text is None:
         return NO_LIMIT
     return parse_rate_limit(text, contract.rate_limits.plans)
+
+
+def _milliseconds(text: str, flag: str) -> float:
+    return parse_duration(text, key=flag, allow_zero=True) * _MS_PER_S
 
 
 def _stop_on_signals() -> threading.Event:
@@ -74,9 +81,15 @@ def _stop_on_signals() -> threading.Event:
     help="Limit each API key: none (the default), a plan of the contract (production, trial) "
     "or N/min,M/s. Dialects without rate limits refuse it.",
 )
-@click.option("--latency-ms", default=0.0, type=click.FloatRange(min=0), help="Added latency.")
 @click.option(
-    "--jitter-ms", default=0.0, type=click.FloatRange(min=0), help="Up to this much more latency, at random."
+    "--latency",
+    default="0s",
+    show_default=True,
+    metavar="DURATION",
+    help="Added to every answer (e.g. 100ms), without holding up other requests meanwhile.",
+)
+@click.option(
+    "--jitter", default="0s", show_default=True, metavar="DURATION", help="Up to this much more, at random."
 )
 @click.option(
     "--error-rate", default=0.0, type=click.FloatRange(0, 1), help="Fraction of answers that are 500."
@@ -126,8 +139,8 @@ def command(
     list_defects: bool,
     contracts: str | None,
     rate_limit: str | None,
-    latency_ms: float,
-    jitter_ms: float,
+    latency: str,
+    jitter: str,
     error_rate: float,
     drop_rate: float,
     malformed_rate: float,
@@ -151,8 +164,8 @@ def command(
         control=control,
         extra_api_keys=keys_from_env(key_envs),
         faults=Faults(
-            latency_ms=latency_ms,
-            jitter_ms=jitter_ms,
+            latency_ms=_milliseconds(latency, "--latency"),
+            jitter_ms=_milliseconds(jitter, "--jitter"),
             error_rate=error_rate,
             drop_rate=drop_rate,
             malformed_rate=malformed_rate,

@@ -6,8 +6,8 @@ Modules::
     options       the suite's pytest options, mirroring `gatewatch contract`'s flags
     opening       target and contract, embedded simulator, preflight: what can stop a run
     session       verdicts: every check and expectation, what was judged and broken
-    profiles      ci and deep, and the ci budget under a rate limit
-    conformance   the rate-limit burst and recovery, and when they cannot be run
+    profiles      ci and deep, and the plan of a run's requests under a rate limit
+    conformance   the rate-limit burst (concurrent) and recovery, and when they cannot be run
     precedence    error-precedence cases built from the contract's order
     diagnose      drift diagnosis that needs a request (the batch parameter's other name)
     fleet         the messages a run sends up front, and following one to its outcome

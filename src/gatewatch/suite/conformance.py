@@ -3,23 +3,31 @@
 Run once, at the end of a suite run (its test module sorts last), when the contract has
 rate limits, the target has a per-second limit the harness may exceed on purpose, and
 the target may be sent traffic. The burst is `2 x per_second` lookups of an unknown id,
-unpaced and not waiting on 429s, sent one after the other from one connection: in that
-order `X-RateLimit-Remaining` must go down until the first 429. Then the harness waits
-as the 429 said (bounded) and looks up once more: the key must work again.
+unpaced and not waiting on 429s, sent over up to `per_second` concurrent connections (at
+most `MAX_CONNECTIONS`): one request after another from one connection can only pass 50
+a second when the gateway answers within 20 ms, which a remote gateway never does, while
+`per_second` requests in flight at once pass the limit at any answer time under a second.
+Among the answers before the limit, `X-RateLimit-Remaining` must go down (judged without
+their order, which concurrent answers do not keep). Then the harness waits as the 429
+said (bounded) and looks up once more: the key must work again.
 
-Sequential requests can only exceed the limit when the target answers fast enough (at
-50 a second, within 20 ms). When the burst never got above the limit and saw no 429,
-nothing was shown either way, and the rule is reported skipped with that reason rather
-than failed.
+The burst's requests are recorded by the run's pacer like any other (the gateway counted
+them), on a client of their own whose pool holds the burst's connections, so the run's
+own client and its connection pool are left as they were. When the burst still never got
+above the limit and saw no 429 (answers slower than a second), nothing was shown either
+way, and the rule is reported skipped with that reason rather than failed.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from gatewatch.checks import Findings, burst_findings, expect_unknown_id, recovery_findings
+from gatewatch.client import GatewayClient
+from gatewatch.errors import TargetUnreachable
 from gatewatch.exchange import Exchange
 from gatewatch.ratelimit import retry_after_s
 from gatewatch.suite.session import SuiteSession
@@ -30,6 +38,10 @@ ENFORCED_RULE = "rate_limit_enforced"
 RATE_LIMIT_RULES = ("rate_limit_enforced", "rate_limit_body", "rate_limit_headers", "throttled_below_limit")
 # How long to wait for room in the trailing minute before the burst, at most.
 MAX_ROOM_WAIT_S = 65.0
+# The most connections the burst opens at once (threads, and sockets to the target).
+MAX_CONNECTIONS = 50
+# The whole burst's time bound: each request also has the target's own timeouts.
+BURST_DEADLINE_S = 30.0
 _WINDOW_S = 1.0
 
 
@@ -93,14 +105,14 @@ def run_burst(
     limit = gw.target.rate_limit
     per_second = limit.per_second or 1
     count = BURST_FACTOR * per_second
+    connections = burst_connections(per_second, count)
     # A deliberate wait for room in the trailing windows, not a race: without it the
     # burst's first 429 could be the run's earlier traffic, not the burst.
     sleep(min(MAX_ROOM_WAIT_S, gw.pacer.room(count)))
-    burst: list[Exchange] = []
-    stamps: list[float] = []
-    for _ in range(count):  # bounded: exactly `count` requests
-        burst.append(_unpaced_lookup(gw, channel))
-        stamps.append(time.monotonic())
+    with gw.burst_client(connections) as client:
+        timed = send_concurrently(lambda: _unpaced_lookup(client, gw, channel), count, connections)
+    burst = [exchange for _, exchange in timed]
+    stamps = [stamp for stamp, _ in timed]
     for exchange in burst:
         verify(exchange, _expected(gw, exchange))
     peak = peak_per_second(stamps)
@@ -108,7 +120,7 @@ def run_burst(
     if first_429 is None and peak <= per_second:
         return BurstResult(
             Findings(),
-            f"the burst reached only {peak} requests a second (one connection, "
+            f"the burst reached only {peak} requests a second ({connections} connections, "
             f"{_median_ms(burst):.0f} ms an answer), not past the {per_second}/s limit: "
             "enforcement could be neither shown nor refuted",
             tuple(burst),
@@ -121,15 +133,53 @@ def run_burst(
         last_429 = next(ex for ex in reversed(burst) if ex.status == contract.codes.too_many_requests)
         waited = _told_wait(gw, last_429)
         sleep(waited)
-        again = _unpaced_lookup(gw, channel)
+        again = _unpaced_lookup(gw.client, gw, channel)
         verify(again, _expected(gw, again))
         found += recovery_findings(contract, again, waited)
     return BurstResult(found, None, tuple(burst), peak)
 
 
-def _unpaced_lookup(gw: SuiteSession, channel: str) -> Exchange:
+def burst_connections(per_second: int, count: int) -> int:
+    """Connections for a burst of `count` past `per_second`.
+
+    A second's allowance in flight at once passes the limit at any answer time under a
+    second; above MAX_CONNECTIONS (a per-second limit over 50) the answers must come
+    within MAX_CONNECTIONS / per_second of a second.
+    """
+    return max(1, min(count, per_second, MAX_CONNECTIONS))
+
+
+def send_concurrently(
+    send: Callable[[], Exchange], count: int, connections: int, *, deadline_s: float = BURST_DEADLINE_S
+) -> list[tuple[float, Exchange]]:
+    """`count` calls of `send` over `connections` threads: (when each answered, the answer), in answer order.
+
+    Bounded: exactly `count` calls, each with the client's timeouts, and the whole burst
+    within `deadline_s` (calls not started by then are cancelled, and the burst is then
+    said to be unreachable rather than judged on part of its answers).
+    """
+
+    def timed() -> tuple[float, Exchange]:
+        exchange = send()
+        return time.monotonic(), exchange
+
+    with ThreadPoolExecutor(max_workers=connections, thread_name_prefix="gatewatch-burst") as pool:
+        futures = [pool.submit(timed) for _ in range(count)]
+        done, pending = wait(futures, timeout=deadline_s, return_when=FIRST_EXCEPTION)
+        for future in pending:
+            future.cancel()
+        for future in done:
+            future.result()  # a request's own error (the target went away) ends the burst here
+        if pending:
+            raise TargetUnreachable(
+                f"the rate-limit burst of {count} requests did not finish within {deadline_s:g} s",
+                connected=True,
+            )
+    return sorted((future.result() for future in futures), key=lambda pair: pair[0])
+
+
+def _unpaced_lookup(client: GatewayClient, gw: SuiteSession, channel: str) -> Exchange:
     """A lookup of the burst's unknown id, sent at once, its 429 kept as the answer."""
-    client = gw.client
     return client.request(
         "GET",
         client.lookup_path(BURST_ID),

@@ -8,6 +8,7 @@ The pytest plugin and `gatewatch contract` both call it, so both say the same th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import ExitStack
 
 from gatewatch.client import GatewayClient
@@ -17,7 +18,7 @@ from gatewatch.embedded import simulator_process
 from gatewatch.errors import ConfigError, TargetUnreachable
 from gatewatch.preflight import preflight
 from gatewatch.suite.conformance import RATE_LIMIT_RULES, rate_limit_skip_reason
-from gatewatch.suite.profiles import PROFILES, budget_for
+from gatewatch.suite.profiles import PROFILES, PlannedTest, plan_run
 from gatewatch.suite.session import SuiteSession, pace_fraction
 
 # The variable the embedded simulator reads the run's keys from (KEY=COMPANY,...): the
@@ -58,7 +59,7 @@ def open_session(
     profile: str,
     seed: int,
     allow_production: bool,
-    generated_tests: int,
+    tests: Sequence[PlannedTest],
 ) -> SuiteSession:
     """A suite session on `run`: simulator started if needed (closed by `stack`), preflight passed."""
     target, contract = run.target, run.contract
@@ -66,7 +67,9 @@ def open_session(
     base_url = target.base_url
     if base_url is None:
         base_url = _start_simulator(stack, target, contract, keys)
-    budget = budget_for(PROFILES[profile], target.rate_limit, pace_fraction(contract), generated_tests)
+    budget = plan_run(
+        PROFILES[profile], target.rate_limit, pace_fraction(contract), tests, channels=target.channels
+    )
     session = SuiteSession(
         contract=contract,
         target=target,

@@ -33,7 +33,7 @@ from gatewatch.suite.fleet import Fleet, send_fleet
 from gatewatch.suite.locate import suite_dir
 from gatewatch.suite.opening import open_session
 from gatewatch.suite.options import SuiteOptions, add_options
-from gatewatch.suite.profiles import PROFILES
+from gatewatch.suite.profiles import PROFILES, PlannedTest
 from gatewatch.suite.report import SuiteReporter
 from gatewatch.suite.session import ContractViolation, SuiteSession
 
@@ -62,7 +62,9 @@ def pytest_configure(config: pytest.Config) -> None:
     """Fix the seed before Hypothesis reads it, and register the Hypothesis profile."""
     config.addinivalue_line("markers", f"{RULES_MARKER}(*ids): contract rules a suite test exercises")
     config.addinivalue_line(
-        "markers", f"{EXAMPLES_MARKER}(cost): a generated suite test; requests one example makes"
+        "markers",
+        f"{EXAMPLES_MARKER}(cost, stateful=False): a generated suite test; requests one example "
+        "(or state-machine step) makes",
     )
     suite_progress.register(config)
     seed = config.getoption("gw_seed")
@@ -145,7 +147,6 @@ def pytest_collection_modifyitems(
     suite_items = [item for item in items if SUITE_FIXTURE in getattr(item, "fixturenames", ())]
     if not suite_items or config.option.collectonly:
         return
-    generated = sum(1 for item in suite_items if item.get_closest_marker(EXAMPLES_MARKER))
     stack = ExitStack()
     options = SuiteOptions.from_config(config)
     try:
@@ -155,7 +156,7 @@ def pytest_collection_modifyitems(
             profile=options.profile,
             seed=config.getoption("gw_seed"),
             allow_production=options.allow_production,
-            generated_tests=generated,
+            tests=[planned_test(item) for item in suite_items],
         )
     except GatewatchError as exc:
         stack.close()
@@ -163,6 +164,7 @@ def pytest_collection_modifyitems(
         return
     config.stash[_STASH_SESSION] = gw
     config.stash[_STASH_STACK] = stack
+    _deselect(config, items, set(gw.budget.planned_out))
     reporter = config.stash.get(_STASH_REPORTER, None)
     if reporter is not None:
         reporter.attach(gw)
@@ -174,6 +176,29 @@ def pytest_collection_modifyitems(
         gw.observers.append(recorder.on_verify)
         config.stash[_STASH_ALLURE] = recorder
     settings.load_profile("gatewatch")
+
+
+def planned_test(item: pytest.Item) -> PlannedTest:
+    """What the budget planner needs of a collected suite test: its function, channel and cost."""
+    marker = item.get_closest_marker(EXAMPLES_MARKER)
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    channel = params.get("channel")  # own-name: the fixture parameter
+    return PlannedTest(
+        id=item.nodeid,
+        function=f"{item.path}::{getattr(item, 'originalname', item.name)}",
+        channel=channel if isinstance(channel, str) else None,
+        example_cost=float(marker.args[0]) if marker is not None and marker.args else None,
+        stateful=bool(marker.kwargs.get("stateful")) if marker is not None else False,
+    )
+
+
+def _deselect(config: pytest.Config, items: list[pytest.Item], ids: set[str]) -> None:
+    """Leave the tests the budget planned out of the run (pytest reports them as deselected)."""
+    if not ids:
+        return
+    dropped = [item for item in items if item.nodeid in ids]
+    config.hook.pytest_deselected(items=dropped)
+    items[:] = [item for item in items if item.nodeid not in ids]
 
 
 def _stop_before_tests(

@@ -108,12 +108,19 @@ class SuiteSession:
         self.second_client = self._client(keys.second) if keys.second else None
         self.anonymous = self._client(None)
 
-    def _client(self, key: Secret | None) -> GatewayClient:
+    def _client(self, key: Secret | None, **options: Any) -> GatewayClient:
         client = GatewayClient.for_target(
-            self.target, key, contract=self.contract, base_url=self.base_url, pacer=self.pacer
+            self.target, key, contract=self.contract, base_url=self.base_url, pacer=self.pacer, **options
         )
         client.add_hook(self._count)
         return client
+
+    def burst_client(self, connections: int) -> GatewayClient:
+        """A client of the primary key with a pool of `connections`, paced and counted with the run's.
+
+        For the rate-limit burst's concurrent requests, so they do not crowd the run's own pool.
+        """
+        return self._client(self.keys.primary, pool_size=connections)
 
     def _count(self, exchange: Exchange) -> None:
         with self._lock:

@@ -71,7 +71,7 @@ def test_each_recipient_reaches_its_outcome(gw: SuiteSession, fleet: Fleet, on_t
 @pytest.mark.gw_rules(
     "lifecycle_initial", "lifecycle_transition", "final_status_stable", "batch_agrees_with_single"
 )
-@pytest.mark.gw_examples(STEP_COST)
+@pytest.mark.gw_examples(STEP_COST, stateful=True)
 def test_lifecycle_state_machine(gw: SuiteSession, request: pytest.FixtureRequest) -> None:
     reason = no_delivery_reason(gw, "there is no lifecycle to follow")
     if reason is not None:
