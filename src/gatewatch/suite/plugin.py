@@ -262,13 +262,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
-    """Fail a suite test that recorded violations outside its focus, once it has run."""
+    """Fail a suite test that recorded violations outside its focus or met a repeated 500, once it ran."""
     session = item.config.stash.get(_STASH_SESSION, None)
     if session is not None:
         session.take_deferred()
     result = yield
     if session is not None:
-        later = session.take_deferred()
+        later = session.take_deferred() + session.take_unjudged()
         if later:
             raise ContractViolation(later)
     return result
