@@ -1,5 +1,8 @@
 """The pytest side of the contract suite: options, the session fixture, reports and exit codes.
 
+A failed suite test reads as gatewatch's text (rule, request, answer, replay line), not a
+traceback, unless GATEWATCH_DEBUG=1 (see failures.py).
+
 `pytest tests/contract --target staging` and `gatewatch contract --target staging` run the
 same thing; the CLI only builds this argument list.
 
@@ -24,9 +27,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from gatewatch.config import Run
+from gatewatch.config import Run, debug_frames
 from gatewatch.contract import Contract, default_contract
 from gatewatch.errors import ExitCode, GatewatchError
+from gatewatch.suite.failures import FailureOutput, SetupFailed
 from gatewatch.suite.fleet import Fleet, send_fleet
 from gatewatch.suite.locate import suite_dir
 from gatewatch.suite.opening import open_session
@@ -48,6 +52,8 @@ _STASH_REPORTER = pytest.StashKey[SuiteReporter]()
 _STASH_ALLURE = pytest.StashKey[Any]()
 _STASH_EARLY = pytest.StashKey[ExitCode]()
 _STASH_SUITE_PROPERTY = pytest.StashKey[Callable[[str, object], None]]()
+_STASH_OUTPUT = pytest.StashKey[FailureOutput]()
+FLEET = "fleet"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -204,12 +210,20 @@ def gw(request: pytest.FixtureRequest) -> SuiteSession:
 
 
 @pytest.fixture(scope="session")
-def fleet(gw: SuiteSession) -> Fleet:
+def fleet(gw: SuiteSession, request: pytest.FixtureRequest) -> Fleet:
     """One message per channel and test recipient, sent once for the whole run."""
     reason = no_delivery_reason(gw, "no message of the run can be followed or found")
     if reason is not None:
         pytest.skip(reason)
-    return send_fleet(gw)
+    if _STASH_OUTPUT not in request.config.stash:
+        return send_fleet(gw)  # GATEWATCH_DEBUG: pytest's own report, with the frames
+    try:
+        return send_fleet(gw)
+    except Exception as exc:
+        # Reported once with its cause; every later test that needs the fleet says it did not run.
+        raise SetupFailed(
+            FLEET, "one message per channel and test recipient, sent once for the run", exc
+        ) from exc
 
 
 def no_delivery_reason(gw: SuiteSession, consequence: str) -> str | None:
@@ -251,13 +265,17 @@ def gw_test(request: pytest.FixtureRequest) -> None:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Create the reporter; it writes only if the suite's session was opened."""
+    """Create the reporter (it writes only if the suite's session was opened), and the failure text."""
     config = session.config
-    config.stash[_STASH_REPORTER] = SuiteReporter(
+    reporter = SuiteReporter(
         reports_dir=Path(config.getoption("gw_reports_dir")),
         profile=config.getoption("gw_profile"),
         started=time.time(),
     )
+    config.stash[_STASH_REPORTER] = reporter
+    if not debug_frames():
+        seed = config.getoption("gw_seed")
+        config.stash[_STASH_OUTPUT] = FailureOutput(lambda test: reporter.replay_command(seed, test))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -274,16 +292,22 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     return result
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(wrapper=True, trylast=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Tell the reporter each suite test's outcome and the rules it names."""
+    """Put gatewatch's failure text in a failed suite test's report; tell the reporter its outcome.
+
+    trylast: the innermost wrapper, so the others (allure-pytest's) see the text.
+    """
     report = yield
     reporter = item.config.stash.get(_STASH_REPORTER, None)
     if reporter is not None and SUITE_FIXTURE in getattr(item, "fixturenames", ()):
         marker = item.get_closest_marker(RULES_MARKER)
         error = call.excinfo.value if call.excinfo is not None else None
+        output = item.config.stash.get(_STASH_OUTPUT, None)
+        if output is not None and error is not None and report.failed:
+            output.rewrite(item, report, error)
         reporter.on_report(item, report, tuple(marker.args) if marker else (), error)
     return report
 
@@ -314,5 +338,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     """The rule table and one reproduction line per failure."""
     reporter = config.stash.get(_STASH_REPORTER, None)
     if reporter is not None and reporter.session is not None:
-        for line in reporter.terminal_lines(seed=config.getoption("gw_seed")):
+        # Each failure's text carries its replay line, unless pytest's own reports are shown.
+        replays = _STASH_OUTPUT not in config.stash
+        for line in reporter.terminal_lines(seed=config.getoption("gw_seed"), replays=replays):
             terminalreporter.write_line(line)
