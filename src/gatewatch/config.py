@@ -158,9 +158,9 @@ def find_config_file(explicit: Path | None) -> Path | None:
 
 
 def debug_frames(environ: Mapping[str, str] | None = None) -> bool:
-    """Whether failure output may show the harness's own stack frames ($GATEWATCH_DEBUG=1)."""
+    """Whether output may show the harness's own stack frames ($GATEWATCH_DEBUG set, and not 0)."""
     env = os.environ if environ is None else environ
-    return env.get(DEBUG_ENV, "").strip() == "1"
+    return env.get(DEBUG_ENV, "").strip() not in ("", "0")
 
 
 def load_targets(path: Path, contract: Contract | None = None) -> dict[str, Target]:
