@@ -335,7 +335,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    """The rule table and one reproduction line per failure."""
+    """The rule table (each failure's replay line is in its own text, or listed here with GATEWATCH_DEBUG)."""
     reporter = config.stash.get(_STASH_REPORTER, None)
     if reporter is not None and reporter.session is not None:
         # Each failure's text carries its replay line, unless pytest's own reports are shown.
