@@ -31,6 +31,8 @@ CONFIG_ENV = "GATEWATCH_CONFIG"
 DEFAULT_CONFIG_FILE = "gatewatch.toml"
 DEFAULT_KEY_ENV = "GATEWATCH_API_KEY"
 DEFAULT_SECOND_KEY_ENV = "GATEWATCH_SECOND_API_KEY"
+#: Set to 1 to see the harness's own stack frames in failure output (they are hidden otherwise).
+DEBUG_ENV = "GATEWATCH_DEBUG"
 DEFAULT_REPORTS_DIR = Path("reports")
 # The pinned test numbers are these digits plus the contract's recipient suffix.
 DEFAULT_RECIPIENT_PREFIX = "+39340000"
@@ -153,6 +155,12 @@ def find_config_file(explicit: Path | None) -> Path | None:
         return path
     local = Path(DEFAULT_CONFIG_FILE)
     return local if local.is_file() else None
+
+
+def debug_frames(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether output may show the harness's own stack frames ($GATEWATCH_DEBUG set, and not 0)."""
+    env = os.environ if environ is None else environ
+    return env.get(DEBUG_ENV, "").strip() not in ("", "0")
 
 
 def load_targets(path: Path, contract: Contract | None = None) -> dict[str, Target]:

@@ -7,6 +7,7 @@ The vendor dialect (the default) is the main subject; the strict dialect's diffe
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -321,6 +322,28 @@ def test_a_send_answer_must_echo_the_dry_run_flag_right() -> None:
     assert [v.rule for v in expect_send_accepted(wrong, CONTRACT, dry_run=True)] == ["send_accepted"]
     strict_missing_channel = exchange("send", 201, {"customerMessageId": "m-1"})
     assert [v.rule for v in expect_send_accepted(strict_missing_channel, STRICT)] == ["send_accepted"]
+
+
+def _sent(ex: Exchange, body: object) -> Exchange:
+    """`ex` as the answer to a send that carried `body`."""
+    request = RecordedRequest("POST", ex.request.url, ex.request.headers, json.dumps(body).encode())
+    return replace(ex, request=request)
+
+
+def test_a_wrong_dry_run_echo_says_what_the_send_carried() -> None:
+    echoed = exchange("send", 201, {"customerMessageId": "m-1", "simulation": True})
+    plain = {"destination": "+393400000001", "body": "hi"}
+    (no_field,) = expect_send_accepted(_sent(echoed, plain), CONTRACT, dry_run=False)
+    assert no_field.message == "simulation is true in the answer to a send with no simulation field"
+    (said_false,) = expect_send_accepted(
+        _sent(echoed, {**plain, "simulation": False}), CONTRACT, dry_run=False
+    )
+    assert said_false.message == "simulation is true in the answer to a send with simulation: false"
+    # What was sent wins over what the target's configuration meant.
+    assert expect_send_accepted(_sent(echoed, {**plain, "simulation": True}), CONTRACT, dry_run=False) == []
+    denied = exchange("send", 201, {"customerMessageId": "m-1", "simulation": False})
+    (said_true,) = expect_send_accepted(_sent(denied, {**plain, "simulation": True}), CONTRACT, dry_run=True)
+    assert said_true.message == "simulation is false in the answer to a send with simulation: true"
 
 
 def _burst(remaining: list[int], *, throttled_at: int | None) -> list[Exchange]:

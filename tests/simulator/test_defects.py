@@ -18,7 +18,7 @@ from gatewatch.ratelimit import RateLimit
 from gatewatch.simulator import Simulator, catalogue
 from gatewatch.simulator.defects import registered
 
-from .client import KEY_B, Api, error_problems
+from .client import KEY_A, KEY_B, Api, error_problems
 from .conftest import DIALECTS
 
 Probe = Callable[[Api], bool]
@@ -347,6 +347,29 @@ def _(api: Api) -> bool:
     return api.contract.send.id not in api.send(first(api)).json()
 
 
+def not_json_send(api: Api) -> requests.Response:
+    return api.request(
+        "POST",
+        api.url(api.contract.send_paths[first(api)]),
+        data=b"not json",
+        headers={**api.auth(KEY_A), "Content-Type": api.contract.json_content_type},
+    )
+
+
+@probe("send_not_json_500")
+def _(api: Api) -> bool:
+    # Every time, so the client's retries meet it too; still the error body.
+    answers = [not_json_send(api) for _ in range(3)]
+    bodies = [json_or_none(answer.text) for answer in answers]
+    return all(a.status_code == 500 for a in answers) and all(isinstance(b, dict) for b in bodies)
+
+
+@probe("send_not_json_500_page")
+def _(api: Api) -> bool:
+    answers = [not_json_send(api) for _ in range(3)]
+    return all(a.status_code == 500 and json_or_none(a.text) is None for a in answers)
+
+
 # -- rate limits ----------------------------------------------------------------------------
 
 
@@ -437,7 +460,15 @@ def test_the_catalogue_is_per_dialect() -> None:
     assert rate == set(LIMITS)
     assert array_only | rate | {"error_status_mismatch"} <= vendor - strict
     assert {"batch_drops_unknown", "batch_no_limit", "error_code_not_snake"} <= strict - vendor
-    both = {"batch_duplicates", "error_body_other_shape", "status_field_english", "bad_key_403", "flaky_500"}
+    both = {
+        "batch_duplicates",
+        "error_body_other_shape",
+        "status_field_english",
+        "bad_key_403",
+        "flaky_500",
+        "send_not_json_500",
+        "send_not_json_500_page",
+    }
     assert both <= vendor & strict
 
 

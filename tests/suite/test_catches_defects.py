@@ -65,6 +65,9 @@ def _jobs() -> dict[str, Job]:
 JOBS = _jobs()
 DEFECTS = sorted(key for key, job in JOBS.items() if job.defect is not None)
 CONFORMING = sorted(key for key, job in JOBS.items() if job.defect is None)
+# The first test waits for the whole matrix (two runs at a time): its bound grows with the
+# catalogue, not pytest-timeout's default for one test, and is generous on a shared machine.
+MATRIX_TIMEOUT_S = 20 * len(JOBS)
 
 
 def _run(job: Job, reports: Path) -> SuiteRun:
@@ -91,6 +94,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Suite
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(MATRIX_TIMEOUT_S)
 @pytest.mark.parametrize("key", DEFECTS)
 def test_the_suite_catches_the_defect(matrix: dict[str, SuiteRun], key: str) -> None:
     run, job = matrix[key], JOBS[key]
@@ -103,6 +107,7 @@ def test_the_suite_catches_the_defect(matrix: dict[str, SuiteRun], key: str) -> 
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(MATRIX_TIMEOUT_S)
 def test_field_name_drift_is_said_in_one_line(matrix: dict[str, SuiteRun]) -> None:
     contract = resolve_contract("vendor")
     run = matrix["vendor:status_field_english"]
@@ -114,6 +119,7 @@ def test_field_name_drift_is_said_in_one_line(matrix: dict[str, SuiteRun]) -> No
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(MATRIX_TIMEOUT_S)
 @pytest.mark.parametrize("key", CONFORMING)
 def test_the_suite_passes_a_conforming_gateway(matrix: dict[str, SuiteRun], key: str) -> None:
     run, job = matrix[key], JOBS[key]

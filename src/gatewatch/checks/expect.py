@@ -6,6 +6,7 @@ The contract suite, the load test and the probe build an expectation from what t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping
 
 from gatewatch.checks.registry import Findings, findings, violation
@@ -104,17 +105,44 @@ def expect_send_accepted(exchange: Exchange, contract: Contract, *, dry_run: boo
             )
         )
     echo = shape.dry_run_answer
-    if dry_run is not None and echo and isinstance(body, dict) and echo in body and body[echo] is not dry_run:
-        found.append(
-            violation(
-                contract,
-                "send_accepted",
-                f"{echo} is {body[echo]!r} in the answer to a send that asked for {dry_run!r}",
-                exchange,
-                "expect_send_accepted",
+    if dry_run is not None and echo and isinstance(body, dict) and echo in body:
+        asked, sent = dry_run_asked(exchange, contract, dry_run)
+        if body[echo] is not asked:
+            found.append(
+                violation(
+                    contract,
+                    "send_accepted",
+                    f"{echo} is {json.dumps(body[echo])} in the answer to {sent}",
+                    exchange,
+                    "expect_send_accepted",
+                )
             )
-        )
     return found
+
+
+def dry_run_asked(exchange: Exchange, contract: Contract, default: bool) -> tuple[bool, str]:
+    """Whether a send asked for a dry run, and what it sent to say so (`default` when its body is unknown).
+
+    Read from the request body, so a message says what was really sent: no dry-run field
+    at all is not the same as the field set to false.
+    """
+    name = contract.send.dry_run
+    sent = _json_or_none(exchange.request.body)
+    if name is None or not isinstance(sent, dict):
+        return default, f"a send meant {'as a dry run' if default else 'to be delivered'}"
+    if name not in sent:
+        return False, f"a send with no {name} field"
+    return sent[name] is True, f"a send with {name}: {json.dumps(sent[name])}"
+
+
+def _json_or_none(raw: bytes | None) -> object:
+    if raw is None:
+        return None
+    try:
+        parsed: object = json.loads(raw)
+    except ValueError:
+        return None
+    return parsed
 
 
 def sent_id(exchange: Exchange, contract: Contract) -> str | None:

@@ -7,7 +7,6 @@ this group loads them lazily so ``gatewatch simulate`` does not import Locust.
 from __future__ import annotations
 
 import importlib
-import os
 import signal
 import sys
 
@@ -76,11 +75,13 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("gatewatch: interrupted", err=True)
         sys.exit(interrupts.exit_code(interrupts.received() or signal.SIGINT))
     except Exception as exc:
-        if os.environ.get("GATEWATCH_DEBUG"):
+        from gatewatch.config import DEBUG_ENV, debug_frames
+
+        if debug_frames():
             raise
         click.echo(
             f"gatewatch: internal error: {type(exc).__name__}: {exc} "
-            "(a bug in gatewatch; GATEWATCH_DEBUG=1 shows the traceback)",
+            f"(a bug in gatewatch; {DEBUG_ENV}=1 shows the traceback)",
             err=True,
         )
         sys.exit(ExitCode.USAGE)

@@ -1,5 +1,8 @@
 """The pytest side of the contract suite: options, the session fixture, reports and exit codes.
 
+A failed suite test reads as gatewatch's text (rule, request, answer, replay line), not a
+traceback, unless GATEWATCH_DEBUG=1 (see failures.py).
+
 `pytest tests/contract --target staging` and `gatewatch contract --target staging` run the
 same thing; the CLI only builds this argument list.
 
@@ -25,10 +28,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from gatewatch import interrupts
-from gatewatch.config import Run
+from gatewatch.config import Run, debug_frames
 from gatewatch.contract import Contract, default_contract
 from gatewatch.errors import ExitCode, GatewatchError
 from gatewatch.suite import progress as suite_progress
+from gatewatch.suite.failures import FailureOutput, SetupFailed
 from gatewatch.suite.fleet import Fleet, send_fleet
 from gatewatch.suite.locate import suite_dir
 from gatewatch.suite.opening import open_session
@@ -50,6 +54,8 @@ _STASH_REPORTER = pytest.StashKey[SuiteReporter]()
 _STASH_ALLURE = pytest.StashKey[Any]()
 _STASH_EARLY = pytest.StashKey[ExitCode]()
 _STASH_SUITE_PROPERTY = pytest.StashKey[Callable[[str, object], None]]()
+_STASH_OUTPUT = pytest.StashKey[FailureOutput]()
+FLEET = "fleet"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -232,12 +238,20 @@ def gw(request: pytest.FixtureRequest) -> SuiteSession:
 
 
 @pytest.fixture(scope="session")
-def fleet(gw: SuiteSession) -> Fleet:
+def fleet(gw: SuiteSession, request: pytest.FixtureRequest) -> Fleet:
     """One message per channel and test recipient, sent once for the whole run."""
     reason = no_delivery_reason(gw, "no message of the run can be followed or found")
     if reason is not None:
         pytest.skip(reason)
-    return send_fleet(gw)
+    if _STASH_OUTPUT not in request.config.stash:
+        return send_fleet(gw)  # GATEWATCH_DEBUG: pytest's own report, with the frames
+    try:
+        return send_fleet(gw)
+    except Exception as exc:
+        # Reported once with its cause; every later test that needs the fleet says it did not run.
+        raise SetupFailed(
+            FLEET, "one message per channel and test recipient, sent once for the run", exc
+        ) from exc
 
 
 def no_delivery_reason(gw: SuiteSession, consequence: str) -> str | None:
@@ -279,24 +293,28 @@ def gw_test(request: pytest.FixtureRequest) -> None:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Create the reporter; it writes only if the suite's session was opened."""
+    """Create the reporter (it writes only if the suite's session was opened), and the failure text."""
     config = session.config
-    config.stash[_STASH_REPORTER] = SuiteReporter(
+    reporter = SuiteReporter(
         reports_dir=Path(config.getoption("gw_reports_dir")),
         profile=config.getoption("gw_profile"),
         started=time.time(),
     )
+    config.stash[_STASH_REPORTER] = reporter
+    if not debug_frames():
+        seed = config.getoption("gw_seed")
+        config.stash[_STASH_OUTPUT] = FailureOutput(lambda test: reporter.replay_command(seed, test))
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
-    """Fail a suite test that recorded violations outside its focus, once it has run."""
+    """Fail a suite test that recorded violations outside its focus or met a repeated 500, once it ran."""
     session = item.config.stash.get(_STASH_SESSION, None)
     if session is not None:
         session.take_deferred()
     result = yield
     if session is not None:
-        later = session.take_deferred()
+        later = session.take_deferred() + session.take_unjudged()
         if later:
             raise ContractViolation(later)
     return result
@@ -308,16 +326,22 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
         item.session.shouldstop = "interrupted by a signal"
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(wrapper=True, trylast=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Tell the reporter each suite test's outcome and the rules it names."""
+    """Put gatewatch's failure text in a failed suite test's report; tell the reporter its outcome.
+
+    trylast: the innermost wrapper, so the others (allure-pytest's) see the text.
+    """
     report = yield
     reporter = item.config.stash.get(_STASH_REPORTER, None)
     if reporter is not None and SUITE_FIXTURE in getattr(item, "fixturenames", ()):
         marker = item.get_closest_marker(RULES_MARKER)
         error = call.excinfo.value if call.excinfo is not None else None
+        output = item.config.stash.get(_STASH_OUTPUT, None)
+        if output is not None and error is not None and report.failed:
+            output.rewrite(item, report, error)
         reporter.on_report(item, report, tuple(marker.args) if marker else (), error)
     return report
 
@@ -345,8 +369,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    """The rule table and one reproduction line per failure."""
+    """The rule table (each failure's replay line is in its own text, or listed here with GATEWATCH_DEBUG)."""
     reporter = config.stash.get(_STASH_REPORTER, None)
     if reporter is not None and reporter.session is not None:
-        for line in reporter.terminal_lines(seed=config.getoption("gw_seed")):
+        # Each failure's text carries its replay line, unless pytest's own reports are shown.
+        replays = _STASH_OUTPUT not in config.stash
+        for line in reporter.terminal_lines(seed=config.getoption("gw_seed"), replays=replays):
             terminalreporter.write_line(line)

@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 
 from gatewatch import interrupts
-from gatewatch.suite.session import ContractViolation, SuiteSession
+from gatewatch.suite.failures import contract_violation
+from gatewatch.suite.session import SuiteSession
 
 SUMMARY_FILE = "summary.json"
 ALLURE_DIR = "allure-results"
@@ -102,11 +103,13 @@ class SuiteReporter:
             return
         if report.failed:
             self.tests["failed"] += 1
-            exc = getattr(getattr(report, "longrepr", None), "reprcrash", None)
-            message = str(getattr(exc, "message", report.longreprtext.splitlines()[-1:] or [""]))
+            crash = getattr(getattr(report, "longrepr", None), "reprcrash", None)
+            last = report.longreprtext.splitlines()[-1:] or [""]
+            message = str(getattr(crash, "message", last[0]))
             violated = rules
-            if isinstance(error, ContractViolation):
-                violated = tuple(sorted({v.rule for v in error.violations}))
+            found = contract_violation(error)
+            if found is not None:
+                violated = tuple(sorted({v.rule for v in found.violations}))
             self.failures.append(_Failure(item.nodeid, list(violated), message.splitlines()[0][:300]))
             return
         self.tests["passed"] += 1
@@ -247,8 +250,8 @@ class SuiteReporter:
             )
         return path
 
-    def terminal_lines(self, *, seed: int) -> list[str]:
-        """The rule table and reproduction lines for the end of the console output."""
+    def terminal_lines(self, *, seed: int, replays: bool = True) -> list[str]:
+        """The rule table for the end of the console output (and each failure's replay line, if `replays`)."""
         assert self.session is not None
         rules = self.rules()
         lines = ["", "gatewatch contract rules:"]
@@ -266,7 +269,7 @@ class SuiteReporter:
         )
         lines.append(f"gatewatch: {self.session.budget.describe()}")
         lines.append(f"gatewatch: seed {seed} (replay: {self.replay_command(seed)})")
-        for f in self.failures:
+        for f in self.failures if replays else ():
             lines.append(f"reproduce {f.test}: {self.replay_command(seed, f.test)}")
         lines.append(f"summary: {self.reports_dir / SUMMARY_FILE}")
         return lines

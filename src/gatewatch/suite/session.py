@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from hypothesis import settings
 
-from gatewatch.checks import Findings, LifecycleTracker, Violation, run_checks
+from gatewatch.checks import REGISTRY, Findings, LifecycleTracker, Violation, run_checks
 from gatewatch.client import GatewayClient
 from gatewatch.config import Keys, Target
 from gatewatch.contract import Contract
@@ -35,6 +35,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 MAX_KEPT_PER_RULE = 20
 MAX_DEFERRED = 20
+MAX_UNJUDGED = 20
+# The rule a 500 that survives every retry breaks, wherever it came (gateway-api.md, "500 retry").
+REPEATED_500_RULE = "server_error_retried"
 # The pacing share when the dialect defines none (it has no rate limits, but a target may).
 DEFAULT_PACE_FRACTION = 0.9
 
@@ -98,6 +101,9 @@ class SuiteSession:
         self.tally = Tally()
         self.tracker = LifecycleTracker(contract)
         self.deferred: list[Violation] = []
+        # 500s that survived their retries on calls no verify has judged (yet): a repeated
+        # 500 fails the test that made it even when the test meant the call as a side step.
+        self._unjudged: list[Exchange] = []
         # Called with every verified exchange, its violations and the rules judged (reports).
         self.observers: list[Observer] = []
         self._lock = threading.Lock()
@@ -128,6 +134,9 @@ class SuiteSession:
             self.tally.server_errors += exchange.server_errors
             self.tally.throttled += len(exchange.throttled)
             self.tally.throttle_wait_s += sum(t.waited_s for t in exchange.throttled)
+            repeated_500 = exchange.retried and exchange.status == self.contract.codes.server_error
+            if repeated_500 and len(self._unjudged) < MAX_UNJUDGED:
+                self._unjudged.append(exchange)
 
     # -- what the run may do ------------------------------------------------------------
 
@@ -174,6 +183,8 @@ class SuiteSession:
         Hypothesis shrinks the example for the rule the test is about; other violations
         are recorded and fail the test when it ends, without a costly shrink of their own.
         """
+        with self._lock:
+            self._unjudged = [seen for seen in self._unjudged if seen is not exchange]
         found = run_checks(exchange, self.contract)
         found += self.tracker.observe(exchange)
         for more in expected:
@@ -212,6 +223,20 @@ class SuiteSession:
         """The violations put off during the current test (and forget them)."""
         found, self.deferred = self.deferred, []
         return found
+
+    def take_unjudged(self) -> list[Violation]:
+        """The repeated 500s of calls no verify judged since the last time, judged now (and recorded)."""
+        with self._lock:
+            unjudged, self._unjudged = self._unjudged, []
+        rule = [chk.name for chk in REGISTRY.values() if chk.rule == REPEATED_500_RULE]
+        found = Findings()
+        for exchange in unjudged:
+            found += run_checks(exchange, self.contract, only=rule)
+        self._exercise(found.rules)
+        violations = list(found)
+        if violations:
+            self._record(violations)
+        return violations
 
     def _record(self, found: list[Violation]) -> None:
         with self._lock:

@@ -135,11 +135,34 @@ def invalid_destinations(recipient: str) -> tuple[str, ...]:
     )
 
 
+def malformed_send_bodies(contract: Contract, recipient: str) -> tuple[tuple[str, bytes], ...]:
+    """Send bodies that are not a JSON object at all, always tried on every channel: (what, bytes).
+
+    Text that is not JSON (empty, cut short, not UTF-8) and JSON of the wrong type. Each
+    is a 400 with the error body; Hypothesis may never draw one in a short run, so they
+    are not left to chance.
+    """
+    valid = json.dumps({contract.send.destination: recipient, contract.send.text: "gatewatch"}).encode()
+    not_json = (
+        ("an empty body", b""),
+        ("text that is not JSON", b"not json"),
+        ("a lone brace", b"{"),
+        ("a JSON object cut short", valid[:-1]),
+        ("bytes that are not UTF-8", b"\xff\xfe"),
+    )
+    wrong_type = tuple(
+        (f"JSON {kind}, not an object", json.dumps(value).encode())
+        for kind, value in (("array", []), ("string", "not an object"), ("number", 1), ("null", None))
+    )
+    return (*not_json, *wrong_type)
+
+
 def invalid_send_bodies(contract: Contract, recipient: str) -> st.SearchStrategy[bytes]:
     """Send bodies the contract says are 400: bad JSON, missing or malformed fields.
 
     Field names come from the contract; the destination of an otherwise valid body is
-    always `recipient` (a configured test number), never a generated one.
+    always `recipient` (a configured test number), never a generated one. The bodies
+    that are not a JSON object are `malformed_send_bodies`' (which every run also sends).
     """
     shape = contract.send
     to, text = shape.destination, shape.text
@@ -163,11 +186,9 @@ def invalid_send_bodies(contract: Contract, recipient: str) -> st.SearchStrategy
         valid.map(lambda b: {k: v for k, v in b.items() if k != text}),
         st.tuples(valid, wrong_type).map(lambda a: {**a[0], to: a[1]}),
         st.tuples(valid, wrong_type).map(lambda a: {**a[0], text: a[1]}),
-        st.sampled_from([[], "not an object", 1, None]),
     ).map(lambda b: json.dumps(b).encode())
-    truncated = json.dumps({to: recipient, text: "x"}).encode()[:-1]
-    garbage = st.sampled_from([b"", b"{", b"not json", truncated, b"\xff\xfe"])
-    return st.one_of(mutated, garbage)
+    malformed = st.sampled_from([body for _, body in malformed_send_bodies(contract, recipient)])
+    return st.one_of(mutated, malformed)
 
 
 def _max_length(contract: Contract, field: str) -> int | None:

@@ -1,10 +1,11 @@
-"""Defects of the send operation: lax validation and an answer without the id."""
+"""Defects of the send operation: lax validation, an answer without the id, 500s to non-JSON bodies."""
 
 from __future__ import annotations
 
 from gatewatch.simulator.defects.registry import defect
+from gatewatch.simulator.errors import INTERNAL_ERROR, ApiError, Kind
 from gatewatch.simulator.stages import Payload, Stages
-from gatewatch.simulator.wire import Request
+from gatewatch.simulator.wire import SEND, TEXT_TYPE, Request, Response
 
 # Python's `$` also matches before one final newline: the bug this defect plays.
 _NEWLINE = "\n"
@@ -71,3 +72,39 @@ def send_missing_id(st: Stages) -> None:
         return body
 
     st.send_answer = send_answer
+
+
+def _not_json_send(request: Request, error: ApiError) -> bool:
+    """The send gate refused the body because it is not JSON at all."""
+    return request.op == SEND and error.kind == Kind.INVALID_JSON
+
+
+@defect(
+    name="send_not_json_500",
+    rule="server_error_retried",
+    description="A send whose body is not JSON answers 500 (with the error body), on every retry.",
+)
+def send_not_json_500(st: Stages) -> None:
+    inner = st.render_error
+
+    def render_error(request: Request, error: ApiError) -> Response:
+        return inner(request, INTERNAL_ERROR if _not_json_send(request, error) else error)
+
+    st.render_error = render_error
+
+
+@defect(
+    name="send_not_json_500_page",
+    rule="server_error_retried",
+    description="A send whose body is not JSON answers 500 with a plain-text page, on every retry.",
+)
+def send_not_json_500_page(st: Stages) -> None:
+    inner, render = st.render_error, st.render
+
+    def render_error(request: Request, error: ApiError) -> Response:
+        if not _not_json_send(request, error):
+            return inner(request, error)
+        status = render.status(INTERNAL_ERROR)
+        return Response(status, f"{status} Internal Server Error".encode(), TEXT_TYPE)
+
+    st.render_error = render_error
