@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from gatewatch.contract import shapes
+from gatewatch.contract import metaschemas, shapes
 from gatewatch.contract.contract import Contract
 from gatewatch.contract.ecma import compile_schemas
 from gatewatch.contract.model import PROVENANCES, AliasGroup, Codes, Precedence, Recipient, Rule
@@ -104,7 +104,9 @@ def load_contract(root: Path | str) -> Contract:
 
 def _load(root: Path) -> Contract:
     openapi = _read_yaml(root / "openapi.yaml")
+    metaschemas.check_openapi(openapi, root / "openapi.yaml")
     rules_doc = _read_yaml(root / "rules.yaml")
+    metaschemas.check_rules(rules_doc, root / "rules.yaml")
     schemas = _read_schemas(root / "schemas")
     renames = _renames(rules_doc, root / "rules.yaml")
     if renames:
@@ -134,6 +136,7 @@ def _read_schemas(folder: Path) -> dict[str, dict[str, Any]]:
             schemas[path.name] = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise ContractError(f"not valid JSON: {exc}", file=str(path)) from None
+        metaschemas.check_json_schema(schemas[path.name], path)
     return schemas
 
 
