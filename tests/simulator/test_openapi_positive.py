@@ -24,8 +24,8 @@ from gatewatch.simulator import Simulator
 from .client import KEY_A, TIMEOUT, Api
 from .conftest import DIALECTS
 
-# Per operation: the old document's `ids=x,` and strict's 101 ids were found at 300 in
-# both dialects (at 100 in neither, with this test's seed); about 15 s a dialect.
+# Per operation: against the old ids schema (a bare string) this run found refusals in
+# both dialects at 300 examples (at 100 in neither, with this seed); about 15 s a dialect.
 EXAMPLES = 300
 
 
