@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from gatewatch.contract import shapes
+from gatewatch.contract import metaschemas, shapes
 from gatewatch.contract.contract import Contract
 from gatewatch.contract.ecma import compile_schemas
 from gatewatch.contract.model import PROVENANCES, AliasGroup, Codes, Precedence, Recipient, Rule
@@ -104,7 +104,9 @@ def load_contract(root: Path | str) -> Contract:
 
 def _load(root: Path) -> Contract:
     openapi = _read_yaml(root / "openapi.yaml")
+    metaschemas.check_openapi(openapi, root / "openapi.yaml")
     rules_doc = _read_yaml(root / "rules.yaml")
+    metaschemas.check_rules(rules_doc, root / "rules.yaml")
     schemas = _read_schemas(root / "schemas")
     renames = _renames(rules_doc, root / "rules.yaml")
     if renames:
@@ -134,6 +136,7 @@ def _read_schemas(folder: Path) -> dict[str, dict[str, Any]]:
             schemas[path.name] = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise ContractError(f"not valid JSON: {exc}", file=str(path)) from None
+        metaschemas.check_json_schema(schemas[path.name], path)
     return schemas
 
 
@@ -362,6 +365,10 @@ def _build(
             separator=get(limits, "batch_separator", rules_file, str),
             max_ids=get(limits, "batch_max_ids", rules_file, int),
             over_limit_codes=_int_list(rules_doc, "limits.batch_over_limit_codes", rules_file),
+            max_items=ops.ids_max_items,
+            ok=codes.ok,
+            rules_file=rules_file,
+            openapi_file=openapi_file,
         ),
         error=shapes.error_shape(schemas, schema_files["error_body"], folder),
         rate_limits=shapes.rate_limits(rules_doc, rules_file, schemas, schema_files),

@@ -38,6 +38,8 @@ class Operations:
     id_param: str
     channel_param: str
     ids_param: str
+    #: The batch ids parameter's maxItems (a hard limit on the count), None when unbounded.
+    ids_max_items: int | None
     response_codes: dict[str, frozenset[int]]
     request_schema: str | None
 
@@ -103,12 +105,24 @@ def _resolve(openapi: Mapping[str, Any], node: Mapping[str, Any], section: str) 
 
 
 def _parameter(openapi: Mapping[str, Any], op: Mapping[str, Any], role: str, file: Path, where: str) -> str:
+    name: str = _declared(openapi, op, role, file, where)["name"]
+    return name
+
+
+def _declared(
+    openapi: Mapping[str, Any], op: Mapping[str, Any], role: str, file: Path, where: str
+) -> Mapping[str, Any]:
     for declared in op.get("parameters", []):
         param = _resolve(openapi, declared, "parameters")
         if param.get("x-role") == role and isinstance(param.get("name"), str):
-            name: str = param["name"]
-            return name
+            return param
     raise ContractError(f"no parameter with x-role: {role}", file=str(file), key=where)
+
+
+def _max_items(param: Mapping[str, Any]) -> int | None:
+    schema = param.get("schema", {})
+    bound = schema.get("maxItems") if isinstance(schema, Mapping) else None
+    return bound if isinstance(bound, int) and not isinstance(bound, bool) else None
 
 
 def operations(openapi: Mapping[str, Any], file: Path, channels: tuple[str, ...]) -> Operations:
@@ -152,6 +166,7 @@ def operations(openapi: Mapping[str, Any], file: Path, channels: tuple[str, ...]
         id_param=_parameter(openapi, lookup, "id", file, f"paths.{lookup_path}"),
         channel_param=_parameter(openapi, lookup, "channel", file, f"paths.{lookup_path}"),
         ids_param=_parameter(openapi, batch, "ids", file, f"paths.{batch_path}"),
+        ids_max_items=_max_items(_declared(openapi, batch, "ids", file, f"paths.{batch_path}")),
         response_codes={
             "send": frozenset(send_codes),
             "lookup": _codes_of(lookup),
@@ -327,8 +342,23 @@ def batch_shape(
     separator: str,
     max_ids: int,
     over_limit_codes: frozenset[int],
+    max_items: int | None,
+    ok: int,
+    rules_file: Path,
+    openapi_file: Path,
 ) -> BatchShape:
-    """The batch answer's shape: an array of entries, or an object of found and not-found lists."""
+    """The batch answer's shape: an array of entries, or an object of found and not-found lists.
+
+    When openapi.yaml bounds the ids (maxItems), it states rules.yaml's hard limit: the
+    two must agree, and a batch over it must then be refused.
+    """
+    if max_items is not None and (max_items != max_ids or ok in over_limit_codes):
+        raise ContractError(
+            f"the {ids_param} parameter's maxItems is {max_items}: expected limits.batch_max_ids "
+            f"({max_ids}) in {rules_file.name}, and limits.batch_over_limit_codes without {ok}",
+            file=str(openapi_file),
+            key=f"parameters.{ids_param}.schema.maxItems",
+        )
     schema = schemas[name]
     if schema.get("type") == "array":
         return BatchShape(

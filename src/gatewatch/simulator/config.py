@@ -22,6 +22,10 @@ from gatewatch.simulator.wire import BATCH, LOOKUP, SEND
 #: The keys every simulator accepts out of the box (gateway-api.md, pinned).
 DEFAULT_API_KEYS: Mapping[str, str] = MappingProxyType({"key-a": "A", "key-b": "B"})
 
+#: The longest request target the HTTP layer (httptools) can parse: its URL parser keeps
+#: offsets in 16 bits, so anything longer is refused before the simulator sees it.
+MAX_TARGET_BYTES = 65_535
+
 #: The operation kinds (openapi.yaml x-gatewatch-operation) a fault may be scoped to.
 OPERATIONS: frozenset[str] = frozenset({SEND, LOOKUP, BATCH})
 
@@ -46,6 +50,12 @@ def _non_negative(name: str, value: float) -> float:
     if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
         raise ConfigError(f"expected a non-negative number, got {value!r}", key=name)
     return float(value)
+
+
+def _bounded(name: str, value: int, most: int | None) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1 or (most and value > most):
+        limit = f" up to {most}" if most else ""
+        raise ConfigError(f"expected a positive integer{limit}, got {value!r}", key=name)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -140,6 +150,10 @@ class SimulatorConfig:
     seed: int = 0
     #: Requests allowed per API key (gateway-api.md pins it off unless asked for).
     rate_limit: RateLimit = NO_LIMIT
+    #: The longest request target (path and query) served; longer is 414 with the error body.
+    max_target_bytes: int = MAX_TARGET_BYTES
+    #: The most header bytes (names and values) a request may carry; more is 431 with the error body.
+    max_header_bytes: int = 32_768
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "api_keys", _frozen(self.api_keys))
@@ -157,6 +171,8 @@ class SimulatorConfig:
             raise ConfigError(f"expected '' or a path like /api, got {self.base_path!r}", key="base_path")
         if not self.id_prefix.isascii() or "/" in self.id_prefix or "," in self.id_prefix:
             raise ConfigError("expected URL-safe ASCII without / or ,", key="id_prefix")
+        _bounded("max_target_bytes", self.max_target_bytes, MAX_TARGET_BYTES)
+        _bounded("max_header_bytes", self.max_header_bytes, None)
         if not isinstance(self.rate_limit, RateLimit):
             raise ConfigError(f"expected a RateLimit, got {self.rate_limit!r}", key="rate_limit")
         keys = self.all_api_keys

@@ -18,6 +18,8 @@ class Kind(StrEnum):
     """What went wrong, as the simulator names it (UPPER_SNAKE_CASE)."""
 
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    URI_TOO_LONG = "URI_TOO_LONG"
+    HEADERS_TOO_LARGE = "HEADERS_TOO_LARGE"
     NOT_FOUND = "NOT_FOUND"
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
     MISSING_API_KEY = "MISSING_API_KEY"
@@ -58,6 +60,8 @@ FORBIDDEN = "forbidden"
 NOT_FOUND = "not_found"
 METHOD_NOT_ALLOWED = "method_not_allowed"
 PAYLOAD_TOO_LARGE = "payload_too_large"
+URI_TOO_LONG = "uri_too_long"
+HEADERS_TOO_LARGE = "headers_too_large"
 TOO_MANY_REQUESTS = "too_many_requests"
 SERVER_ERROR = "server_error"
 
@@ -93,6 +97,18 @@ def invalid_body(reasons: list[str]) -> ApiError:
     if len(text) > _MAX_ERROR_TEXT:
         text = text[: _MAX_ERROR_TEXT - 3] + "..."
     return ApiError(BAD_REQUEST, Kind.INVALID_BODY, text)
+
+
+def uri_too_long(limit: int) -> ApiError:
+    """The 414 of a request target over `limit` bytes (answered by the HTTP edge)."""
+    return ApiError(URI_TOO_LONG, Kind.URI_TOO_LONG, f"the request target is longer than {limit} bytes")
+
+
+def headers_too_large(limit: int) -> ApiError:
+    """The 431 of a request whose headers exceed `limit` bytes (answered by the HTTP edge)."""
+    return ApiError(
+        HEADERS_TOO_LARGE, Kind.HEADERS_TOO_LARGE, f"the request headers are larger than {limit} bytes"
+    )
 
 
 def method_not_allowed(allow: bytes) -> ApiError:

@@ -3,7 +3,8 @@
 Works without pytest: ``with Simulator() as sim: requests.get(sim.base_url + ...)``.
 The socket is bound in the caller's thread (so port 0 is resolved, and a busy port fails
 right there), then uvicorn (uvloop + httptools, no access log) serves it in a daemon
-thread until `stop()`.
+thread until `stop()`. The HTTP edge (edge.py) refuses requests over the config's size
+limits in the contract's error body.
 """
 
 from __future__ import annotations
@@ -16,26 +17,16 @@ from types import TracebackType
 from typing import Any
 
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from gatewatch.contract import Contract, default_contract
 from gatewatch.errors import ConfigError
 from gatewatch.ratelimit import RateLimit
-from gatewatch.simulator.app import ABORT_EXTENSION, GatewayApp
+from gatewatch.simulator import edge
+from gatewatch.simulator.app import GatewayApp
 from gatewatch.simulator.config import Faults, SimulatorConfig
 from gatewatch.simulator.store import Message
 
 _POLL_S = 0.01
-
-
-class _Protocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, letting the app drop its connection (a fault)."""
-
-    def on_message_begin(self) -> None:
-        super().on_message_begin()
-        # ASGI gives an app no way to drop a connection without answering; this does.
-        extensions = self.scope.setdefault("extensions", {})
-        extensions[ABORT_EXTENSION] = {"abort": self.transport.abort}
 
 
 class Simulator:
@@ -71,7 +62,9 @@ class Simulator:
         config = uvicorn.Config(
             self.app,
             loop="uvloop",
-            http=_Protocol,
+            http=edge.protocol_for(
+                edge.limits(self.config.max_target_bytes, self.config.max_header_bytes, self.app.render)
+            ),
             ws="none",
             lifespan="off",
             access_log=False,
