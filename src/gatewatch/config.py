@@ -511,14 +511,15 @@ SIMULATOR_KEYS = ("key-a", "key-b")
 
 
 def read_keys(target: Target, environ: Mapping[str, str] | None = None) -> Keys:
-    """The target's keys from its environment variables (or their _FILE variants).
+    """The run's keys: the embedded simulator's own with no target, else the target's variables.
 
-    The embedded simulator's pinned keys are used when the variables are unset and the
-    run starts its own simulator, so a laptop run needs no setup.
+    A run that starts its own simulator talks only to it, so it uses the simulator's
+    pinned keys whatever the environment holds (an exported key is for a real target);
+    a real target's keys come from its environment variables (or their _FILE variants).
     """
-    primary = read_secret(target.api_key_env, environ)
-    second = read_secret(target.second_api_key_env, environ)
     if target.embedded:
-        primary = primary or Secret(SIMULATOR_KEYS[0])
-        second = second or Secret(SIMULATOR_KEYS[1])
-    return Keys(primary=primary, second=second)
+        return Keys(primary=Secret(SIMULATOR_KEYS[0]), second=Secret(SIMULATOR_KEYS[1]))
+    return Keys(
+        primary=read_secret(target.api_key_env, environ),
+        second=read_secret(target.second_api_key_env, environ),
+    )

@@ -19,6 +19,8 @@ CORE = (
     "ratelimit",
     "preflight",
     "processes",
+    "embedded",
+    "opening",
 )
 ENGINES = ("suite", "loadtest", "probe", "simulator")
 

@@ -35,8 +35,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 MAX_KEPT_PER_RULE = 20
 MAX_DEFERRED = 20
-# The pacing share when the dialect defines none (it has no rate limits, but a target may).
-DEFAULT_PACE_FRACTION = 0.9
 
 Observer = Callable[[Exchange, list[Violation], frozenset[str]], None]
 
@@ -66,12 +64,6 @@ class Tally:
     first_failure_s: float | None = None
 
 
-def pace_fraction(contract: Contract) -> float:
-    """The share of the target's limit the harness allows itself."""
-    limits = contract.rate_limits
-    return limits.pace_fraction if limits.enabled else DEFAULT_PACE_FRACTION
-
-
 class SuiteSession:
     """The target, its clients and the verdicts of one suite run."""
 
@@ -85,6 +77,7 @@ class SuiteSession:
         allow_production: bool = False,
         seed: int = 0,
         budget: Budget | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self.contract = contract
         self.target = target
@@ -103,7 +96,7 @@ class SuiteSession:
         self._lock = threading.Lock()
         # One pacer for every client of the run: the gateway counts per key, and this
         # machine's keys share it, so the conservative count is the total.
-        self.pacer = Pacer(target.rate_limit, fraction=pace_fraction(contract))
+        self.pacer = pacer or Pacer(target.rate_limit, fraction=contract.rate_limits.pace_fraction)
         self.client = self._client(keys.primary)
         self.second_client = self._client(keys.second) if keys.second else None
         self.anonymous = self._client(None)
