@@ -241,6 +241,8 @@ def _parse_target(name: str, spec: Any, path: Path, contract: Contract) -> Targe
             file=file,
             key=f"{where}.recipients",
         )
+    for outcome, number in recipients.items():
+        check_recipient(contract, number, file=file, key=f"{where}.recipients.{outcome}")
     timeouts_doc = _float_map(spec.get("timeouts"), file, f"{where}.timeouts")
     extra = sorted(set(timeouts_doc) - {"connect_s", "read_s"})
     if extra:
@@ -296,6 +298,27 @@ def _parse_target(name: str, spec: Any, path: Path, contract: Contract) -> Targe
         dry_run_sends=_bool(spec.get("dry_run_sends", False), file, f"{where}.dry_run_sends"),
         contract=_str(spec["contract"], file, f"{where}.contract") if "contract" in spec else None,
     )
+
+
+def check_recipient(contract: Contract, number: str, *, key: str, file: str | None = None) -> str:
+    """`number` if the contract's send body accepts it as the destination; else ConfigError (exit 2).
+
+    Checked before anything is sent, with the contract's own schema (ECMA-262 patterns),
+    so a bad --to or targets-file number is one line, not a run of refused sends.
+    """
+    validator = contract.validator(contract.schema_file("send_request"))
+    field_schema = validator.schema.get("properties", {}).get(contract.send.destination, {})
+    errors = list(validator.evolve(schema=field_schema).iter_errors(number))
+    if errors:
+        pattern = field_schema.get("pattern")
+        expected = f"a string matching {pattern}" if pattern else errors[0].message
+        raise ConfigError(
+            f"{number!r} is not a destination the contract accepts "
+            f"({contract.dialect} {contract.send.destination}: expected {expected})",
+            file=file,
+            key=key,
+        )
+    return number
 
 
 def default_rate_limit(kind: Kind, contract: Contract) -> RateLimit:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gatewatch.client import GatewayClient
-from gatewatch.config import Run, Target
+from gatewatch.config import Run, Target, check_recipient
 from gatewatch.contract import Contract
 from gatewatch.errors import ConfigError, ExitCode
 from gatewatch.opening import PreflightPolicy, open_run
@@ -40,6 +40,7 @@ from gatewatch.probe.settings import (
 
 log = logging.getLogger(__name__)
 
+TO_FLAG = "--to"
 DRY_RUN_REFUSED = "dry-run sends cannot be followed; the probe needs real sends"
 # A 403 is recorded as a forbidden run on every channel; nothing answering lets the runs
 # find and record it (unreachable); a refused key or a wrong base URL ends the command.
@@ -71,8 +72,8 @@ class ServiceConfig:
 
 
 def _recipient(config: ServiceConfig) -> str:
-    if config.to:
-        return config.to
+    if config.to is not None:
+        return check_recipient(config.contract, config.to, key=TO_FLAG)
     number = config.target.recipients.get(Outcome.DELIVERED.value)
     if number is None:
         raise ConfigError(
