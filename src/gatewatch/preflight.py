@@ -7,11 +7,12 @@ machine's address is not on the account's allow-list (exit 2).
 
 The lookup of a made-up id answers 404 on a conforming gateway, and so does any path
 under a wrong base URL: a 404 alone cannot tell them apart. So after a 404 the batch
-lookup of the same id is asked too, which a gateway answers 200 (the id is simply left
-out). A 404 there as well means every path answers 404: the base URL is wrong (exit 2,
-one line), and the line names the base URL to try: one the contract's servers suggest
-(`{base}/api`) or the given one without the operations' prefix, checked with a single
-request. Anything else goes on: the contract's rules judge it later.
+lookup of the same id is asked (a gateway answers 200: the id is simply left out), and if
+that is 404 too, a GET of a send path (405: the path exists, not for GET). 404 to all
+three means every path answers 404: the base URL is wrong (exit 2, one line), and the
+line names the base URL to try: one the contract's servers suggest (`{base}/api`) or the
+given one without the operations' prefix, checked with a single request. Anything else
+goes on: the contract's rules judge it later.
 """
 
 from __future__ import annotations
@@ -41,18 +42,14 @@ def preflight(client: GatewayClient, contract: Contract, *, key_env: str) -> Exc
 
 
 def check_base_url(client: GatewayClient, contract: Contract) -> None:
-    """Raise ConfigError when the batch lookup answers 404 too: no path exists under this base URL."""
-    channel = contract.channels[0]
-    try:
-        batch = client.batch([PREFLIGHT_ID], channel)
-    except TargetUnreachable:
-        return  # the lookup was answered: a broken connection now is the run's business
-    if batch.status != contract.codes.not_found:
+    """Raise ConfigError when two more paths that must exist answer 404 too: the base URL is wrong."""
+    if not _all_missing(client, contract):
         return
     prefix = operations_prefix(contract)
     message = (
-        f"the target answered {batch.status} to every path under {client.base_url} (the lookup and the "
-        f"batch lookup): it is not the gateway's base URL, which is everything before {prefix}"
+        f"the target answered {contract.codes.not_found} to every path under {client.base_url} (the "
+        f"lookup, the batch lookup, a send path): it is not the gateway's base URL, which is everything "
+        f"before {prefix}"
     )
     candidate = candidate_base_url(client.base_url, contract)
     if candidate is not None and _answers(client, contract, candidate):
@@ -60,6 +57,23 @@ def check_base_url(client: GatewayClient, contract: Contract) -> None:
     else:
         message += "; check --base-url or the target's base_url"
     raise ConfigError(message)
+
+
+def _all_missing(client: GatewayClient, contract: Contract) -> bool:
+    """Whether the batch lookup and a GET of a send path both answer 404 (each is 200 or 405 if it exists).
+
+    Two paths, so that one broken operation (a batch that answers 404 when nothing matches,
+    a 404 for a wrong method) is judged by the suite as the defect it is, not taken for a
+    wrong base URL.
+    """
+    channel = contract.channels[0]
+    not_found = contract.codes.not_found
+    try:
+        if client.batch([PREFLIGHT_ID], channel).status != not_found:
+            return False
+        return bool(client.request("GET", contract.send_paths[channel]).status == not_found)
+    except TargetUnreachable:
+        return False  # the lookup was answered: a broken connection now is the run's business
 
 
 def operations_prefix(contract: Contract) -> str:

@@ -57,9 +57,9 @@ def test_nothing_answering_is_unreachable() -> None:
 
 
 def test_404_on_every_path_is_a_wrong_base_url_naming_the_one_to_try(stub: StubServer) -> None:
-    # The lookup and the batch lookup 404 under the given URL; the batch lookup under
-    # {base}/api (the contract's server path) answers like the gateway.
-    stub.script = [Scripted(404, NOT_FOUND), Scripted(404, NOT_FOUND), Scripted(200, [])]
+    # The lookup, the batch lookup and a send path 404 under the given URL; the batch
+    # lookup under {base}/api (the contract's server path) answers like the gateway.
+    stub.script = [Scripted(404, NOT_FOUND)] * 3 + [Scripted(200, [])]
     base = stub.base_url.removesuffix("/api")
     with GatewayClient(base, KEY) as client, pytest.raises(ConfigError) as caught:
         preflight(client, default_contract(), key_env="GATEWATCH_API_KEY")
@@ -69,12 +69,13 @@ def test_404_on_every_path_is_a_wrong_base_url_naming_the_one_to_try(stub: StubS
     assert [path.split("?")[0] for _, path, *_ in stub.seen] == [
         "/partner-gateway/v1/messages/status/gatewatch-preflight",
         "/partner-gateway/v1/messages/status",
+        "/partner-gateway/v1/sms/messages",
         "/api/partner-gateway/v1/messages/status",
     ]
 
 
 def test_a_base_url_with_the_operations_prefix_is_told_to_drop_it(stub: StubServer) -> None:
-    stub.script = [Scripted(404, NOT_FOUND), Scripted(404, NOT_FOUND), Scripted(200, [])]
+    stub.script = [Scripted(404, NOT_FOUND)] * 3 + [Scripted(200, [])]
     base = stub.base_url + "/partner-gateway/v1"
     with GatewayClient(base, KEY) as client, pytest.raises(ConfigError, match=f"try {stub.base_url},"):
         preflight(client, default_contract(), key_env="GATEWATCH_API_KEY")
@@ -85,7 +86,16 @@ def test_no_base_url_to_suggest_when_the_candidate_404s_too(stub: StubServer) ->
     with GatewayClient(base, KEY) as client, pytest.raises(ConfigError) as caught:
         preflight(client, default_contract(), key_env="GATEWATCH_API_KEY")  # the stub 404s everything
     assert "try " not in str(caught.value) and "check --base-url" in str(caught.value)
-    assert len(stub.seen) == 3  # bounded: the lookup, the batch lookup, one candidate
+    assert len(stub.seen) == 4  # bounded: the lookup, the batch lookup, a send path, one candidate
+
+
+@pytest.mark.parametrize("answers", [[405], [404, 405]], ids=["batch-answers", "send-path-answers"])
+def test_one_path_that_answers_is_enough_to_go_on(stub: StubServer, answers: list[int]) -> None:
+    # A batch that wrongly answers 404 when nothing matches is the suite's to judge, not a wrong base.
+    stub.script = [Scripted(404, NOT_FOUND), *(Scripted(code, NOT_FOUND) for code in answers)]
+    with GatewayClient(stub.base_url, KEY) as client:
+        assert preflight(client, default_contract(), key_env="GATEWATCH_API_KEY").status == 404
+    assert len(stub.seen) == 1 + len(answers)
 
 
 def test_candidates_come_from_the_contract() -> None:
