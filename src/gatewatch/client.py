@@ -91,10 +91,9 @@ class GatewayClient:
             # RFC 7617's header and scheme, whatever the contract's key header is.
             self.auth_header, self.auth_scheme = "Authorization", "Basic"  # own-name
         self.rate_limit = rate_limit
-        limits = self.contract.rate_limits
         # One pacer per run, shared by its clients: the gateway counts per key, and the
         # harness's keys share this machine, so the conservative count is the total.
-        self.pacer = pacer or Pacer(rate_limit, fraction=limits.pace_fraction if limits.enabled else 0.9)
+        self.pacer = pacer or Pacer(rate_limit, fraction=self.contract.rate_limits.pace_fraction)
         self.dry_run_sends = dry_run_sends
         self._sleep = sleep
         self._hooks: list[ExchangeHook] = [on_exchange] if on_exchange else []

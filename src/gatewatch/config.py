@@ -249,6 +249,8 @@ def _parse_target(name: str, spec: Any, path: Path, contract: Contract) -> Targe
             file=file,
             key=f"{where}.recipients",
         )
+    for outcome, number in recipients.items():
+        check_recipient(contract, number, file=file, key=f"{where}.recipients.{outcome}")
     timeouts_doc = _float_map(spec.get("timeouts"), file, f"{where}.timeouts")
     extra = sorted(set(timeouts_doc) - {"connect_s", "read_s"})
     if extra:
@@ -304,6 +306,27 @@ def _parse_target(name: str, spec: Any, path: Path, contract: Contract) -> Targe
         dry_run_sends=_bool(spec.get("dry_run_sends", False), file, f"{where}.dry_run_sends"),
         contract=_str(spec["contract"], file, f"{where}.contract") if "contract" in spec else None,
     )
+
+
+def check_recipient(contract: Contract, number: str, *, key: str, file: str | None = None) -> str:
+    """`number` if the contract's send body accepts it as the destination; else ConfigError (exit 2).
+
+    Checked before anything is sent, with the contract's own schema (ECMA-262 patterns),
+    so a bad --to or targets-file number is one line, not a run of refused sends.
+    """
+    validator = contract.validator(contract.schema_file("send_request"))
+    field_schema = validator.schema.get("properties", {}).get(contract.send.destination, {})
+    errors = list(validator.evolve(schema=field_schema).iter_errors(number))
+    if errors:
+        pattern = field_schema.get("pattern")
+        expected = f"a string matching {pattern}" if pattern else errors[0].message
+        raise ConfigError(
+            f"{number!r} is not a destination the contract accepts "
+            f"({contract.dialect} {contract.send.destination}: expected {expected})",
+            file=file,
+            key=key,
+        )
+    return number
 
 
 def default_rate_limit(kind: Kind, contract: Contract) -> RateLimit:
@@ -519,14 +542,15 @@ SIMULATOR_KEYS = ("key-a", "key-b")
 
 
 def read_keys(target: Target, environ: Mapping[str, str] | None = None) -> Keys:
-    """The target's keys from its environment variables (or their _FILE variants).
+    """The run's keys: the embedded simulator's own with no target, else the target's variables.
 
-    The embedded simulator's pinned keys are used when the variables are unset and the
-    run starts its own simulator, so a laptop run needs no setup.
+    A run that starts its own simulator talks only to it, so it uses the simulator's
+    pinned keys whatever the environment holds (an exported key is for a real target);
+    a real target's keys come from its environment variables (or their _FILE variants).
     """
-    primary = read_secret(target.api_key_env, environ)
-    second = read_secret(target.second_api_key_env, environ)
     if target.embedded:
-        primary = primary or Secret(SIMULATOR_KEYS[0])
-        second = second or Secret(SIMULATOR_KEYS[1])
-    return Keys(primary=primary, second=second)
+        return Keys(primary=Secret(SIMULATOR_KEYS[0]), second=Secret(SIMULATOR_KEYS[1]))
+    return Keys(
+        primary=read_secret(target.api_key_env, environ),
+        second=read_secret(target.second_api_key_env, environ),
+    )

@@ -34,6 +34,10 @@ __all__ = [
 ]
 
 MINUTE_S = 60.0
+# The share of a limit the harness allows itself when its contract names none (a dialect
+# without rate limits, on a target that has one); rules.yaml's rate_limits.harness.pace_fraction
+# is the contract's own.
+DEFAULT_PACE_FRACTION = 0.9
 SECOND_S = 1.0
 
 # One rate term: "1000/min", "50 / s". The unit spellings map to a window below.
@@ -176,7 +180,7 @@ class Pacer:
         self,
         limit: RateLimit,
         *,
-        fraction: float = 0.9,
+        fraction: float = DEFAULT_PACE_FRACTION,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         max_wait_s: float = 120.0,

@@ -22,6 +22,8 @@ CORE = (
     "interrupts",
     "progress_feed",
     "bounds",
+    "embedded",
+    "opening",
 )
 ENGINES = ("suite", "loadtest", "probe", "simulator")
 

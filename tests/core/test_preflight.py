@@ -9,8 +9,8 @@ import pytest
 from gatewatch.client import GatewayClient
 from gatewatch.config import Timeouts
 from gatewatch.contract import default_contract, resolve_contract
-from gatewatch.errors import ExitCode, KeyRejected, NotAllowed, TargetUnreachable
-from gatewatch.preflight import preflight
+from gatewatch.errors import ConfigError, ExitCode, KeyRejected, NotAllowed, TargetUnreachable
+from gatewatch.preflight import candidate_base_url, operations_prefix, preflight
 from gatewatch.secrets import Secret
 from tests.stubs import Scripted, StubServer
 
@@ -19,7 +19,8 @@ NOT_FOUND = {"status": 404, "error": "Not Found", "message": "no such message"}
 
 
 def test_a_404_for_the_made_up_id_goes_on(stub: StubServer) -> None:
-    stub.script = [Scripted(404, NOT_FOUND)]
+    # The batch lookup answers (200, nothing found): the 404 was the id's, not the path's.
+    stub.script = [Scripted(404, NOT_FOUND), Scripted(200, [])]
     with GatewayClient(stub.base_url, KEY) as client:
         assert preflight(client, default_contract(), key_env="GATEWATCH_API_KEY").status == 404
 
@@ -53,3 +54,53 @@ def test_nothing_answering_is_unreachable() -> None:
     with pytest.raises(TargetUnreachable) as caught:
         preflight(client, default_contract(), key_env="GATEWATCH_API_KEY")
     assert caught.value.exit_code == ExitCode.UNREACHABLE
+
+
+def test_404_on_every_path_is_a_wrong_base_url_naming_the_one_to_try(stub: StubServer) -> None:
+    # The lookup, the batch lookup and a send path 404 under the given URL; the batch
+    # lookup under {base}/api (the contract's server path) answers like the gateway.
+    stub.script = [Scripted(404, NOT_FOUND)] * 3 + [Scripted(200, [])]
+    base = stub.base_url.removesuffix("/api")
+    with GatewayClient(base, KEY) as client, pytest.raises(ConfigError) as caught:
+        preflight(client, default_contract(), key_env="GATEWATCH_API_KEY")
+    message = str(caught.value)
+    assert caught.value.exit_code == ExitCode.USAGE and "\n" not in message
+    assert f"try {base}/api," in message and "/partner-gateway/v1" in message
+    assert [path.split("?")[0] for _, path, *_ in stub.seen] == [
+        "/partner-gateway/v1/messages/status/gatewatch-preflight",
+        "/partner-gateway/v1/messages/status",
+        "/partner-gateway/v1/sms/messages",
+        "/api/partner-gateway/v1/messages/status",
+    ]
+
+
+def test_a_base_url_with_the_operations_prefix_is_told_to_drop_it(stub: StubServer) -> None:
+    stub.script = [Scripted(404, NOT_FOUND)] * 3 + [Scripted(200, [])]
+    base = stub.base_url + "/partner-gateway/v1"
+    with GatewayClient(base, KEY) as client, pytest.raises(ConfigError, match=f"try {stub.base_url},"):
+        preflight(client, default_contract(), key_env="GATEWATCH_API_KEY")
+
+
+def test_no_base_url_to_suggest_when_the_candidate_404s_too(stub: StubServer) -> None:
+    base = stub.base_url.removesuffix("/api")
+    with GatewayClient(base, KEY) as client, pytest.raises(ConfigError) as caught:
+        preflight(client, default_contract(), key_env="GATEWATCH_API_KEY")  # the stub 404s everything
+    assert "try " not in str(caught.value) and "check --base-url" in str(caught.value)
+    assert len(stub.seen) == 4  # bounded: the lookup, the batch lookup, a send path, one candidate
+
+
+@pytest.mark.parametrize("answers", [[405], [404, 405]], ids=["batch-answers", "send-path-answers"])
+def test_one_path_that_answers_is_enough_to_go_on(stub: StubServer, answers: list[int]) -> None:
+    # A batch that wrongly answers 404 when nothing matches is the suite's to judge, not a wrong base.
+    stub.script = [Scripted(404, NOT_FOUND), *(Scripted(code, NOT_FOUND) for code in answers)]
+    with GatewayClient(stub.base_url, KEY) as client:
+        assert preflight(client, default_contract(), key_env="GATEWATCH_API_KEY").status == 404
+    assert len(stub.seen) == 1 + len(answers)
+
+
+def test_candidates_come_from_the_contract() -> None:
+    vendor = default_contract()
+    assert operations_prefix(vendor) == "/partner-gateway/v1"
+    assert candidate_base_url("http://h:1", vendor) == "http://h:1/api"
+    assert candidate_base_url("http://h:1/api/partner-gateway/v1", vendor) == "http://h:1/api"
+    assert candidate_base_url("http://h:1/api", vendor) is None

@@ -1,9 +1,10 @@
 """A tiny gateway for the probe's tests: sends and lookups of any dialect, and scripted refusals.
 
-It serves what the probe calls (the send paths and the single lookup) with the names,
-paths, auth header and error bodies of the contract it is given, so the same stub speaks
-the vendor and the strict dialect. Every message it accepted is final on its first
-lookup; other ids are 404. Faults are a script read per request:
+It serves what the probe calls (the send paths, the single lookup, and the preflight's
+batch lookup, which finds nothing) with the names, paths, auth header and error bodies of
+the contract it is given, so the same stub speaks the vendor and the strict dialect.
+Every message it accepted is final on its first lookup; other ids are 404. Faults are a
+script read per request:
 
 - `forbid`: 403 to everything;
 - `throttle`: the next N requests of an operation get a 429 that says to wait
@@ -142,6 +143,8 @@ class StubGateway:
             if contract.send.channel:
                 body[contract.send.channel] = sent
             return 201, body, limits
+        if parts.path == BASE_PATH + contract.batch_path:
+            return 200, self.batch_body(), limits  # the preflight's: nothing it asks for exists here
         prefix = BASE_PATH + contract.lookup_path.split("{", 1)[0]
         message_id = unquote(parts.path[len(prefix) :])
         if not parts.path.startswith(prefix) or channel is None or (message_id, channel) not in self._sent:
@@ -153,6 +156,13 @@ class StubGateway:
         if not limits.enabled:
             return {}
         return {limits.limit_header: "50", limits.remaining_header: "49"}
+
+    def batch_body(self) -> Any:
+        """A batch answer that found none of the ids, in the contract's shape."""
+        batch = self.contract.batch
+        if batch.array or batch.statuses is None:
+            return []
+        return {batch.statuses: [], **({batch.not_found: []} if batch.not_found else {})}
 
     def status_body(self, message_id: str, channel: str) -> dict[str, Any]:
         return status_body(self.contract, message_id, channel)

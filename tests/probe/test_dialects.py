@@ -17,7 +17,8 @@ def test_the_probe_is_delivered_in_each_dialect(gateway_stub, stub_target, probe
     result = probe_cli(*stub_target, "--history", str(history))
     assert result.code == 0, result.out + result.err
     assert "outcome=delivered " in result.out
-    assert [status for _, status in gateway_stub.script.seen][:2] == [404, 201]  # preflight, send
+    # The preflight (the lookup, then the batch lookup that shows the base URL is right), the send.
+    assert [status for _, status in gateway_stub.script.seen][:3] == [404, 200, 201]
     (run,) = [r for r in read_history(history) if r["type"] == "run"]
     assert run["violations"] == []
 

@@ -22,7 +22,7 @@ from gatewatch.contract.model import (
     StatusFields,
 )
 from gatewatch.errors import ContractError
-from gatewatch.ratelimit import RateLimit
+from gatewatch.ratelimit import DEFAULT_PACE_FRACTION, RateLimit
 
 OPERATION_KEY = "x-gatewatch-operation"
 KINDS = ("send", "lookup", "batch")
@@ -421,7 +421,7 @@ def rate_limits(
             reset_header="",
             retry_after_header="",
             required_headers=(),
-            pace_fraction=1.0,
+            pace_fraction=DEFAULT_PACE_FRACTION,
             max_wait_s=0.0,
             max_attempts=0,
             conformance_max_per_second=0,

@@ -26,9 +26,9 @@ import locust
 from locust.runners import STATE_STOPPED, STATE_STOPPING, MasterRunner, WorkerRunner
 
 from gatewatch import progress_feed
-from gatewatch.config import SKIPPED_BY_FLAG, read_keys
+from gatewatch.config import SKIPPED_BY_FLAG
 from gatewatch.contract import Contract, resolve_contract
-from gatewatch.errors import ConfigError, ExitCode, GatewatchError
+from gatewatch.errors import ExitCode, GatewatchError
 from gatewatch.loadtest.gates import evaluate, load_slo, passed
 from gatewatch.loadtest.ramp import RampPlan, ramp_plan
 from gatewatch.loadtest.report import RunInfo, build_summary, render_table, write_histograms, write_summary
@@ -37,6 +37,7 @@ from gatewatch.loadtest.settings import OPTIONS, LoadSettings
 from gatewatch.loadtest.setup import auth_headers, prepare_known_ids
 from gatewatch.loadtest.state import ProcessState, current_state, set_state
 from gatewatch.loadtest.users import CONTEXT_KIND, CONTEXT_LAG_MS, CONTEXT_THROTTLED
+from gatewatch.opening import run_keys
 
 log = logging.getLogger("gatewatch.load")
 DATA_KEY = "gatewatch"
@@ -174,12 +175,7 @@ def _on_test_start(environment: Any, **_: Any) -> None:
         ramp_end = getattr(options, "gatewatch_ramp_end", None)
         state.ramp_end = float(ramp_end) if ramp_end is not None else None
         target = state.target = _target(state, environment.host)
-        key = read_keys(target).primary
-        if key is None:
-            raise ConfigError(
-                f"no API key: set ${target.api_key_env} (or ${target.api_key_env}_FILE)",
-                key=target.api_key_env,
-            )
+        key = run_keys(target).primary
         state.known = prepare_known_ids(target, key, state.contract, state.settings.known_ids)
         state.auth_headers = auth_headers(target, state.contract, key)
         state.secrets = (key,)

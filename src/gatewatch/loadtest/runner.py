@@ -18,25 +18,22 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gatewatch import durations
-from gatewatch.client import GatewayClient
-from gatewatch.config import Target, read_keys
+from gatewatch.config import Run, Target
 from gatewatch.contract import Contract, contracts_dir, dialect_names
-from gatewatch.embedded import simulator_process
-from gatewatch.errors import ConfigError, ExitCode, GatewatchError, TargetUnreachable
+from gatewatch.errors import ConfigError, ExitCode, GatewatchError
 from gatewatch.loadtest.gates import load_slo
 from gatewatch.loadtest.kinds import parse_mix
 from gatewatch.loadtest.ramp import RAMP_FLAG, ramp_plan
 from gatewatch.loadtest.report import SUMMARY_FILE
 from gatewatch.loadtest.safety import check_load_allowed
-from gatewatch.preflight import preflight as gateway_preflight
+from gatewatch.opening import PreflightPolicy, open_run
 from gatewatch.processes import stop_group
-from gatewatch.secrets import Secret
 
 PACKAGED_LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 # Beyond the run time: Locust's start, the setup phase, workers connecting, the stop.
@@ -45,6 +42,9 @@ LOOPBACK = "127.0.0.1"
 # How long the master waits for its local workers to connect.
 WORKERS_WAIT_S = 60.0
 STOP_WAIT_S = 30.0
+# A connection made and dropped at the preflight: the target is there, and faults are the
+# run's business; nothing answering at all ends the command (exit 3).
+LOAD_PREFLIGHT = PreflightPolicy(tolerate_dropped=True)
 
 
 class LocustFailed(GatewatchError):
@@ -242,44 +242,19 @@ def run_load(plan: LoadPlan, target: Target, contract: Contract) -> int:
         parse_mix(plan.mix, key="--mix")
     if not plan.locustfile.is_file():
         raise ConfigError("locustfile not found", file=str(plan.locustfile), key="--locustfile")
-    keys = read_keys(target)
-    if keys.primary is None:
-        raise ConfigError(
-            f"no API key: set ${target.api_key_env} (or ${target.api_key_env}_FILE)", key=target.api_key_env
-        )
-    if not target.embedded:
-        return _run(plan, target, contract, keys.primary, {})
-    limit = target.rate_limit
-    if not limit.unlimited and not contract.rate_limits.enabled:
-        raise ConfigError(
-            f"the {contract.dialect} dialect has no rate limits: "
-            f"the embedded simulator cannot limit to {limit}",
-            key="--rate-limit",
-        )
-    args = [] if limit.unlimited else ["--rate-limit", str(limit)]
-    with simulator_process(args, contract=contract) as simulator:
-        # The simulator's pinned key goes to Locust the way any key does: in its environment.
-        env = {target.api_key_env: keys.primary.reveal()}
-        return _run(plan, replace(target, base_url=simulator.base_url), contract, keys.primary, env)
+    with ExitStack() as stack:
+        opened = open_run(Run(target=target, contract=contract), stack, policy=LOAD_PREFLIGHT)
+        opened.preflight()
+        # Locust's processes get the run's key the way any key travels: in their environment
+        # (for the embedded simulator, its own key, whatever the user's environment holds).
+        env = {target.api_key_env: opened.keys.primary.reveal()}
+        return _run(plan, opened.base_url, env)
 
 
-def preflight(target: Target, key: Secret, contract: Contract) -> None:
-    """One lookup before the run: nothing answering is exit 3, a 401 or 403 exit 2, at once."""
-    with GatewayClient.for_target(target, key, contract=contract, retry_delays_s=()) as client:
-        try:
-            gateway_preflight(client, contract, key_env=target.api_key_env)
-        except TargetUnreachable as exc:
-            if not exc.connected:
-                raise
-            # A connection made and dropped: the target is there, and faults are the run's business.
-
-
-def _run(plan: LoadPlan, target: Target, contract: Contract, key: Secret, env_extra: dict[str, str]) -> int:
-    assert target.base_url is not None
-    preflight(target, key, contract)
+def _run(plan: LoadPlan, base_url: str, env_extra: dict[str, str]) -> int:
     run_id = uuid.uuid4().hex
     port = _free_port() if plan.processes else 0
-    argv = locust_command(plan, target.base_url, run_id, master_port=port)
+    argv = locust_command(plan, base_url, run_id, master_port=port)
     plan.reports_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, **env_extra}
     timeout_s = plan.duration_s + GRACE_S + (WORKERS_WAIT_S if plan.processes else 0)

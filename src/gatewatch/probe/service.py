@@ -4,11 +4,12 @@ The CLI parses flags into a `ServiceConfig` and calls `run_service`; nothing her
 about click. With no base URL the embedded simulator is started as a child process,
 serving the command's contract (and its --rate-limit, if one was given).
 
-Before the first send, `gatewatch.preflight` looks an unknown id up: a 401 to the
-configured key ends the command (exit 2, the preflight's message); a 403 is recorded as
-a `forbidden` run on every channel (exit 2); no answer at all lets the runs find and
-record it (unreachable). The channels' clients share one `Pacer`: the gateway counts
-requests per key, and they all use the same key.
+The run is opened by `gatewatch.opening`, as every command's is (keys, the shared pacer,
+the embedded simulator). Before the first send the preflight runs: a 401 to the
+configured key or a base URL where every path answers 404 ends the command (exit 2); a
+403 is recorded as a `forbidden` run on every channel (exit 2); no answer at all lets
+the runs find and record it (unreachable). The channels' clients share the run's
+`Pacer`: the gateway counts requests per key, and they all use the same key.
 """
 
 from __future__ import annotations
@@ -19,14 +20,11 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import requests
-
 from gatewatch.client import GatewayClient
-from gatewatch.config import Target, read_keys
+from gatewatch.config import Run, Target, check_recipient
 from gatewatch.contract import Contract
-from gatewatch.embedded import simulator_process
-from gatewatch.errors import ConfigError, ExitCode, NotAllowed, TargetUnreachable
-from gatewatch.preflight import preflight
+from gatewatch.errors import ConfigError, ExitCode
+from gatewatch.opening import PreflightPolicy, open_run
 from gatewatch.probe.clock import SystemClock
 from gatewatch.probe.history import History
 from gatewatch.probe.loop import CycleReport, Exports, LoopOptions, Probe, stop_on_signals
@@ -39,13 +37,14 @@ from gatewatch.probe.settings import (
     ProbeSettings,
     channel_plans,
 )
-from gatewatch.ratelimit import Pacer
 
 log = logging.getLogger(__name__)
 
+TO_FLAG = "--to"
 DRY_RUN_REFUSED = "dry-run sends cannot be followed; the probe needs real sends"
-# How much of the target's limit the probe allows itself when the contract does not say.
-_PACE_FRACTION = 0.9
+# A 403 is recorded as a forbidden run on every channel; nothing answering lets the runs
+# find and record it (unreachable); a refused key or a wrong base URL ends the command.
+PROBE_PREFLIGHT = PreflightPolicy(tolerate_dropped=True, tolerate_absent=True, record_forbidden=True)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,8 +72,8 @@ class ServiceConfig:
 
 
 def _recipient(config: ServiceConfig) -> str:
-    if config.to:
-        return config.to
+    if config.to is not None:
+        return check_recipient(config.contract, config.to, key=TO_FLAG)
     number = config.target.recipients.get(Outcome.DELIVERED.value)
     if number is None:
         raise ConfigError(
@@ -126,30 +125,6 @@ def check_config(config: ServiceConfig) -> None:
     if target.dry_run_sends:
         # A dry-run message is never delivered: following it would only ever report stuck.
         raise ConfigError(DRY_RUN_REFUSED, key=f"targets.{target.name}.dry_run_sends")
-    if target.embedded and not target.rate_limit.unlimited and not config.contract.rate_limits.enabled:
-        raise ConfigError(
-            f"the {config.contract.dialect} dialect has no rate limits: the embedded simulator cannot "
-            f"limit to {target.rate_limit}",
-            key="--rate-limit",
-        )
-    if config.simulator_args and not target.embedded:
-        raise ConfigError(
-            "only the embedded simulator (no target) takes simulator arguments", key="--simulator-arg"
-        )
-
-
-def simulator_args(config: ServiceConfig) -> list[str]:
-    """The embedded simulator's arguments: the command's rate limit (if any), then --simulator-arg."""
-    limit = config.target.rate_limit
-    own = [] if limit.unlimited else ["--rate-limit", str(limit)]
-    return [*own, *config.simulator_args]
-
-
-def shared_pacer(config: ServiceConfig) -> Pacer:
-    """One pacer for every client of the run, at the contract's pacing fraction of the target's limit."""
-    limits = config.contract.rate_limits
-    fraction = limits.pace_fraction if limits.enabled else _PACE_FRACTION
-    return Pacer(config.target.rate_limit, fraction=fraction)
 
 
 def run_service(
@@ -164,45 +139,32 @@ def run_service(
     target, contract = config.target, config.contract
     check_config(config)
     settings = build_settings(config)
-    keys = read_keys(target, environ)
-    if keys.primary is None:
-        raise ConfigError(
-            f"no API key: set ${target.api_key_env} (or ${target.api_key_env}_FILE)", key=target.api_key_env
-        )
     clock = clock or SystemClock()
-    history = History(
-        config.history,
-        target=target.name,
-        max_pending=settings.max_pending,
-        max_age_s=settings.pending_max_age_s,
-    )
     channels = [p.channel for p in settings.plans]
-    metrics = ProbeMetrics(contract, channels)
-    metrics.seed(history.channels)
 
     def interruptible_sleep(seconds: float) -> None:
         clock.wait(seconds)
 
-    pacer = shared_pacer(config)
     with ExitStack() as stack:
         stack.enter_context(stop_on_signals(clock))
-        base_url = target.base_url
-        if base_url is None:
-            simulator = simulator_process(simulator_args(config), contract=contract)
-            base_url = stack.enter_context(simulator).base_url
+        opened = open_run(
+            Run(target=target, contract=contract),
+            stack,
+            policy=PROBE_PREFLIGHT,
+            extra_simulator_args=config.simulator_args,
+            environ=environ,
+        )
+        history = History(
+            config.history,
+            target=target.name,
+            max_pending=settings.max_pending,
+            max_age_s=settings.pending_max_age_s,
+        )
+        metrics = ProbeMetrics(contract, channels)
+        metrics.seed(history.channels)
         clients: dict[str, GatewayClient] = {}
         for channel in channels:  # one each: a requests.Session is not shared across threads
-            clients[channel] = stack.enter_context(
-                GatewayClient.for_target(
-                    target,
-                    keys.primary,
-                    contract=contract,
-                    base_url=base_url,
-                    pacer=pacer,
-                    pool_size=1,
-                    sleep=interruptible_sleep,
-                )
-            )
+            clients[channel] = stack.enter_context(opened.client(pool_size=1, sleep=interruptible_sleep))
         probe = Probe(
             contract=contract,
             target=target.name,
@@ -220,7 +182,7 @@ def run_service(
             ),
             on_cycle=on_cycle,
         )
-        refused = _preflight(clients[channels[0]], config)
+        refused = opened.preflight(clients[channels[0]])
         if refused is not None:
             return probe.refuse(Outcome.FORBIDDEN, refused)
         if config.metrics_listen is not None and not config.loop.once:
@@ -228,14 +190,3 @@ def run_service(
             stack.callback(server.close)
             log.info("serving metrics on http://%s:%d/metrics", server.host, server.port)
         return probe.run(config.loop)
-
-
-def _preflight(client: GatewayClient, config: ServiceConfig) -> str | None:
-    """The forbidden message when this machine is refused; KeyRejected propagates (exit 2)."""
-    try:
-        preflight(client, config.contract, key_env=config.target.api_key_env)
-    except NotAllowed as exc:
-        return str(exc)
-    except (TargetUnreachable, requests.RequestException):
-        return None  # nothing answered: each run finds that out and records it as unreachable
-    return None

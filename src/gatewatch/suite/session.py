@@ -38,8 +38,6 @@ MAX_DEFERRED = 20
 MAX_UNJUDGED = 20
 # The rule a 500 that survives every retry breaks, wherever it came (gateway-api.md, "500 retry").
 REPEATED_500_RULE = "server_error_retried"
-# The pacing share when the dialect defines none (it has no rate limits, but a target may).
-DEFAULT_PACE_FRACTION = 0.9
 
 Observer = Callable[[Exchange, list[Violation], frozenset[str]], None]
 
@@ -69,12 +67,6 @@ class Tally:
     first_failure_s: float | None = None
 
 
-def pace_fraction(contract: Contract) -> float:
-    """The share of the target's limit the harness allows itself."""
-    limits = contract.rate_limits
-    return limits.pace_fraction if limits.enabled else DEFAULT_PACE_FRACTION
-
-
 class SuiteSession:
     """The target, its clients and the verdicts of one suite run."""
 
@@ -88,6 +80,7 @@ class SuiteSession:
         allow_production: bool = False,
         seed: int = 0,
         budget: Budget | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self.contract = contract
         self.target = target
@@ -109,7 +102,7 @@ class SuiteSession:
         self._lock = threading.Lock()
         # One pacer for every client of the run: the gateway counts per key, and this
         # machine's keys share it, so the conservative count is the total.
-        self.pacer = Pacer(target.rate_limit, fraction=pace_fraction(contract))
+        self.pacer = pacer or Pacer(target.rate_limit, fraction=contract.rate_limits.pace_fraction)
         self.client = self._client(keys.primary)
         self.second_client = self._client(keys.second) if keys.second else None
         self.anonymous = self._client(None)
