@@ -73,6 +73,10 @@ def command(
         str(suite_dir()),
         "-p",
         "no:cacheprovider",
+        # Schemathesis (a dev tool here) registers a pytest plugin that costs a second a
+        # start and adds nothing to the suite.
+        "-p",
+        "no:schemathesis",
         "--rootdir",
         str(suite_dir()),
         "--junitxml",
