@@ -83,9 +83,25 @@ def no_key_message(target: Target) -> str:
     return f"no API key: set ${env} (or ${env}{FILE_SUFFIX} to a file holding it)"
 
 
+# A real gateway counts a key's requests across every run this process opens on it
+# (`gatewatch contract`'s early preflight, then the suite's session): they share one pacer,
+# so the second run knows what the first has just sent.
+_TARGET_PACERS: dict[tuple[str, str, float], Pacer] = {}
+
+
 def shared_pacer(target: Target, contract: Contract) -> Pacer:
-    """One pacer for every client of a run: the gateway counts per key, and they share the key."""
-    return Pacer(target.rate_limit, fraction=contract.rate_limits.pace_fraction)
+    """One pacer for every client of a target: the gateway counts per key, and they share the key.
+
+    Each embedded simulator is new (and counts from zero), so it gets a pacer of its own.
+    """
+    fraction = contract.rate_limits.pace_fraction
+    if target.base_url is None:
+        return Pacer(target.rate_limit, fraction=fraction)
+    where = (target.base_url, str(target.rate_limit), fraction)
+    pacer = _TARGET_PACERS.get(where)
+    if pacer is None:
+        pacer = _TARGET_PACERS[where] = Pacer(target.rate_limit, fraction=fraction)
+    return pacer
 
 
 def simulator_args(target: Target, contract: Contract) -> list[str]:

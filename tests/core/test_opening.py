@@ -62,6 +62,17 @@ def test_the_pacer_uses_the_contracts_fraction_else_the_one_default() -> None:
     assert shared_pacer(limited, resolve_contract("strict")).fraction == DEFAULT_PACE_FRACTION
 
 
+def test_every_run_on_one_target_shares_its_pacer_and_each_embedded_simulator_has_its_own() -> None:
+    # `gatewatch contract` preflights, then opens the suite's session: the gateway counts
+    # both against the key, so the session's pacer must know what the preflight sent.
+    limited = replace(REAL, rate_limit=RateLimit(per_minute=100, per_second=10))
+    assert shared_pacer(limited, CONTRACT) is shared_pacer(limited, CONTRACT)
+    other = replace(limited, base_url="http://127.0.0.1:10/api")
+    assert shared_pacer(other, CONTRACT) is not shared_pacer(limited, CONTRACT)
+    embedded = replace(EMBEDDED, rate_limit=limited.rate_limit)
+    assert shared_pacer(embedded, CONTRACT) is not shared_pacer(embedded, CONTRACT)
+
+
 def test_simulator_arguments_need_the_embedded_simulator() -> None:
     with ExitStack() as stack, pytest.raises(ConfigError, match="only the embedded simulator"):
         open_run(Run(target=REAL, contract=CONTRACT), stack, extra_simulator_args=["--step-s=1"], environ={})

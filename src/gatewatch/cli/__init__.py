@@ -77,6 +77,12 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:
         from gatewatch.config import DEBUG_ENV, debug_frames
 
+        signum = interrupts.received()
+        if signum is not None:
+            # After a signal, whatever broke on the way out (a file cut mid-write) is its
+            # consequence, not the cause: the run was interrupted.
+            click.echo(f"gatewatch: interrupted ({type(exc).__name__} on the way out)", err=True)
+            sys.exit(interrupts.exit_code(signum))
         if debug_frames():
             raise
         click.echo(
