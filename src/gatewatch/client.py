@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
@@ -26,7 +25,7 @@ from gatewatch.config import Target, Timeouts
 from gatewatch.contract import Contract, default_contract
 from gatewatch.errors import TargetUnreachable
 from gatewatch.exchange import Exchange, Operation, RecordedRequest, RecordedResponse, Throttle
-from gatewatch.ratelimit import NO_LIMIT, Pacer, PacingTimeout, RateLimit, header_int, retry_after_s
+from gatewatch.ratelimit import NO_LIMIT, Pacer, PacingTimeout, RateLimit, retry_after_s
 from gatewatch.secrets import REDACTED, Secret, basic_credential, redact
 
 AuthMode = Literal["key", "basic"]
@@ -41,18 +40,6 @@ class _Default:
 DEFAULT_KEY = _Default()
 KeyChoice = Secret | None | _Default
 ExchangeHook = Callable[[Exchange], None]
-
-
-@dataclass(frozen=True, slots=True)
-class ClientStats:
-    """Counters a caller can read: requests made, 500s and 429s seen, the last limit headers."""
-
-    requests: int
-    server_errors: int
-    throttled: int = 0
-    #: The last X-RateLimit-Limit and X-RateLimit-Remaining values seen (None: not sent).
-    last_limit: int | None = None
-    last_remaining: int | None = None
 
 
 class GatewayClient:
@@ -98,11 +85,6 @@ class GatewayClient:
         self._sleep = sleep
         self._hooks: list[ExchangeHook] = [on_exchange] if on_exchange else []
         self._known_secrets: list[Secret] = [api_key] if api_key else []
-        self._requests = 0
-        self._server_errors = 0
-        self._throttled = 0
-        self._last_limit: int | None = None
-        self._last_remaining: int | None = None
         self.session = requests.Session()
         adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
         self.session.mount("http://", adapter)
@@ -152,13 +134,6 @@ class GatewayClient:
     def add_hook(self, hook: ExchangeHook) -> None:
         """Call `hook` with every Exchange this client completes (for reports and counters)."""
         self._hooks.append(hook)
-
-    @property
-    def stats(self) -> ClientStats:
-        """Requests made, 500s and 429s seen so far, and the last rate-limit headers."""
-        return ClientStats(
-            self._requests, self._server_errors, self._throttled, self._last_limit, self._last_remaining
-        )
 
     def auth_description(self) -> str:
         """The auth header as sent, key redacted (`X-Api-Key: ***`), for messages."""
@@ -333,7 +308,6 @@ class GatewayClient:
             self._pace(paced)
             response = self._once(method, url, wire_headers, body)
             if response.status == self.contract.codes.too_many_requests:
-                self._throttled += 1
                 wait = self._throttle_wait(response, len(throttled))
                 give_up = len(throttled) >= max_throttles or throttle_wait + wait > limits.max_wait_s
                 throttled.append(self._throttle(response, 0.0 if give_up else wait))
@@ -347,7 +321,6 @@ class GatewayClient:
                 self._sleep(delays.pop(0))
                 continue
             break
-        self._note_limits(response)
         exchange = Exchange(
             operation=operation,
             request=recorded,
@@ -361,7 +334,6 @@ class GatewayClient:
             keyed=key is not None,
             rate_limit=None if self.rate_limit.unlimited else str(self.rate_limit),
         )
-        self._server_errors += exchange.server_errors
         for hook in self._hooks:
             hook(exchange)
         return exchange
@@ -381,12 +353,6 @@ class GatewayClient:
         under = None if self.rate_limit.unlimited else self.pacer.under()
         return Throttle(response, waited_s, per_second, per_minute, under)
 
-    def _note_limits(self, response: RecordedResponse) -> None:
-        limits = self.contract.rate_limits
-        if limits.enabled:
-            self._last_limit = header_int(response.headers, limits.limit_header)
-            self._last_remaining = header_int(response.headers, limits.remaining_header)
-
     def _redact_header(self, name: str, value: str) -> str:
         # The auth header shows how the key went (`X-Api-Key: ***`); capture redacts the rest.
         return self._auth_value(REDACTED) if name.lower() == self.auth_header.lower() else value
@@ -394,7 +360,6 @@ class GatewayClient:
     def _once(
         self, method: str, url: str, headers: Mapping[str, str], body: bytes | None
     ) -> RecordedResponse:
-        self._requests += 1
         started = time.perf_counter()
         try:
             raw = self.session.request(

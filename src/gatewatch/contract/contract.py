@@ -160,35 +160,3 @@ class Contract:
         copy = replace(self, rules=rules)
         copy._validators.update(self._validators)
         return copy
-
-    # -- compatibility names used across the code base ---------------------------------
-
-    @property
-    def batch_max_ids(self) -> int:
-        """Up to this many ids must answer 200."""
-        return self.batch.max_ids
-
-    @property
-    def batch_separator(self) -> str:
-        """What separates ids in the batch parameter."""
-        return self.batch.separator
-
-    @property
-    def send_body_max_bytes(self) -> int:
-        """Send bodies over this many bytes are 413."""
-        return self.send.body_max_bytes
-
-    @property
-    def send_success_codes(self) -> frozenset[int]:
-        """Send answers the harness takes as success."""
-        return self.send.success_codes
-
-    @property
-    def auth_header(self) -> str:
-        """The header the key goes in."""
-        return self.auth.header
-
-    @property
-    def auth_scheme(self) -> str:
-        """The scheme before the key ("" for none)."""
-        return self.auth.scheme

@@ -212,6 +212,3 @@ class Precedence:
     def before(self, first: str, second: str) -> bool:
         """True when `first` wins over `second`."""
         return self.order.index(first) < self.order.index(second)
-
-
-EMPTY: Mapping[str, str] = {}

@@ -23,8 +23,6 @@ from gatewatch.loadtest.ramp import Second
 EXAMPLES_PER_RULE = 3
 # Seconds kept per run (a day): beyond, a second's numbers are not kept (counted in seconds_lost).
 MAX_SECONDS = 86_400
-# Why a scheduled start was dropped (open model): no free slot, or the schedule slipped.
-DROP_REASONS = ("no_slot", "late")
 
 
 @dataclass(slots=True)

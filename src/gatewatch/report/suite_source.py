@@ -51,7 +51,6 @@ NOT_EXERCISED_REASON = "not exercised by this run"
 EVIDENCE_PER_RULE = 3
 BODY_LIMIT = 4000
 PROBLEMS_LISTED = 5
-INTERRUPTED_SESSION = "the suite's session was stopped (Ctrl-C or SIGTERM) before it ended"
 _HEADLINE = re.compile(r"\[(?P<rule>[A-Za-z0-9_.-]+) \((?P<origin>[^()\]]+)\)\] [^\n;]*")
 _STATUSES = {
     "passed": RuleStatus.PASSED,

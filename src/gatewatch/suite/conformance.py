@@ -34,7 +34,6 @@ from gatewatch.suite.session import SuiteSession
 
 BURST_ID = "gatewatch-rate-limit-burst"
 BURST_FACTOR = 2
-ENFORCED_RULE = "rate_limit_enforced"
 RATE_LIMIT_RULES = ("rate_limit_enforced", "rate_limit_body", "rate_limit_headers", "throttled_below_limit")
 # How long to wait for room in the trailing minute before the burst, at most.
 MAX_ROOM_WAIT_S = 65.0
