@@ -10,6 +10,7 @@ from gatewatch import interrupts
 from gatewatch.cli.options import GroupedCommand, production_option, reports_option, target_options
 from gatewatch.errors import ExitCode
 from gatewatch.options import PLUGIN_PREFIX, TargetOptions
+from gatewatch.reports_layout import ReportsLayout
 from gatewatch.suite.locate import suite_dir
 from gatewatch.suite.opening import preflight_target
 from gatewatch.suite.profiles import PROFILES
@@ -80,9 +81,9 @@ def command(
         "--rootdir",
         str(suite_dir()),
         "--junitxml",
-        str(reports_dir / "junit.xml"),
+        str(ReportsLayout(reports_dir).junit),
         "--alluredir",
-        str(reports_dir / "allure-results"),
+        str(ReportsLayout(reports_dir).allure_results),
         "--clean-alluredir",
         "--gatewatch-reports-dir",
         str(reports_dir),
