@@ -2,7 +2,7 @@
 
 The suite, the load test, the probe, `gatewatch run` and the report page write and read the
 same folder. This scans every other module's AST for a string constant that is one of the
-layout's file names (or has one as a `/`-separated part, like `load/summary.json`), so a
+layout's file names (alone, in a path like `load/summary.json`, or in a message), so a
 name spelled again outside the layout fails here instead of drifting apart from the writer.
 The folder words (`load`, `probe`, `run`) are also the parts' names and section ids, so only
 names with a `.` or `-` in them are scanned for. Docstrings are prose and are not scanned.
@@ -11,6 +11,7 @@ names with a `.` or `-` in them are scanned for. Docstrings are prose and are no
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,6 +38,10 @@ def layout_names() -> set[str]:
 
 
 NAMES = layout_names()
+# A name as a word of its own: not inside a longer name (`.allure-report-` is a temp prefix).
+SPELLED = re.compile(
+    "|".join(rf"(?<![\w-]){re.escape(name)}(?![\w-])" for name in sorted(NAMES, key=len, reverse=True))
+)
 
 
 def _docstrings(tree: ast.AST) -> set[int]:
@@ -56,7 +61,7 @@ def file_names(path: Path) -> Iterator[tuple[int, str]]:
     for node in ast.walk(tree):
         if not isinstance(node, ast.Constant) or not isinstance(node.value, str) or id(node) in skip:
             continue
-        if node.value in NAMES or NAMES & set(node.value.split("/")):
+        if SPELLED.search(node.value):
             yield node.lineno, node.value
 
 
@@ -86,9 +91,16 @@ def test_the_scan_finds_a_file_name_that_creeps_back(tmp_path: Path) -> None:
         'HREF = "load/summary.json"\n'
         'LOG = f"{part}.log"\n'
         'SECTION = "load"\n'
-        'PROSE = "no summary.json here"\n'
+        'PROSE = "Not run: no probe/history.jsonl."\n'
+        'TEMP = ".allure-report-"\n'
     )
-    assert list(file_names(sample)) == [(2, "summary.json"), (3, "load/summary.json"), (4, ".log")]
+    found = sorted(file_names(sample))
+    assert found == [
+        (2, "summary.json"),
+        (3, "load/summary.json"),
+        (4, ".log"),
+        (6, "Not run: no probe/history.jsonl."),
+    ]
 
 
 def test_the_paths_are_where_the_writers_always_put_them(tmp_path: Path) -> None:

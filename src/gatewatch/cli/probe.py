@@ -22,7 +22,7 @@ from gatewatch.probe.metrics import DEFAULT_JOB, parse_listen
 from gatewatch.probe.polling import Backoff
 from gatewatch.probe.service import ServiceConfig, run_service
 from gatewatch.probe.settings import DEFAULT_CONFIRM_LOOKUPS, parse_channel_durations
-from gatewatch.reports_layout import ReportsLayout
+from gatewatch.reports_layout import RELATIVE, ReportsLayout
 
 ALL = "all"
 
@@ -90,7 +90,7 @@ def _duration(value: str | None, flag: str) -> float | None:
     "--history",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="JSON-lines history to append to. Default: REPORTS_DIR/probe/history.jsonl.",
+    help=f"JSON-lines history to append to. Default: REPORTS_DIR/{RELATIVE.probe_history.as_posix()}.",
 )
 @click.option(
     "--pending-max-age",

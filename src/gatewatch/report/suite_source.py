@@ -41,7 +41,7 @@ from gatewatch.report.model import (
     TargetInfo,
     Verdict,
 )
-from gatewatch.reports_layout import ReportsLayout
+from gatewatch.reports_layout import RELATIVE, ReportsLayout
 
 VENDOR = "vendor"  # the provenance that names a page (contract.model.Rule.origin: `vendor: <page>`)
 # The reason SuiteReporter.rules() gives a rule that no check judged in the run.
@@ -155,7 +155,7 @@ def _rule(rule_id: str, raw: Mapping[str, Any], origins: Mapping[str, str]) -> R
     if status is RuleStatus.SKIPPED and reason == NOT_EXERCISED_REASON:
         status, reason = RuleStatus.NOT_EXERCISED, None
     elif status_word not in _STATUSES:
-        reason = f"summary.json says {status_word!r}"
+        reason = f"{RELATIVE.suite_summary.as_posix()} says {status_word!r}"
     return RuleRow(
         id=rule_id,
         provenance=provenance,
