@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gatewatch.reports_layout import part_feed_in
+
 #: The environment variable naming the file a part reports its progress to.
 FEED_ENV = "GATEWATCH_PROGRESS_FEED"
-FEED_SUFFIX = ".progress.jsonl"
 # A reader takes at most this much of a feed per read: a runaway writer cannot stall the view.
 READ_LIMIT = 1 << 20
 _TESTS, _LOAD, _PROBE = "tests", "load", "probe"
@@ -31,7 +32,7 @@ _CHANNEL, _REACHED = "on_channel", "reached"
 
 def feed_file(folder: Path, part: str) -> Path:
     """The feed of `part` in `folder` (gatewatch run's own folder in the reports)."""
-    return folder / f"{part}{FEED_SUFFIX}"
+    return part_feed_in(folder, part)
 
 
 def reporting() -> bool:

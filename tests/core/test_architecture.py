@@ -24,6 +24,7 @@ CORE = (
     "bounds",
     "embedded",
     "opening",
+    "reports_layout",
 )
 ENGINES = ("suite", "loadtest", "probe", "simulator")
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from gatewatch.progress_feed import FEED_ENV, FeedReader, PartProgress, feed_file
-from gatewatch.report.run_source import RUN_DIR, run_summary_path
+from gatewatch.report.run_source import run_summary_path
+from gatewatch.reports_layout import ReportsLayout
 from tests.pipeline.test_run import CLI
 
 MARKER_ENV = "GATEWATCH_TEST_TREE"
@@ -60,7 +61,7 @@ def wait_for(what: str, ready: Callable[[], bool], proc: subprocess.Popen[str]) 
 
 def progress_of(reports: Path, part: str) -> PartProgress:
     progress = PartProgress()
-    for record in FeedReader(feed_file(reports / RUN_DIR, part)).read():
+    for record in FeedReader(ReportsLayout(reports).part_feed(part)).read():
         progress.fold(record)
     return progress
 

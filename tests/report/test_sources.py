@@ -10,24 +10,22 @@ from pathlib import Path
 import pytest
 
 from gatewatch.loadtest import kinds as load_kinds
-from gatewatch.loadtest import report as load_report
 from gatewatch.loadtest.histograms import LatencyHistograms
 from gatewatch.probe.outcomes import Outcome
 from gatewatch.report import load_source, probe_source, suite_source
-from gatewatch.report.load_source import HDR_FILE, HDR_FORMAT, percentile_histogram, read_load
+from gatewatch.report.load_source import HDR_FORMAT, percentile_histogram, read_load
 from gatewatch.report.model import RuleStatus, Verdict
 from gatewatch.report.probe_source import read_probe
 from gatewatch.report.suite_source import read_suite
+from gatewatch.reports_layout import ReportsLayout
 from gatewatch.suite import report as suite_report
 from tests.report.conftest import exchange_attachment, write_allure_results
 
 
 def test_the_file_names_and_words_match_what_the_engines_write() -> None:
     # The report reads files, not the engines' modules; this is where a rename shows up.
-    assert suite_source.SUMMARY_FILE == suite_report.SUMMARY_FILE
-    assert suite_source.ALLURE_RESULTS == suite_report.ALLURE_DIR
+    # The file names themselves come from gatewatch.reports_layout (tests/core/test_reports_layout.py).
     assert f'"{suite_source.NOT_EXERCISED_REASON}"' in inspect.getsource(suite_report.SuiteReporter.rules)
-    assert load_source.SUMMARY_FILE == load_report.SUMMARY_FILE
     assert load_source.ALL_KINDS == load_kinds.ALL
     assert Outcome.DELIVERED.value == probe_source.DELIVERED
     assert Outcome.INTERRUPTED.value == probe_source.INTERRUPTED
@@ -123,7 +121,7 @@ def test_an_hdr_histogram_file_is_drawn_exactly(reports: Path) -> None:
         histograms.record_ms("batch", rng.uniform(5.0, 13.0))
     histograms.record_ms("batch", 5000.0)  # one outlier past p99.9
     doc = {"format": HDR_FORMAT, "unit": "us", "histograms": histograms.encode()}
-    (reports / "load" / HDR_FILE).write_text(json.dumps(doc))
+    ReportsLayout(reports).load.histograms.write_text(json.dumps(doc))
     found = read_load(reports).histogram
     assert found is not None
     assert "load/histograms.json (4001 requests" in found.source
@@ -151,7 +149,7 @@ def test_an_hdr_histogram_file_is_drawn_exactly(reports: Path) -> None:
 def test_a_bad_hdr_file_falls_back_to_the_percentiles(
     reports: Path, doc: dict[str, object], why: str
 ) -> None:
-    (reports / "load" / HDR_FILE).write_text(json.dumps(doc))
+    ReportsLayout(reports).load.histograms.write_text(json.dumps(doc))
     part = read_load(reports)
     assert part.histogram is not None and "summary.json" in part.histogram.source
     assert [p.text() for p in part.problems] == [f"could not read load/histograms.json: {why}"]

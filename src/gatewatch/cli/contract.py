@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -10,9 +11,13 @@ from gatewatch import interrupts
 from gatewatch.cli.options import GroupedCommand, production_option, reports_option, target_options
 from gatewatch.errors import ExitCode
 from gatewatch.options import PLUGIN_PREFIX, TargetOptions
+from gatewatch.reports_layout import ReportsLayout
 from gatewatch.suite.locate import suite_dir
 from gatewatch.suite.opening import preflight_target
 from gatewatch.suite.profiles import PROFILES
+
+if TYPE_CHECKING:  # pytest is imported only when the suite runs
+    from gatewatch.suite.outcome import SuiteOutcome
 
 # pytest's exit codes mapped to ours: tests failed is the target's fault; an internal
 # error, a usage error or no test collected is a usage or configuration problem.
@@ -65,10 +70,6 @@ def command(
     # embedded simulator instead of leaving it running.
     interrupts.install()
 
-    import pytest
-
-    from gatewatch.suite import plugin
-
     args = [
         str(suite_dir()),
         "-p",
@@ -80,9 +81,9 @@ def command(
         "--rootdir",
         str(suite_dir()),
         "--junitxml",
-        str(reports_dir / "junit.xml"),
+        str(ReportsLayout(reports_dir).junit),
         "--alluredir",
-        str(reports_dir / "allure-results"),
+        str(ReportsLayout(reports_dir).allure_results),
         "--clean-alluredir",
         "--gatewatch-reports-dir",
         str(reports_dir),
@@ -108,8 +109,26 @@ def command(
         args.append("--gatewatch-allow-production")
     if exitfirst:
         args.append("-x")
-    plugin.early_exit.clear()
-    code = int(pytest.main(args))
-    if plugin.early_exit:
-        return int(plugin.early_exit[-1])
-    return int(_PYTEST_EXIT.get(code, ExitCode.USAGE))
+    return exit_code(run_suite(args))
+
+
+def run_suite(args: list[str]) -> SuiteOutcome:
+    """Pytest in this process with `args`; the run's own outcome, pytest's exit code in it."""
+    import pytest
+
+    from gatewatch.suite.outcome import SuiteOutcome
+
+    outcome = SuiteOutcome()
+    code = int(pytest.main(args, plugins=[outcome]))
+    # pytest.main returns without a session for a bad command line: no hook filled it in.
+    outcome.exitstatus = code
+    return outcome
+
+
+def exit_code(outcome: SuiteOutcome) -> int:
+    """Ours from the suite's outcome: why it stopped early, else pytest's code mapped."""
+    if outcome.stopped is not None:
+        return int(outcome.stopped)
+    if outcome.exitstatus is None:
+        return int(ExitCode.USAGE)
+    return int(_PYTEST_EXIT.get(outcome.exitstatus, ExitCode.USAGE))

@@ -30,6 +30,7 @@ from gatewatch.loadtest.runner import (
 )
 from gatewatch.loadtest.settings import DEFAULT_SLO_FILE, default_slo_file
 from gatewatch.options import TargetOptions
+from gatewatch.reports_layout import ReportsLayout
 
 
 @click.command(name="load", cls=GroupedCommand)
@@ -147,7 +148,7 @@ def command(
         mix=mix,
         validate_sample=validate_sample,
         slo_file=Path(slo_file or default_slo_file()).absolute(),
-        reports_dir=(reports_dir / "load").absolute(),
+        reports_dir=ReportsLayout(reports_dir).load_dir.absolute(),
         locustfile=(locustfile or PACKAGED_LOCUSTFILE).absolute(),
         locust_args=locust_args,
         target_name=where.target_name,

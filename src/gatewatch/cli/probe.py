@@ -22,6 +22,7 @@ from gatewatch.probe.metrics import DEFAULT_JOB, parse_listen
 from gatewatch.probe.polling import Backoff
 from gatewatch.probe.service import ServiceConfig, run_service
 from gatewatch.probe.settings import DEFAULT_CONFIRM_LOOKUPS, parse_channel_durations
+from gatewatch.reports_layout import RELATIVE, ReportsLayout
 
 ALL = "all"
 
@@ -89,7 +90,7 @@ def _duration(value: str | None, flag: str) -> float | None:
     "--history",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="JSON-lines history to append to. Default: REPORTS_DIR/probe/history.jsonl.",
+    help=f"JSON-lines history to append to. Default: REPORTS_DIR/{RELATIVE.probe_history.as_posix()}.",
 )
 @click.option(
     "--pending-max-age",
@@ -210,7 +211,7 @@ def command(
         ),
         confirm_lookups=confirm_lookups,
         # Every run is recorded: with no --history, under the reports folder.
-        history=history if history is not None else reports_dir / "probe" / "history.jsonl",
+        history=history if history is not None else ReportsLayout(reports_dir).probe_history,
         pending_max_age_s=parse_duration(pending_max_age, key="--pending-max-age"),
         loop=LoopOptions(every_s=_duration(every, "--every"), jitter=jitter, max_runs=max_runs),
         pushgateway=pushgateway,

@@ -9,6 +9,7 @@ import click
 from gatewatch.cli.options import reports_option
 from gatewatch.errors import ExitCode
 from gatewatch.report import build_allure, build_index
+from gatewatch.reports_layout import RELATIVE
 
 
 @click.command(name="report")
@@ -18,7 +19,8 @@ from gatewatch.report import build_allure, build_index
     "with_allure",
     is_flag=True,
     default=False,
-    help="Also build REPORTS_DIR/allure-report/ from allure-results/ with the allure tool on PATH.",
+    help=f"Also build REPORTS_DIR/{RELATIVE.allure_report.as_posix()}/"
+    f" from {RELATIVE.allure_results.as_posix()}/ with the allure tool on PATH.",
 )
 def command(reports_dir: Path, with_allure: bool) -> int:
     """Build REPORTS_DIR/index.html from what the other commands wrote there, and print its path.

@@ -20,8 +20,7 @@ from gatewatch.loadtest.histograms import PRECISION, LatencyHistograms, LatencyS
 from gatewatch.loadtest.kinds import ALL, KINDS, request_name, throttled_name
 from gatewatch.loadtest.ramp import RampPlan, onset
 from gatewatch.loadtest.recorder import Recorder
-
-SUMMARY_FILE = "summary.json"
+from gatewatch.reports_layout import LoadFiles
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -170,7 +169,6 @@ def _ramp(recorder: Recorder, ramp: RampPlan | None) -> dict[str, Any] | None:
     }
 
 
-HISTOGRAMS_FILE = "histograms.json"
 HISTOGRAMS_FORMAT = "hdrhistogram-compressed-base64"
 
 
@@ -182,7 +180,7 @@ def write_histograms(histograms: LatencyHistograms, reports_dir: Path | str) -> 
     """
     folder = Path(reports_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / HISTOGRAMS_FILE
+    path = LoadFiles(folder).histograms
     doc = {"format": HISTOGRAMS_FORMAT, "unit": "us", "histograms": histograms.encode()}
     partial = path.with_suffix(".json.partial")
     partial.write_text(json.dumps(doc) + "\n", encoding="utf-8")
@@ -194,7 +192,7 @@ def write_summary(summary: Mapping[str, Any], reports_dir: Path | str) -> Path:
     """Write the summary as reports_dir/summary.json (atomically) and return its path."""
     folder = Path(reports_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / SUMMARY_FILE
+    path = LoadFiles(folder).summary
     partial = path.with_suffix(".json.partial")
     partial.write_text(json.dumps(summary, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     os.replace(partial, path)

@@ -30,10 +30,10 @@ from gatewatch.errors import ConfigError, ExitCode, GatewatchError
 from gatewatch.loadtest.gates import load_slo
 from gatewatch.loadtest.kinds import parse_mix
 from gatewatch.loadtest.ramp import RAMP_FLAG, ramp_plan
-from gatewatch.loadtest.report import SUMMARY_FILE
 from gatewatch.loadtest.safety import check_load_allowed
 from gatewatch.opening import PreflightPolicy, open_run
 from gatewatch.processes import stop_group
+from gatewatch.reports_layout import LoadFiles
 
 PACKAGED_LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 # Beyond the run time: Locust's start, the setup phase, workers connecting, the stop.
@@ -132,9 +132,9 @@ def locust_command(plan: LoadPlan, base_url: str, run_id: str, *, master_port: i
         "--run-time",
         f"{plan.duration_s:g}s",
         "--csv",
-        str(out / "locust"),
+        str(LoadFiles(out).csv_prefix),
         "--html",
-        str(out / "locust.html"),
+        str(LoadFiles(out).html),
         "--gatewatch-slo",
         str(plan.slo_file),
         "--gatewatch-load-dir",
@@ -263,7 +263,7 @@ def _run(plan: LoadPlan, base_url: str, env_extra: dict[str, str]) -> int:
             code = run_process(argv, env, timeout_s=timeout_s)
     else:
         code = run_process(argv, env, timeout_s=timeout_s)
-    summary = _summary(plan.reports_dir / SUMMARY_FILE)
+    summary = _summary(LoadFiles(plan.reports_dir).summary)
     if summary.get("run_id") == run_id:
         exit_code = summary.get("exit_code")
         return exit_code if isinstance(exit_code, int) else code

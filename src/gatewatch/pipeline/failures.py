@@ -15,6 +15,7 @@ from gatewatch.report.load_source import read_load
 from gatewatch.report.model import RuleStatus, Verdict
 from gatewatch.report.probe_source import read_probe
 from gatewatch.report.suite_source import read_suite
+from gatewatch.reports_layout import ReportsLayout
 
 FAILED_GATE = "fail"  # a gate's status in load/summary.json (gatewatch.loadtest.gates)
 EXAMPLES_PER_RULE = 2
@@ -43,7 +44,9 @@ def contract_failures(reports_dir: Path) -> list[str]:
         lines.append("replay:")
         lines += [f"    {replay}" for replay in replays]
         if len(suite.failures) > REPLAYS:
-            lines.append(f"    ... {len(suite.failures) - REPLAYS} more in {reports_dir / 'summary.json'}")
+            lines.append(
+                f"    ... {len(suite.failures) - REPLAYS} more in {ReportsLayout(reports_dir).suite_summary}"
+            )
     return lines
 
 

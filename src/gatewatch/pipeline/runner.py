@@ -22,8 +22,8 @@ from gatewatch.pipeline.failures import what_failed
 from gatewatch.pipeline.plan import PartPlan
 from gatewatch.pipeline.progress import Progress
 from gatewatch.pipeline.verdict import PartResult, overall_exit, stops_the_run
-from gatewatch.progress_feed import FEED_ENV, feed_file
-from gatewatch.report.run_source import RUN_DIR, run_summary_path
+from gatewatch.progress_feed import FEED_ENV
+from gatewatch.reports_layout import ReportsLayout
 
 # The end of a failed part's log shown after what it found (all of it is in the log).
 LOG_TAIL_LINES = 15
@@ -50,11 +50,11 @@ def run_all(
     """Every part in turn; the run's exit code and each part's result."""
     results: list[PartResult] = []
     failed: list[_Failed] = []
-    folder = reports_dir / RUN_DIR
+    layout = ReportsLayout(reports_dir)
     signum: int | None = None
     with progress:
         try:
-            _run_parts(parts, folder, progress, results, failed)
+            _run_parts(parts, layout, progress, results, failed)
         except KeyboardInterrupt as exc:
             signum = exc.signum if isinstance(exc, interrupts.Interrupted) else signal.SIGINT
             _interrupted(parts, results, progress)
@@ -76,7 +76,7 @@ def run_all(
 
 def _run_parts(
     parts: Sequence[PartPlan],
-    folder: Path,
+    layout: ReportsLayout,
     progress: Progress,
     results: list[PartResult],
     failed: list[_Failed],
@@ -88,8 +88,8 @@ def _run_parts(
             results.append(result)
             progress.end(result)
             continue
-        log = folder / f"{part.name}.log"
-        feed = feed_file(folder, part.name)
+        log = layout.part_log(part.name)
+        feed = layout.part_feed(part.name)
         feed.parent.mkdir(parents=True, exist_ok=True)
         feed.write_text("")  # this run's progress only
         progress.begin(part.name, feed)
@@ -143,7 +143,7 @@ def _show_failure(echo: Echo, part: _Failed, reports_dir: Path) -> None:
 
 
 def _write_summary(reports_dir: Path, results: Sequence[PartResult], signum: int | None) -> None:
-    path = run_summary_path(reports_dir)
+    path = ReportsLayout(reports_dir).run_summary
     path.parent.mkdir(parents=True, exist_ok=True)
     doc = {
         "parts": [

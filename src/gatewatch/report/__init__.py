@@ -25,11 +25,10 @@ such rather than raised.
 from __future__ import annotations
 
 from gatewatch.report.allure import build_allure, find_allure
-from gatewatch.report.build import INDEX_FILE, build_index, read_reports, render_index
+from gatewatch.report.build import build_index, read_reports, render_index
 from gatewatch.report.model import Report, Verdict
 
 __all__ = [
-    "INDEX_FILE",
     "Report",
     "Verdict",
     "build_allure",

@@ -18,9 +18,8 @@ from pathlib import Path
 
 from gatewatch.errors import ConfigError
 from gatewatch.processes import stop_group
+from gatewatch.reports_layout import ReportsLayout, allure_page_in
 
-ALLURE_RESULTS = "allure-results"
-ALLURE_REPORT = "allure-report"
 TIMEOUT_S = 180.0
 STOP_WAIT_S = 5.0
 INSTALL_HINT = (
@@ -42,7 +41,8 @@ def build_allure(reports_dir: Path | str, *, timeout_s: float = TIMEOUT_S) -> Pa
     on PATH (the message says how to get one), or when the tool fails or hangs (it is stopped).
     """
     folder = Path(reports_dir)
-    results = folder / ALLURE_RESULTS
+    layout = ReportsLayout(folder)
+    results = layout.allure_results
     if not folder.is_dir():
         raise ConfigError(f"the reports folder {folder} does not exist")
     if not results.is_dir() or not any(results.glob("*-result.json")):
@@ -52,22 +52,23 @@ def build_allure(reports_dir: Path | str, *, timeout_s: float = TIMEOUT_S) -> Pa
         raise ConfigError(f"cannot build the Allure report: no allure on PATH; {INSTALL_HINT}")
     staging = Path(tempfile.mkdtemp(prefix=".allure-report-", dir=folder))
     try:
-        generated = staging / ALLURE_REPORT  # does not exist yet: Allure 2 refuses an existing one
+        # Does not exist yet: Allure 2 refuses an existing one.
+        generated = staging / layout.allure_report.name
         # Run inside the empty staging folder, so Allure 3 picks up no stray allurerc.
         _run(
             [tool, "generate", str(results.absolute()), "-o", str(generated)],
             cwd=staging,
             timeout_s=timeout_s,
         )
-        if not (generated / "index.html").is_file():
-            raise ConfigError(f"{tool} generate wrote no index.html")
-        target = folder / ALLURE_REPORT
+        if not allure_page_in(generated).is_file():
+            raise ConfigError(f"{tool} generate wrote no {allure_page_in(generated).name}")
+        target = layout.allure_report
         if target.is_dir():
             shutil.rmtree(target)
         os.replace(generated, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return target / "index.html"
+    return layout.allure_page
 
 
 def _run(argv: list[str], *, cwd: Path, timeout_s: float) -> None:

@@ -19,8 +19,7 @@ from gatewatch.report.page import render
 from gatewatch.report.probe_source import read_probe
 from gatewatch.report.run_source import read_interrupted
 from gatewatch.report.suite_source import read_suite
-
-INDEX_FILE = "index.html"
+from gatewatch.reports_layout import ReportsLayout
 
 
 def read_reports(reports_dir: Path) -> Report:
@@ -62,8 +61,8 @@ def build_index(reports_dir: Path | str) -> Path:
             f"the reports folder {folder} {why} (run a gatewatch command first, or pass --reports-dir)"
         )
     html = render_index(folder)
-    path = folder / INDEX_FILE
-    partial = folder / f".{INDEX_FILE}.partial"
+    layout = ReportsLayout(folder)
+    path, partial = layout.page, layout.page_partial
     try:
         partial.write_text(html, encoding="utf-8")
         os.replace(partial, path)

@@ -8,16 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from gatewatch.report.model import Link
+from gatewatch.reports_layout import RELATIVE, ReportsLayout
 
-ALLURE_REPORT = "allure-report"
-ALLURE_RESULTS = "allure-results"
-JUNIT_FILE = "junit.xml"
-LOCUST_HTML = "load/locust.html"
 RAW_FILES = (
-    ("contract suite summary", "summary.json"),
-    ("load test summary", "load/summary.json"),
-    ("Locust statistics over time", "load/locust_stats_history.csv"),
-    ("probe history", "probe/history.jsonl"),
+    ("contract suite summary", RELATIVE.suite_summary.as_posix()),
+    ("load test summary", RELATIVE.load_summary.as_posix()),
+    ("Locust statistics over time", RELATIVE.load.stats_history.as_posix()),
+    ("probe history", RELATIVE.probe_history.as_posix()),
 )
 
 
@@ -32,22 +29,23 @@ def raw_links(reports_dir: Path) -> tuple[Link, ...]:
 
 
 _FILES = (
-    ("JUnit XML", JUNIT_FILE, "not written (the contract suite did not run)"),
-    ("Locust's report", LOCUST_HTML, "not written (the load test did not run)"),
+    ("JUnit XML", RELATIVE.junit.as_posix(), "not written (the contract suite did not run)"),
+    ("Locust's report", RELATIVE.load.html.as_posix(), "not written (the load test did not run)"),
 )
 
 
 def _allure(reports_dir: Path) -> Link:
-    if (reports_dir / ALLURE_REPORT / "index.html").is_file():
+    layout = ReportsLayout(reports_dir)
+    if layout.allure_page.is_file():
         return Link(
             label="Allure report",
-            href=f"{ALLURE_REPORT}/index.html",
-            note=f"serve it to view it: allure open {ALLURE_REPORT}",
+            href=RELATIVE.allure_page.as_posix(),
+            note=f"serve it to view it: allure open {RELATIVE.allure_report.as_posix()}",
         )
-    if (reports_dir / ALLURE_RESULTS).is_dir():
+    if layout.allure_results.is_dir():
         return Link(
             label="Allure results",
-            href=f"{ALLURE_RESULTS}/",
+            href=f"{RELATIVE.allure_results.as_posix()}/",
             note="raw results; gatewatch report --allure builds the HTML report",
         )
     return Link(label="Allure report", href=None, note="not written (the contract suite did not run)")

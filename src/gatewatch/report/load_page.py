@@ -17,6 +17,9 @@ from gatewatch.report.markup import (
     tag,
 )
 from gatewatch.report.model import KindRow, LoadPart, Verdict
+from gatewatch.reports_layout import RELATIVE
+
+_SUMMARY = RELATIVE.load_summary.as_posix()
 
 # The summary's non-percentile latency keys, shown after the percentiles.
 _EXTREMES = ("mean", "max")
@@ -29,7 +32,7 @@ def load_section(part: LoadPart) -> Html:
         body.append(interrupted_note(part.interrupted))
         return section("load", "Load test", part.verdict, body)
     if part.verdict is Verdict.NOT_RUN:
-        body.append(tag("p", "Not run: this folder has no load/summary.json (gatewatch load writes it)."))
+        body.append(tag("p", f"Not run: this folder has no {_SUMMARY} (gatewatch load writes it)."))
         return section("load", "Load test", part.verdict, body)
     target = part.target
     shape = (

@@ -48,12 +48,8 @@ from gatewatch.report.model import (
     TimeSeries,
     Verdict,
 )
+from gatewatch.reports_layout import RELATIVE, LoadFiles, ReportsLayout
 
-LOAD_DIR = "load"
-SUMMARY_FILE = "summary.json"
-HISTORY_FILE = "locust_stats_history.csv"
-FAILURES_FILE = "locust_failures.csv"
-HDR_FILE = "histograms.json"
 HDR_FORMAT = "hdrhistogram-compressed-base64"  # HdrHistogram.encode(), as workers ship them
 HDR_UNIT = "us"
 ALL_KINDS = "all"  # the summary's key for every kind together (gatewatch.loadtest.kinds.ALL)
@@ -67,17 +63,17 @@ TAIL_PERCENTILE = 99.9
 
 def read_load(reports_dir: Path) -> LoadPart:
     """The load test's part of the page; `not run` when there is no load/summary.json."""
-    folder = reports_dir / LOAD_DIR
-    path = folder / SUMMARY_FILE
+    files = ReportsLayout(reports_dir).load
+    path = files.summary
     if not path.is_file():
         return LoadPart(verdict=Verdict.NOT_RUN)
     problems: list[Problem] = []
-    latency, rates, ran = _history(folder, problems)
-    failures = _failures(folder, problems)
+    latency, rates, ran = _history(files, problems)
+    failures = _failures(files, problems)
     try:
         doc = read_object(path)
     except Unreadable as exc:
-        problems.insert(0, Problem(f"{LOAD_DIR}/{SUMMARY_FILE}", str(exc)))
+        problems.insert(0, Problem(RELATIVE.load.summary.as_posix(), str(exc)))
         return LoadPart(
             verdict=Verdict.UNREADABLE,
             problems=tuple(problems),
@@ -89,9 +85,11 @@ def read_load(reports_dir: Path) -> LoadPart:
     passed = doc.get("passed")
     verdict = Verdict.PASSED if passed is True else Verdict.FAILED if passed is False else Verdict.UNREADABLE
     if verdict is Verdict.UNREADABLE:
-        problems.insert(0, Problem(f"{LOAD_DIR}/{SUMMARY_FILE}", f"passed is {passed!r}, not true or false"))
+        problems.insert(
+            0, Problem(RELATIVE.load.summary.as_posix(), f"passed is {passed!r}, not true or false")
+        )
     kinds = _kinds(doc)
-    drawn = _histogram(folder, kinds, problems)  # before `problems` is frozen below
+    drawn = _histogram(files, kinds, problems)  # before `problems` is frozen below
     target = obj(doc.get("target"))
     open_model = obj(doc.get("open_model"))
     throttled = obj(doc.get("throttled"))
@@ -166,17 +164,17 @@ def _kinds(doc: Mapping[str, Any]) -> tuple[KindRow, ...]:
 
 
 def _history(
-    folder: Path, problems: list[Problem]
+    files: LoadFiles, problems: list[Problem]
 ) -> tuple[tuple[TimeSeries, ...], tuple[TimeSeries, ...], RunTime]:
     """Latency and request-rate series over the run, and when it ran, from Locust's history."""
-    path = folder / HISTORY_FILE
+    path = files.stats_history
     if not path.is_file():
         return (), (), RunTime()
     columns = [c for _, c in (*LATENCY_COLUMNS, *RATE_COLUMNS)]
     try:
         rows = read_csv(path, ["Timestamp", "Name", *columns])
     except Unreadable as exc:
-        problems.append(Problem(f"{LOAD_DIR}/{HISTORY_FILE}", str(exc)))
+        problems.append(Problem(RELATIVE.load.stats_history.as_posix(), str(exc)))
         return (), (), RunTime()
     timed = [
         (t, row)
@@ -197,14 +195,14 @@ def _history(
     return series(LATENCY_COLUMNS), series(RATE_COLUMNS), RunTime(started=start, ended=timed[-1][0])
 
 
-def _failures(folder: Path, problems: list[Problem]) -> tuple[LocustFailure, ...]:
-    path = folder / FAILURES_FILE
+def _failures(files: LoadFiles, problems: list[Problem]) -> tuple[LocustFailure, ...]:
+    path = files.failures
     if not path.is_file():
         return ()
     try:
         rows = read_csv(path, ["Method", "Name", "Error", "Occurrences"])
     except Unreadable as exc:
-        problems.append(Problem(f"{LOAD_DIR}/{FAILURES_FILE}", str(exc)))
+        problems.append(Problem(RELATIVE.load.failures.as_posix(), str(exc)))
         return ()
     found = [
         LocustFailure(
@@ -221,12 +219,14 @@ def _failures(folder: Path, problems: list[Problem]) -> tuple[LocustFailure, ...
 # -- the latency histogram ---------------------------------------------------------------
 
 
-def _histogram(folder: Path, kinds: Sequence[KindRow], problems: list[Problem]) -> LatencyHistogram | None:
-    if (folder / HDR_FILE).is_file():
+def _histogram(
+    files: LoadFiles, kinds: Sequence[KindRow], problems: list[Problem]
+) -> LatencyHistogram | None:
+    if files.histograms.is_file():
         try:
-            return _hdr_histogram(folder / HDR_FILE)
+            return _hdr_histogram(files.histograms)
         except Unreadable as exc:
-            problems.append(Problem(f"{LOAD_DIR}/{HDR_FILE}", str(exc)))
+            problems.append(Problem(RELATIVE.load.histograms.as_posix(), str(exc)))
     every = next((k for k in kinds if k.kind == ALL_KINDS), None)
     if every is None or not every.requests:
         return None
@@ -253,7 +253,9 @@ def percentile_histogram(latency_ms: Mapping[str, float], requests: int) -> Late
             bins.append(LatencyBin(low_ms=v0, high_ms=v1, requests=share * requests, label=label))
     if not bins:
         return None
-    return LatencyHistogram(bins=tuple(bins), source="the HDR percentiles in load/summary.json")
+    return LatencyHistogram(
+        bins=tuple(bins), source=f"the HDR percentiles in {RELATIVE.load.summary.as_posix()}"
+    )
 
 
 def _fraction(key: str) -> float | None:
@@ -320,6 +322,6 @@ def _hdr_histogram(path: Path) -> LatencyHistogram:
         if i == HDR_BINS - 1 and top > high:
             label = f"{n} requests from {lo_ms:.3g} ms up to the slowest, {top / 1000:.3g} ms"
         bins.append(LatencyBin(low_ms=lo_ms, high_ms=hi_ms, requests=float(n), label=label))
-    source = f"the HDR histograms in load/{HDR_FILE} ({total} requests"
+    source = f"the HDR histograms in {RELATIVE.load.histograms.as_posix()} ({total} requests"
     source += f"; the last bin holds everything above p{TAIL_PERCENTILE:g})" if top > high else ")"
     return LatencyHistogram(bins=tuple(bins), source=source)

@@ -22,6 +22,7 @@ from gatewatch.report.markup import (
 )
 from gatewatch.report.model import ProbePart, ProbeRun, Verdict
 from gatewatch.report.probe_source import DELIVERED, INTERRUPTED
+from gatewatch.reports_layout import RELATIVE
 
 LANES_PER_CHANNEL = 20  # runs per timeline: the latest ones
 POINTS_PER_SERIES = 300  # runs per channel on the time-to-final chart
@@ -37,7 +38,7 @@ def probe_section(part: ProbePart) -> Html:
         body.append(
             tag(
                 "p",
-                "Not run: this folder has no probe/history.jsonl with a run in it "
+                f"Not run: this folder has no {RELATIVE.probe_history.as_posix()} with a run in it "
                 "(gatewatch probe writes it).",
             )
         )

@@ -25,9 +25,8 @@ from gatewatch.report.model import (
     TargetInfo,
     Verdict,
 )
+from gatewatch.reports_layout import RELATIVE, ReportsLayout
 
-PROBE_DIR = "probe"
-HISTORY_FILE = "history.jsonl"
 TAIL_BYTES = 8 * 1024 * 1024
 # The history's outcome words (gatewatch.probe.outcomes.Outcome): the report reads files,
 # not the probe's modules, so a broken probe build cannot break the page.
@@ -37,8 +36,8 @@ INTERRUPTED = "interrupted"
 
 def read_probe(reports_dir: Path) -> ProbePart:
     """The probe's part of the page; `not run` when there is no history or no run in it."""
-    where = f"{PROBE_DIR}/{HISTORY_FILE}"
-    path = reports_dir / PROBE_DIR / HISTORY_FILE
+    where = RELATIVE.probe_history.as_posix()
+    path = ReportsLayout(reports_dir).probe_history
     if not path.is_file():
         return ProbePart(verdict=Verdict.NOT_RUN)
     try:

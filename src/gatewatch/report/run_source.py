@@ -12,26 +12,21 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from gatewatch.report._read import Unreadable, obj, read_object, seq, text
-from gatewatch.report.load_source import LOAD_DIR
-from gatewatch.report.load_source import SUMMARY_FILE as LOAD_SUMMARY
-from gatewatch.report.probe_source import HISTORY_FILE, PROBE_DIR
-from gatewatch.report.suite_source import SUMMARY_FILE as SUITE_SUMMARY
+from gatewatch.reports_layout import RELATIVE, ReportsLayout
 
-RUN_DIR = "run"
-RUN_SUMMARY = "summary.json"
 INTERRUPTED = "interrupted"
 # Each part's own file, relative to the reports folder: newer than the run's summary means
 # the part ran again after the interrupted run, and its own verdict stands.
 PART_FILES = {
-    "contract": SUITE_SUMMARY,
-    "load": f"{LOAD_DIR}/{LOAD_SUMMARY}",
-    "probe": f"{PROBE_DIR}/{HISTORY_FILE}",
+    "contract": RELATIVE.suite_summary,
+    "load": RELATIVE.load_summary,
+    "probe": RELATIVE.probe_history,
 }
 
 
 def run_summary_path(reports_dir: Path) -> Path:
     """Where `gatewatch run` writes its summary."""
-    return reports_dir / RUN_DIR / RUN_SUMMARY
+    return ReportsLayout(reports_dir).run_summary
 
 
 def read_interrupted(reports_dir: Path) -> Mapping[str, str]:

@@ -18,6 +18,10 @@ from gatewatch.report.markup import (
     tag,
 )
 from gatewatch.report.model import ExchangeView, FailedTest, RuleRow, RuleStatus, SuitePart, Verdict
+from gatewatch.reports_layout import RELATIVE
+
+_SUMMARY = RELATIVE.suite_summary.as_posix()
+_ALLURE_RESULTS = RELATIVE.allure_results.as_posix()
 
 TESTS_PER_RULE = 5
 
@@ -29,7 +33,7 @@ def suite_section(part: SuitePart) -> Html:
         body.append(interrupted_note(part.interrupted))
         return section("contract", "Contract suite", part.verdict, body)
     if part.verdict is Verdict.NOT_RUN:
-        body.append(tag("p", "Not run: this folder has no summary.json (gatewatch contract writes it)."))
+        body.append(tag("p", f"Not run: this folder has no {_SUMMARY} (gatewatch contract writes it)."))
         return section("contract", "Contract suite", part.verdict, body)
     target = part.target
     tests = ", ".join(f"{n} {k}" for k, n in part.tests.items()) or None
@@ -102,7 +106,7 @@ def _failed_rule(rule: RuleRow, part: SuitePart) -> Html:
         body.append(_replay_table(tests[:TESTS_PER_RULE]))
         if len(tests) > TESTS_PER_RULE:
             body.append(
-                tag("p", f"and {len(tests) - TESTS_PER_RULE} more (all in summary.json).", class_="note")
+                tag("p", f"and {len(tests) - TESTS_PER_RULE} more (all in {_SUMMARY}).", class_="note")
             )
     evidence = part.evidence.get(rule.id, ())
     if evidence:
@@ -111,7 +115,7 @@ def _failed_rule(rule: RuleRow, part: SuitePart) -> Html:
         body.append(
             tag(
                 "p",
-                "The answers are not in this folder (no allure-results); the requests, as curl:",
+                f"The answers are not in this folder (no {_ALLURE_RESULTS}); the requests, as curl:",
                 class_="note",
             )
         )

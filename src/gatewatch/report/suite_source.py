@@ -41,10 +41,8 @@ from gatewatch.report.model import (
     TargetInfo,
     Verdict,
 )
+from gatewatch.reports_layout import RELATIVE, ReportsLayout
 
-SUMMARY_FILE = "summary.json"
-ALLURE_RESULTS = "allure-results"
-ENVIRONMENT_FILE = "environment.properties"
 VENDOR = "vendor"  # the provenance that names a page (contract.model.Rule.origin: `vendor: <page>`)
 # The reason SuiteReporter.rules() gives a rule that no check judged in the run.
 NOT_EXERCISED_REASON = "not exercised by this run"
@@ -62,21 +60,23 @@ _STATUSES = {
 
 def read_suite(reports_dir: Path) -> SuitePart:
     """The suite's part of the page; `not run` when there is no summary.json."""
-    path = reports_dir / SUMMARY_FILE
+    layout = ReportsLayout(reports_dir)
+    path = layout.suite_summary
+    where = layout.relative(path)
     if not path.is_file():
         return SuitePart(verdict=Verdict.NOT_RUN)
     try:
         doc = read_object(path)
     except Unreadable as exc:
-        return SuitePart(verdict=Verdict.UNREADABLE, problems=(Problem(SUMMARY_FILE, str(exc)),))
-    evidence, origins, problems = read_evidence(reports_dir / ALLURE_RESULTS)
+        return SuitePart(verdict=Verdict.UNREADABLE, problems=(Problem(where, str(exc)),))
+    evidence, origins, problems = read_evidence(layout.allure_results)
     rules = tuple(_rule(rule_id, obj(raw), origins) for rule_id, raw in obj(doc.get("rules")).items())
     verdict = _verdict(text(doc.get("result")))
     interrupted = (
         "the session was interrupted (Ctrl-C or SIGTERM)" if verdict is Verdict.INTERRUPTED else None
     )
     if verdict is Verdict.UNREADABLE:
-        problems.insert(0, Problem(SUMMARY_FILE, f"result is {doc.get('result')!r}, not passed or failed"))
+        problems.insert(0, Problem(where, f"result is {doc.get('result')!r}, not passed or failed"))
     started = epoch(doc.get("started"))
     duration = number(doc.get("duration_s"))
     tests = {k: v for k, v in obj(doc.get("tests")).items() if isinstance(v, int)}
@@ -85,7 +85,7 @@ def read_suite(reports_dir: Path) -> SuitePart:
         verdict=verdict,
         problems=tuple(problems),
         interrupted=interrupted,
-        target=_target(doc, reports_dir / ALLURE_RESULTS / ENVIRONMENT_FILE),
+        target=_target(doc, layout.allure_environment),
         ran=RunTime(started=started, ended=started + duration if started and duration else None),
         duration_s=duration,
         profile=text(doc.get("profile")),
@@ -154,7 +154,7 @@ def _rule(rule_id: str, raw: Mapping[str, Any], origins: Mapping[str, str]) -> R
     if status is RuleStatus.SKIPPED and reason == NOT_EXERCISED_REASON:
         status, reason = RuleStatus.NOT_EXERCISED, None
     elif status_word not in _STATUSES:
-        reason = f"summary.json says {status_word!r}"
+        reason = f"{RELATIVE.suite_summary.as_posix()} says {status_word!r}"
     return RuleRow(
         id=rule_id,
         provenance=provenance,
@@ -194,7 +194,7 @@ def read_evidence(
         try:
             doc = read_object(path)
         except Unreadable as exc:
-            problems.append(Problem(f"{ALLURE_RESULTS}/{path.name}", str(exc)))
+            problems.append(Problem(f"{folder.name}/{path.name}", str(exc)))
             continue
         docs.append((number(doc.get("start")) or 0.0, path.name, doc))
     seen: set[tuple[str, str, int | None]] = set()
@@ -215,7 +215,7 @@ def read_evidence(
                         kept.append(view)
     if len(problems) > PROBLEMS_LISTED:
         more = len(problems) - PROBLEMS_LISTED
-        problems = [*problems[:PROBLEMS_LISTED], Problem(ALLURE_RESULTS, f"and {more} more files")]
+        problems = [*problems[:PROBLEMS_LISTED], Problem(folder.name, f"and {more} more files")]
     return {rule: tuple(views) for rule, views in evidence.items()}, origins, problems
 
 
@@ -245,7 +245,7 @@ def _exchanges(folder: Path, step: Mapping[str, Any], problems: list[Problem]) -
         try:
             content = read_json(folder / source)
         except Unreadable as exc:
-            problems.append(Problem(f"{ALLURE_RESULTS}/{source}", str(exc)))
+            problems.append(Problem(f"{folder.name}/{source}", str(exc)))
             continue
         if isinstance(content, dict) and isinstance(content.get("request"), dict):
             yield content

@@ -30,20 +30,18 @@ from hypothesis import HealthCheck, Phase, settings
 from gatewatch import interrupts
 from gatewatch.config import Run, debug_frames
 from gatewatch.contract import Contract, default_contract
-from gatewatch.errors import ExitCode, GatewatchError
+from gatewatch.errors import GatewatchError
 from gatewatch.suite import progress as suite_progress
 from gatewatch.suite.failures import FailureOutput, SetupFailed
 from gatewatch.suite.fleet import Fleet, send_fleet
 from gatewatch.suite.locate import suite_dir
 from gatewatch.suite.opening import open_session
 from gatewatch.suite.options import SuiteOptions, add_options
+from gatewatch.suite.outcome import STOPPED_KEY
 from gatewatch.suite.profiles import PROFILES, PlannedTest
 from gatewatch.suite.report import SuiteReporter
 from gatewatch.suite.session import ContractViolation, SuiteSession
 
-# Why the run stopped early, for `gatewatch contract` (which runs pytest in-process): pytest's
-# own exit code 3 means an internal error, so "unreachable" cannot travel through it alone.
-early_exit: list[ExitCode] = []
 RULES_MARKER = "gw_rules"
 EXAMPLES_MARKER = "gw_examples"
 SUITE_FIXTURE = "gw"
@@ -52,7 +50,6 @@ _STASH_SESSION = pytest.StashKey[SuiteSession]()
 _STASH_STACK = pytest.StashKey[ExitStack]()
 _STASH_REPORTER = pytest.StashKey[SuiteReporter]()
 _STASH_ALLURE = pytest.StashKey[Any]()
-_STASH_EARLY = pytest.StashKey[ExitCode]()
 _STASH_SUITE_PROPERTY = pytest.StashKey[Callable[[str, object], None]]()
 _STASH_OUTPUT = pytest.StashKey[FailureOutput]()
 FLEET = "fleet"
@@ -214,8 +211,7 @@ def _stop_before_tests(
 
     Other tests of the same pytest run (the harness's own, in a repository-wide run) still run.
     """
-    early_exit.append(exc.exit_code)
-    config.stash[_STASH_EARLY] = exc.exit_code
+    config.stash[STOPPED_KEY] = exc.exit_code  # read back by SuiteOutcome, and below
     capture = config.pluginmanager.getplugin("capturemanager")
     if capture is not None:
         with capture.global_and_fixture_disabled():
@@ -353,7 +349,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     tryfirst: the JUnit file is written by junitxml's own sessionfinish, after this one.
     """
     config = session.config
-    early = config.stash.get(_STASH_EARLY, None)
+    early = config.stash.get(STOPPED_KEY, None)
     if early is not None:
         session.exitstatus = int(early)
     reporter = config.stash.get(_STASH_REPORTER, None)

@@ -20,11 +20,10 @@ from typing import Any
 import pytest
 
 from gatewatch import interrupts
+from gatewatch.reports_layout import ReportsLayout
 from gatewatch.suite.failures import contract_violation
 from gatewatch.suite.session import SuiteSession
 
-SUMMARY_FILE = "summary.json"
-ALLURE_DIR = "allure-results"
 EXAMPLES_PER_RULE = 3
 
 
@@ -225,13 +224,13 @@ class SuiteReporter:
             ],
         }
         self.reports_dir.mkdir(parents=True, exist_ok=True)
-        path = self.reports_dir / SUMMARY_FILE
+        layout = ReportsLayout(self.reports_dir)
+        path = layout.suite_summary
         tmp = path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         tmp.replace(path)
-        allure_dir = self.reports_dir / ALLURE_DIR
-        if allure_dir.is_dir():
-            (allure_dir / "environment.properties").write_text(
+        if layout.allure_results.is_dir():
+            layout.allure_environment.write_text(
                 "\n".join(
                     [
                         f"target={gw.target.name}",
@@ -271,7 +270,7 @@ class SuiteReporter:
         lines.append(f"gatewatch: seed {seed} (replay: {self.replay_command(seed)})")
         for f in self.failures if replays else ():
             lines.append(f"reproduce {f.test}: {self.replay_command(seed, f.test)}")
-        lines.append(f"summary: {self.reports_dir / SUMMARY_FILE}")
+        lines.append(f"summary: {ReportsLayout(self.reports_dir).suite_summary}")
         return lines
 
 
