@@ -6,6 +6,40 @@ import json
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
+
+# Where the stubs serve the gateway's paths, as the real one does (everything before
+# /partner-gateway/v1).
+BASE_PATH = "/api"
+
+
+class LoopbackServer:
+    """A threaded HTTP server on 127.0.0.1 (port 0) for as long as a `with` block: the stubs' base."""
+
+    server: ThreadingHTTPServer
+    thread: threading.Thread
+
+    def _serve(
+        self,
+        handler: type[BaseHTTPRequestHandler],
+        server_class: type[ThreadingHTTPServer] = ThreadingHTTPServer,
+    ) -> None:
+        self.server = server_class(("127.0.0.1", 0), handler)
+        # A short poll interval: shutdown() waits for the loop's next look at its flag.
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}{BASE_PATH}"
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
 
 
 @dataclass
@@ -18,7 +52,7 @@ class Scripted:
     drop: bool = False
 
 
-class StubServer:
+class StubServer(LoopbackServer):
     """A loopback HTTP server that answers from a script and records what it was sent."""
 
     def __init__(self) -> None:
@@ -53,18 +87,4 @@ class StubServer:
 
             do_GET = do_POST = do_DELETE = _answer
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/api"
-
-    def __enter__(self) -> StubServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+        self._serve(Handler)

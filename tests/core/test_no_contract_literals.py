@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from gatewatch.contract import Contract, dialect_names, resolve_contract
+from tests.core.ast_scan import docstring_ids
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "gatewatch"
 LOADER = SRC / "contract"
@@ -89,22 +90,12 @@ def _reads(tree: ast.AST) -> set[int]:
     return found
 
 
-def _docstrings(tree: ast.AST) -> set[int]:
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            first = node.body[0] if node.body else None
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
-                found.add(id(first.value))
-    return found
-
-
 def literals(path: Path) -> Iterator[tuple[int, object]]:
     """(line, value) of every contract name or number spelled in `path`, markers honoured."""
     text = path.read_text()
     lines = text.splitlines()
     tree = ast.parse(text)
-    skip = _docstrings(tree)
+    skip = docstring_ids(tree)
     reads = _reads(tree)
     for node in ast.walk(tree):
         if not isinstance(node, ast.Constant) or id(node) in skip:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from gatewatch.reports_layout import RELATIVE, LoadFiles, ReportsLayout
+from tests.core.ast_scan import docstring_ids
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "gatewatch"
 LAYOUT = SRC / "reports_layout.py"
@@ -44,20 +45,10 @@ SPELLED = re.compile(
 )
 
 
-def _docstrings(tree: ast.AST) -> set[int]:
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            first = node.body[0] if node.body else None
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
-                found.add(id(first.value))
-    return found
-
-
 def file_names(path: Path) -> Iterator[tuple[int, str]]:
     """(line, value) of every string constant in `path` that spells a layout file name."""
     tree = ast.parse(path.read_text())
-    skip = _docstrings(tree)
+    skip = docstring_ids(tree)
     for node in ast.walk(tree):
         if not isinstance(node, ast.Constant) or not isinstance(node.value, str) or id(node) in skip:
             continue

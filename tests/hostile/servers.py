@@ -13,15 +13,13 @@ from __future__ import annotations
 import base64
 import itertools
 import json
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import quote, unquote, urlsplit
 
 from gatewatch.contract import Contract, default_contract
-
-BASE_PATH = "/api"
+from tests.stubs import BASE_PATH, LoopbackServer
 
 
 @dataclass(frozen=True)
@@ -45,7 +43,7 @@ class Reply:
 Answer = Callable[[Request], Reply]
 
 
-class HostileServer:
+class HostileServer(LoopbackServer):
     """A loopback HTTP server answering through `answer`; a context manager."""
 
     def __init__(self, answer: Answer) -> None:
@@ -80,21 +78,7 @@ class HostileServer:
             def handle_error(self, request: object, client_address: object) -> None:
                 pass  # a client that hangs up mid-answer (a run ending) is not news
 
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}{BASE_PATH}"
-
-    def __enter__(self) -> HostileServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+        self._serve(Handler, Server)
 
 
 def _gatewayish(

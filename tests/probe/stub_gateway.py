@@ -21,14 +21,14 @@ import json
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from gatewatch.contract import Contract
 from gatewatch.preflight import PREFLIGHT_ID
+from tests.stubs import BASE_PATH, LoopbackServer
 
-BASE_PATH = "/api"
 REASONS = {
     400: "Bad Request",
     401: "Unauthorized",
@@ -50,7 +50,7 @@ class Script:
     seen: list[tuple[str, int]] = field(default_factory=list)  # (operation, status answered)
 
 
-class StubGateway:
+class StubGateway(LoopbackServer):
     """A loopback HTTP server speaking `contract`'s dialect; a context manager."""
 
     def __init__(self, contract: Contract, *, key: str = "key-a") -> None:
@@ -74,22 +74,7 @@ class StubGateway:
             def do_GET(self) -> None:
                 stub._answer(self, "lookup")
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        # A short poll interval: shutdown() waits for the loop's next look at its flag.
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}{BASE_PATH}"
-
-    def __enter__(self) -> StubGateway:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+        self._serve(Handler)
 
     # -- answers ------------------------------------------------------------------------
 
