@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gatewatch.jsonlines import json_objects
 from gatewatch.reports_layout import part_feed_in
 
 #: The environment variable naming the file a part reports its progress to.
@@ -135,12 +136,4 @@ class FeedReader:
             return []
         self._offset += len(chunk)
         *lines, self._partial = (self._partial + chunk).split(b"\n")
-        records = []
-        for line in lines:
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(record, dict):
-                records.append(record)
-        return records
+        return json_objects(lines)[0]

@@ -22,6 +22,7 @@ CORE = (
     "interrupts",
     "progress_feed",
     "bounds",
+    "jsonlines",
     "embedded",
     "opening",
     "reports_layout",

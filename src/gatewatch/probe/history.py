@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from gatewatch.errors import ConfigError
+from gatewatch.jsonlines import json_objects
 from gatewatch.probe.engine import RunResult, SentMessage
 from gatewatch.probe.late import LateCheck, PendingMessage
 from gatewatch.probe.outcomes import Outcome
@@ -313,14 +314,4 @@ def _tail_records(path: Path) -> list[dict[str, Any]]:
     lines = data.split(b"\n")
     if start > 0:
         lines = lines[1:]  # the first line is probably cut
-    records = []
-    for line in lines:
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict):
-            records.append(record)
-    return records
+    return json_objects(lines)[0]

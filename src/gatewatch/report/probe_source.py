@@ -8,12 +8,12 @@ a line that does not parse is counted and named, never fatal.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from gatewatch.jsonlines import json_objects
 from gatewatch.report._read import Unreadable, epoch, integer, number, obj, seq, text
 from gatewatch.report.model import (
     LateRecord,
@@ -95,20 +95,8 @@ def _records(data: bytes, *, skip_first: bool) -> tuple[list[Mapping[str, Any]],
     lines = data.split(b"\n")
     if skip_first:
         lines = lines[1:]  # cut by the tail
-    records: list[Mapping[str, Any]] = []
-    bad: list[str] = []
-    for number_, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError as exc:
-            bad.append(f"line {number_}: not JSON ({type(exc).__name__})")
-            continue
-        if isinstance(record, dict):
-            records.append(record)
-        else:
-            bad.append(f"line {number_}: not a JSON object")
+    found, bad = json_objects(lines)
+    records: list[Mapping[str, Any]] = list(found)
     return records, bad
 
 
