@@ -284,6 +284,35 @@ class GatewayClient:
         key = self.api_key if isinstance(api_key, _Default) else api_key
         if key is not None and key not in self._known_secrets:
             self._known_secrets.append(key)
+        url, wire_headers, recorded = self._prepare(method, path, params, body, headers, key)
+        response, retried, throttled = self._send(method, url, wire_headers, body, paced, wait_on_throttle)
+        exchange = Exchange(
+            operation=operation,
+            request=recorded,
+            response=response,
+            retried=retried,
+            message_id=message_id,
+            channel=channel,
+            ids=ids,
+            params=dict(params or {}),
+            throttled=throttled,
+            keyed=key is not None,
+            rate_limit=None if self.rate_limit.unlimited else str(self.rate_limit),
+        )
+        for hook in self._hooks:
+            hook(exchange)
+        return exchange
+
+    def _prepare(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str] | None,
+        body: bytes | None,
+        headers: Mapping[str, str] | None,
+        key: Secret | None,
+    ) -> tuple[str, dict[str, str], RecordedRequest]:
+        """The URL and headers that go on the wire, and their redacted record."""
         url = self.base_url + path
         if params:
             url += "?" + urlencode(params, quote_via=quote, safe="")
@@ -297,6 +326,18 @@ class GatewayClient:
             body,
             self._known_secrets,
         )
+        return url, wire_headers, recorded
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        wire_headers: Mapping[str, str],
+        body: bytes | None,
+        paced: bool,
+        wait_on_throttle: bool,
+    ) -> tuple[RecordedResponse, tuple[RecordedResponse, ...], tuple[Throttle, ...]]:
+        """The final answer, the 500s retried before it, and the 429s waited out (or kept)."""
         retried: list[RecordedResponse] = []
         throttled: list[Throttle] = []
         limits = self.contract.rate_limits
@@ -321,22 +362,7 @@ class GatewayClient:
                 self._sleep(delays.pop(0))
                 continue
             break
-        exchange = Exchange(
-            operation=operation,
-            request=recorded,
-            response=response,
-            retried=tuple(retried),
-            message_id=message_id,
-            channel=channel,
-            ids=ids,
-            params=dict(params or {}),
-            throttled=tuple(throttled),
-            keyed=key is not None,
-            rate_limit=None if self.rate_limit.unlimited else str(self.rate_limit),
-        )
-        for hook in self._hooks:
-            hook(exchange)
-        return exchange
+        return response, tuple(retried), tuple(throttled)
 
     def _throttle_wait(self, response: RecordedResponse, earlier: int) -> float:
         limits = self.contract.rate_limits

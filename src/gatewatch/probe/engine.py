@@ -181,10 +181,9 @@ class _Run:
 
     def _send(self) -> tuple[Outcome, str] | None:
         """Send; an outcome when the run ends here."""
-        plan = self.plan
         text = self.settings.text.format(run_id=self.run_id)
         try:
-            exchange = self.client.send(plan.channel, plan.to, text)
+            exchange = self.client.send(self.plan.channel, self.plan.to, text)
         except TargetUnreachable as exc:
             self.requests += 1
             if exc.connected:
@@ -195,6 +194,10 @@ class _Run:
             return Outcome.SEND_FAILED, f"the send's answer could not be read: {type(exc).__name__}"
         answered = self.clock.monotonic()
         self._count(exchange)
+        return self._refused(exchange) or self._accept(exchange, answered)
+
+    def _refused(self, exchange: Exchange) -> tuple[Outcome, str] | None:
+        """The outcome when the send was not accepted (refused, throttled, failed)."""
         codes = self.contract.codes
         if exchange.status == codes.forbidden:
             return Outcome.FORBIDDEN, forbidden_message(exchange)
@@ -211,6 +214,10 @@ class _Run:
             return Outcome.SEND_FAILED, reason + detail
         if exchange.status not in self.contract.send.success_codes:
             return Outcome.SEND_FAILED, f"send answered {exchange.status}{detail}"
+        return None
+
+    def _accept(self, exchange: Exchange, answered: float) -> tuple[Outcome, str] | None:
+        """Take the accepted send's id and start its timeline; an outcome if the answer broke a rule."""
         # The probe never asks for a dry run (service.py refuses such targets).
         self._violate(expect_send_accepted(exchange, self.contract, dry_run=False))
         message_id = sent_id(exchange, self.contract)
@@ -228,9 +235,12 @@ class _Run:
         return None
 
     def _poll(self, message_id: str) -> None:
-        settings, plan = self.settings, self.plan
+        settings = self.settings
         offsets = schedule(
-            plan.initial_delay_s, plan.deadline_s, settings.backoff, reserve=settings.confirm_lookups
+            self.plan.initial_delay_s,
+            self.plan.deadline_s,
+            settings.backoff,
+            reserve=settings.confirm_lookups,
         )
         index = 0
         confirms_left: int | None = None
@@ -250,26 +260,35 @@ class _Run:
             if self.interrupted:
                 return
             self.last_read_failed = read is None
-            if read is not None:
-                if read.status is not None:
-                    progress_feed.probe(channel=plan.channel, status=read.status)
-                status = read.exchange.status
-                if status == self.contract.codes.forbidden:
-                    self.forbidden = forbidden_message(read.exchange)
-                    return
-                if status == self.contract.codes.unauthorized:
-                    detail = _error_detail(read.exchange, self.contract)
-                    self.auth_failed = f"lookup answered {status}{detail}"
-                    return
-                if self.violations:
-                    return
-                if not confirming and read.status is not None and self.contract.is_final(read.status):
-                    self.final_status, self.final_description = read.status, read.description
-                    confirms_left = settings.confirm_lookups
+            if read is not None and self._stops(read):
+                return
+            if read is not None and not confirming and self._reached_final(read):
+                confirms_left = settings.confirm_lookups
             if confirms_left is not None and confirming:
                 confirms_left -= 1  # a confirmation that could not get through still counts
             if confirms_left == 0 or (confirms_left is None and index >= len(offsets)):
                 return
+
+    def _stops(self, read: _Read) -> bool:
+        """Report the read's status; True when it ends the polling (refused, or a rule broken)."""
+        if read.status is not None:
+            progress_feed.probe(channel=self.plan.channel, status=read.status)
+        status = read.exchange.status
+        if status == self.contract.codes.forbidden:
+            self.forbidden = forbidden_message(read.exchange)
+            return True
+        if status == self.contract.codes.unauthorized:
+            detail = _error_detail(read.exchange, self.contract)
+            self.auth_failed = f"lookup answered {status}{detail}"
+            return True
+        return bool(self.violations)
+
+    def _reached_final(self, read: _Read) -> bool:
+        """Keep the first final status seen; True when this read is it."""
+        if read.status is None or not self.contract.is_final(read.status):
+            return False
+        self.final_status, self.final_description = read.status, read.description
+        return True
 
     def _lookup(self, message_id: str) -> _Read | None:
         """One lookup, reconnecting a few times if its connection fails; None if it never answered."""
@@ -350,12 +369,9 @@ class _Run:
         return self.violations[0].headline() + (f" (+{more} more)" if more else "")
 
     def _conclude(self) -> tuple[Outcome, str | None]:
-        if self.forbidden is not None:
-            return Outcome.FORBIDDEN, self.forbidden
-        if self.auth_failed is not None:
-            return Outcome.AUTH_FAILED, self.auth_failed
-        if self.violations:
-            return Outcome.CONTRACT_VIOLATION, self._first_violation()
+        early = self._ended_early()
+        if early is not None:
+            return early
         if self.final_status is not None:
             return final_outcome(self.contract, self.final_status), self.final_description
         last = self.timeline.last_status if self.timeline else None
@@ -364,6 +380,16 @@ class _Run:
         if self.last_read_failed or (last is None and self.transport_errors):
             return Outcome.UNREACHABLE, self.last_transport_error
         return Outcome.STUCK, f"still {last} at the {self.plan.deadline_s:g} s deadline"
+
+    def _ended_early(self) -> tuple[Outcome, str] | None:
+        """Refused, or a rule broken: these outrank whatever status was reached."""
+        if self.forbidden is not None:
+            return Outcome.FORBIDDEN, self.forbidden
+        if self.auth_failed is not None:
+            return Outcome.AUTH_FAILED, self.auth_failed
+        if self.violations:
+            return Outcome.CONTRACT_VIOLATION, self._first_violation()
+        return None
 
     def _elapsed(self) -> float:
         return self.clock.monotonic() - self.started
