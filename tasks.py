@@ -80,21 +80,58 @@ def test(args: list[str]) -> int:
             return 1
     # The suite's own run goes against a rate-limited simulator, so its rate-limit
     # conformance test runs (a skip fails CI) and pacing is exercised end to end.
-    return _pytest(["--gatewatch-rate-limit", "6000/min,100/s", *args])
+    paced = ["--gatewatch-rate-limit", "6000/min,100/s"]
+    if not args and (os.cpu_count() or 1) > 1:
+        return _pytest_sharded(paced)
+    return _pytest([*paced, *args])
 
 
-def _pytest(args: list[str]) -> int:
-    code = run(BIN / "python", "-m", "pytest", "--junitxml", JUNIT, "-rfEs", *args)
+# The whole run in two halves of about equal time, run side by side when the machine has
+# the cores: most tests wait on child processes (simulators, suites, Locust), so one
+# pytest leaves a core idle. The second half is "everything else", so no folder is missed.
+FIRST_HALF = ("tests/suite", "tests/hostile", "tests/core", "tests/report", "src/gatewatch/suite/tests")
+
+
+def _pytest(args: list[str], junit: Path = JUNIT) -> int:
+    code = run(BIN / "python", "-m", "pytest", "--junitxml", junit, "-rfEs", *args)
+    return _judged(code, [junit])
+
+
+def _judged(code: int, junits: list[Path]) -> int:
     if code == 5:
         print("no test ran: failing", file=sys.stderr)
         return 1
-    if code == 0 and os.environ.get("CI") and JUNIT.is_file():
+    if code == 0 and os.environ.get("CI"):
         # In CI a skip is a test that did not run: the machine has everything, so fail.
-        skipped = skipped_tests(JUNIT)
+        skipped = [s for junit in junits if junit.is_file() for s in skipped_tests(junit)]
         if skipped:
             print("tests were skipped in CI:\n  " + "\n  ".join(skipped), file=sys.stderr)
             return 1
     return code
+
+
+def _pytest_sharded(args: list[str]) -> int:
+    """Both halves at once: the first streams to the console, the second to a log shown after it."""
+    JUNIT.parent.mkdir(exist_ok=True)
+    junits = [JUNIT.with_name(f"tests-junit-{half}.xml") for half in (1, 2)]
+    log = JUNIT.with_name("tests-second-half.log")
+    pytest = [str(BIN / "python"), "-m", "pytest", "-rfEs", *args]
+    second_cmd = [*pytest, "--junitxml", str(junits[1]), *(f"--ignore={p}" for p in FIRST_HALF)]
+    first_cmd = [*pytest, "--junitxml", str(junits[0]), *FIRST_HALF]
+    print("+", " ".join(second_cmd), f"> {log.relative_to(ROOT)}", flush=True)
+    with log.open("wb") as out:
+        second = subprocess.Popen(second_cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            first_code = run(*first_cmd)
+            second_code = second.wait()
+        finally:
+            if second.poll() is None:
+                second.terminate()
+                second.wait(timeout=30)
+    print(f"\n--- the second half ({log.relative_to(ROOT)}) ---", flush=True)
+    sys.stdout.write(log.read_text(errors="replace"))
+    codes = [_judged(code, [junit]) for code, junit in zip((first_code, second_code), junits, strict=True)]
+    return next((code for code in codes if code != 0), 0)
 
 
 def main() -> int:
