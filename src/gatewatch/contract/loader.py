@@ -5,7 +5,8 @@ statuses from the schemas' enums; paths, parameters and auth from the OpenAPI do
 field names from the schemas' `x-role` properties; the lifecycle, codes, limits, rate
 limits, precedence and test recipients from rules.yaml. One edit in contracts/ changes
 them all. A dialect is a folder of these files: `contracts/` is the vendor's,
-`contracts/dialects/<name>/` the others.
+`contracts/dialects/<name>/` the others; a dialect's rules.yaml may extend another's
+(gatewatch.contract.extends).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import yaml
 from gatewatch.contract import metaschemas, shapes
 from gatewatch.contract.contract import Contract
 from gatewatch.contract.ecma import compile_schemas
+from gatewatch.contract.extends import RULES_FILE, read_rules
 from gatewatch.contract.model import PROVENANCES, AliasGroup, Codes, Precedence, Recipient, Rule
 from gatewatch.errors import ContractError
 
@@ -47,10 +49,13 @@ def packaged_contracts_dir() -> Path:
 def dialect_names() -> tuple[str, ...]:
     """The dialects that ship: the default one, then those under contracts/dialects/."""
     folder = _shipped_root() / DIALECTS_DIR
-    others = (
-        sorted(p.name for p in folder.iterdir() if (p / "rules.yaml").is_file()) if folder.is_dir() else []
-    )
+    others = sorted(p.name for p in folder.iterdir() if (p / RULES_FILE).is_file()) if folder.is_dir() else []
     return (DEFAULT_DIALECT, *others)
+
+
+def _shipped_dialects() -> dict[str, Path]:
+    """Each shipped dialect's folder by name: what `extends: <name>` may name."""
+    return {name: contracts_dir(name) for name in dialect_names()}
 
 
 def _shipped_root() -> Path:
@@ -67,7 +72,7 @@ def contracts_dir(choice: str | Path | None) -> Path:
     if text == DEFAULT_DIALECT:
         return _shipped_root()
     shipped = _shipped_root() / DIALECTS_DIR / text
-    if "/" not in text and (shipped / "rules.yaml").is_file():
+    if "/" not in text and (shipped / RULES_FILE).is_file():
         return shipped
     path = Path(choice)
     if not (path / "openapi.yaml").is_file():
@@ -105,10 +110,11 @@ def load_contract(root: Path | str) -> Contract:
 def _load(root: Path) -> Contract:
     openapi = _read_yaml(root / "openapi.yaml")
     metaschemas.check_openapi(openapi, root / "openapi.yaml")
-    rules_doc = _read_yaml(root / "rules.yaml")
-    metaschemas.check_rules(rules_doc, root / "rules.yaml")
+    chain = read_rules(root / RULES_FILE, _read_yaml, _shipped_dialects())
+    rules_doc = chain.document
+    metaschemas.check_rules(rules_doc, root / RULES_FILE, locate=chain.file_of)
     schemas = _read_schemas(root / "schemas")
-    renames = _renames(rules_doc, root / "rules.yaml")
+    renames = _renames(rules_doc, root / RULES_FILE)
     if renames:
         schemas = {name: shapes.rename_properties(schema, renames) for name, schema in schemas.items()}
         openapi = shapes.rename_parameters(openapi, renames)

@@ -14,7 +14,7 @@ every command start); only an invalid file is walked again by jsonschema, whose
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
@@ -50,9 +50,14 @@ def check_json_schema(schema: Any, file: Path) -> None:
     _raise_first(_metaschema_validator(_dialect(schema)), schema, file)
 
 
-def check_rules(document: Mapping[str, Any], file: Path) -> None:
-    """Refuse a rules.yaml whose keys or values are not what rules.schema.json describes."""
-    _raise_first(_rules_validator(), document, file)
+def check_rules(
+    document: Mapping[str, Any], file: Path, locate: Callable[[Sequence[str | int]], Path] | None = None
+) -> None:
+    """Refuse a rules.yaml whose keys or values are not what rules.schema.json describes.
+
+    `locate` names the file a key path comes from, for a rules.yaml merged over its base.
+    """
+    _raise_first(_rules_validator(), document, file, locate=locate)
 
 
 # -- validators, built once -----------------------------------------------------------
@@ -117,10 +122,18 @@ def _schema_objects(node: Any, where: tuple[str | int, ...]) -> Iterator[tuple[t
             yield from _schema_objects(value, (*where, index))
 
 
-def _raise_first(validator: _Validator, instance: Any, file: Path, where: Sequence[str | int] = ()) -> None:
+def _raise_first(
+    validator: _Validator,
+    instance: Any,
+    file: Path,
+    where: Sequence[str | int] = (),
+    locate: Callable[[Sequence[str | int]], Path] | None = None,
+) -> None:
     error = best_match(validator.errors(instance))
     if error is None:
         return
+    if locate is not None:
+        file = locate(list(error.absolute_path))
     message = error.message if len(error.message) <= _MAX_MESSAGE else error.message[:_MAX_MESSAGE] + "..."
     expected = _expected(error)
     raise ContractError(
