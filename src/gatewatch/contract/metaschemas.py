@@ -28,6 +28,8 @@ from gatewatch.contract.model import PROVENANCES
 from gatewatch.errors import ContractError
 
 RULES_SCHEMA = Path(__file__).with_name("rules.schema.json")
+#: The targets file's schema (read by gatewatch.config; shipped here beside the contract's).
+TARGETS_SCHEMA = Path(__file__).with_name("targets.schema.json")
 # The OpenAPI 3.1 schema as openapi-spec-validator ships it (read as a file: importing the
 # package costs a third of a second on every command start).
 _OAS31_PACKAGE = "openapi_spec_validator"
@@ -71,7 +73,11 @@ class _Validator:
         self.fast = jsonschema_rs.validator_for(python.schema)
 
     def errors(self, instance: Any) -> Iterator[ValidationError]:
-        if self.fast.is_valid(instance):
+        try:
+            valid = self.fast.is_valid(instance)
+        except ValueError:  # a value JSON has no type for (a TOML date): jsonschema says what
+            valid = False
+        if valid:
             return iter(())
         result: Iterator[ValidationError] = self.python.iter_errors(instance)
         return result
@@ -98,6 +104,49 @@ def _rules_validator() -> _Validator:
     # One place for the provenances: the model's tuple, not a copy in the JSON file.
     schema["$defs"]["provenance"]["enum"] = list(PROVENANCES)
     return _Validator(Draft202012Validator(schema))
+
+
+def validator(schema: Mapping[str, Any]) -> _Validator:
+    """A validator for `schema` (JSON Schema 2020-12), for `first_problem`."""
+    return _Validator(Draft202012Validator(schema))
+
+
+def first_problem(checker: _Validator, instance: Any) -> tuple[str, str] | None:
+    """(key path, what was expected) of the most relevant error in `instance`, or None.
+
+    Worded from the schema: a node's `description` is what was expected there, so the
+    line reads `targets.x.auth: expected one of ['key', 'basic'], got 'oauth'`.
+    """
+    error = best_match(checker.errors(instance))
+    if error is None:
+        return None
+    path = list(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    if error.validator == "required":
+        return _missing(error.validator_value, error.instance, schema, path)
+    if error.validator == "additionalProperties":
+        known = sorted(schema.get("properties", {}))
+        unknown = sorted(set(error.instance) - set(known))
+        return _dotted(path), f"unknown keys {unknown}; expected some of {known}"
+    if error.validator == "enum":
+        expected = f"one of {error.validator_value}"
+    else:
+        expected = str(schema.get("description", "")) or error.message
+    return _dotted(path), _clip(f"expected {expected}, got {error.instance!r}")
+
+
+def _missing(
+    required: list[str], instance: Mapping[str, Any], schema: Mapping[str, Any], path: list[str | int]
+) -> tuple[str, str]:
+    """A required key's path, and its description (or the requiring schema's)."""
+    name = next(name for name in required if name not in instance)
+    wanted = schema.get("properties", {}).get(name, {}).get("description")
+    message = f"missing, expected {wanted}" if wanted else str(schema.get("description", "missing"))
+    return _dotted([*path, name]), message
+
+
+def _clip(message: str) -> str:
+    return message if len(message) <= _MAX_MESSAGE else message[:_MAX_MESSAGE] + "..."
 
 
 def _dialect(schema: Any) -> str:
@@ -134,7 +183,7 @@ def _raise_first(
         return
     if locate is not None:
         file = locate(list(error.absolute_path))
-    message = error.message if len(error.message) <= _MAX_MESSAGE else error.message[:_MAX_MESSAGE] + "..."
+    message = _clip(error.message)
     expected = _expected(error)
     raise ContractError(
         f"{message}{f' (expected {expected})' if expected else ''}",
