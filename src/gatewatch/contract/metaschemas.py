@@ -24,7 +24,7 @@ import jsonschema_rs
 from jsonschema import Draft202012Validator, ValidationError, validators
 from jsonschema.exceptions import best_match
 
-from gatewatch.contract.model import PROVENANCES
+from gatewatch.contract.model import PATH_NOT_FOUND, PROVENANCES, Codes
 from gatewatch.errors import ContractError
 
 RULES_SCHEMA = Path(__file__).with_name("rules.schema.json")
@@ -36,6 +36,9 @@ _OAS31_PACKAGE = "openapi_spec_validator"
 _OAS31_SCHEMA = ("resources", "schemas", "v3.1", "schema.json")
 # An error names the offending value; a value may be a whole object, so keep a line a line.
 _MAX_MESSAGE = 240
+# Beside a `required`, the schema's own wording for what is missing (e.g. "a rule switched
+# off says why: reason"): clearer than "'reason' is a required property".
+_MISSING = "x-missing"
 # Where OpenAPI puts Schema Objects: under these keys of a parameter, header or media type.
 _SCHEMA_KEY = "schema"
 
@@ -101,8 +104,14 @@ def _metaschema_validator(dialect: str) -> _Validator:
 @cache
 def _rules_validator() -> _Validator:
     schema = json.loads(RULES_SCHEMA.read_text(encoding="utf-8"))
-    # One place for the provenances: the model's tuple, not a copy in the JSON file.
+    # One place for the provenances, the code names and the precedence roles: the model,
+    # not a copy in the JSON file.
     schema["$defs"]["provenance"]["enum"] = list(PROVENANCES)
+    codes = schema["properties"]["codes"]
+    codes["required"] = list(Codes.__slots__)
+    codes["properties"] = {name: {"$ref": "#/$defs/code"} for name in Codes.__slots__}
+    order = schema["properties"]["error_precedence"]["properties"]["order"]
+    order["items"]["enum"] = [*Codes.__slots__, PATH_NOT_FOUND]
     return _Validator(Draft202012Validator(schema))
 
 
@@ -141,7 +150,7 @@ def _missing(
     """A required key's path, and its description (or the requiring schema's)."""
     name = next(name for name in required if name not in instance)
     wanted = schema.get("properties", {}).get(name, {}).get("description")
-    message = f"missing, expected {wanted}" if wanted else str(schema.get("description", "missing"))
+    message = f"missing, expected {wanted}" if wanted else str(schema.get(_MISSING, "missing"))
     return _dotted([*path, name]), message
 
 
@@ -184,6 +193,8 @@ def _raise_first(
     if locate is not None:
         file = locate(list(error.absolute_path))
     message = _clip(error.message)
+    if error.validator == "required" and isinstance(error.schema, Mapping) and _MISSING in error.schema:
+        message = str(error.schema[_MISSING])
     expected = _expected(error)
     raise ContractError(
         f"{message}{f' (expected {expected})' if expected else ''}",
