@@ -3,7 +3,10 @@
 A targets file (TOML) names targets; `resolve_run` picks one (or builds one from
 --base-url), picks the contract (--contracts, else the target's `contract`, else the
 vendor's dialect), applies overrides (--rate-limit, --skip-rule) and `read_keys` reads the
-keys. Errors name the file, the key and what was expected, and map to exit code 2.
+keys. A target's table is checked against gatewatch/contract/targets.schema.json first;
+what the schema cannot say (the contract's channels, outcomes and destination pattern, a
+URL, a rate string) is checked here. Errors name the file, the key and what was expected,
+and map to exit code 2.
 """
 
 from __future__ import annotations
@@ -207,7 +210,7 @@ def _target_specs(path: Path, name: str | None = None) -> dict[str, Any]:
 
 
 @cache
-def _targets_validator() -> Any:
+def _targets_validator() -> metaschemas.SchemaValidator:
     schema = json.loads(metaschemas.TARGETS_SCHEMA.read_text(encoding="utf-8"))
     target = schema["$defs"]["target"]
     # One place for the kinds and auth modes: the tuples above, not a copy in the JSON file.

@@ -2,9 +2,11 @@
 
 openapi.yaml against the OpenAPI 3.1 schema (and every Schema Object in it against JSON
 Schema 2020-12), each schemas/*.json against the metaschema it declares (2020-12 by
-default), rules.yaml against rules.schema.json beside this module. A typo such as
-`"type": "strnig"` is then one ContractError (exit 2) naming the file, the path in it
-and what was expected, instead of a jsonschema traceback mid-run or nothing at all.
+default), rules.yaml (merged over its base, if it extends one) against rules.schema.json
+beside this module. A typo such as `"type": "strnig"` is then one ContractError (exit 2)
+naming the file, the path in it and what was expected, instead of a jsonschema traceback
+mid-run or nothing at all. targets.schema.json, also here, is the targets file's
+(gatewatch.config checks it with `first_problem`, worded by the schema's descriptions).
 The validators are built once per process. jsonschema-rs answers "valid?" in well under
 a millisecond (Python's jsonschema takes about 100 ms over the OpenAPI 3.1 schema, on
 every command start); only an invalid file is walked again by jsonschema, whose
@@ -68,7 +70,7 @@ def check_rules(
 # -- validators, built once -----------------------------------------------------------
 
 
-class _Validator:
+class SchemaValidator:
     """A schema's fast yes/no (jsonschema-rs) and its explanation (jsonschema)."""
 
     def __init__(self, python: Any) -> None:
@@ -87,22 +89,22 @@ class _Validator:
 
 
 @cache
-def _oas31() -> _Validator:
+def _oas31() -> SchemaValidator:
     spec = find_spec(_OAS31_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise ContractError(f"cannot check openapi.yaml: {_OAS31_PACKAGE} is not installed")
     path = Path(next(iter(spec.submodule_search_locations))).joinpath(*_OAS31_SCHEMA)
-    return _Validator(Draft202012Validator(json.loads(path.read_text(encoding="utf-8"))))
+    return SchemaValidator(Draft202012Validator(json.loads(path.read_text(encoding="utf-8"))))
 
 
 @cache
-def _metaschema_validator(dialect: str) -> _Validator:
+def _metaschema_validator(dialect: str) -> SchemaValidator:
     cls = validators.validator_for({"$schema": dialect}, default=Draft202012Validator)
-    return _Validator(cls(cls.META_SCHEMA))
+    return SchemaValidator(cls(cls.META_SCHEMA))
 
 
 @cache
-def _rules_validator() -> _Validator:
+def _rules_validator() -> SchemaValidator:
     schema = json.loads(RULES_SCHEMA.read_text(encoding="utf-8"))
     # One place for the provenances, the code names and the precedence roles: the model,
     # not a copy in the JSON file.
@@ -112,15 +114,15 @@ def _rules_validator() -> _Validator:
     codes["properties"] = {name: {"$ref": "#/$defs/code"} for name in Codes.__slots__}
     order = schema["properties"]["error_precedence"]["properties"]["order"]
     order["items"]["enum"] = [*Codes.__slots__, PATH_NOT_FOUND]
-    return _Validator(Draft202012Validator(schema))
+    return SchemaValidator(Draft202012Validator(schema))
 
 
-def validator(schema: Mapping[str, Any]) -> _Validator:
+def validator(schema: Mapping[str, Any]) -> SchemaValidator:
     """A validator for `schema` (JSON Schema 2020-12), for `first_problem`."""
-    return _Validator(Draft202012Validator(schema))
+    return SchemaValidator(Draft202012Validator(schema))
 
 
-def first_problem(checker: _Validator, instance: Any) -> tuple[str, str] | None:
+def first_problem(checker: SchemaValidator, instance: Any) -> tuple[str, str] | None:
     """(key path, what was expected) of the most relevant error in `instance`, or None.
 
     Worded from the schema: a node's `description` is what was expected there, so the
@@ -181,7 +183,7 @@ def _schema_objects(node: Any, where: tuple[str | int, ...]) -> Iterator[tuple[t
 
 
 def _raise_first(
-    validator: _Validator,
+    validator: SchemaValidator,
     instance: Any,
     file: Path,
     where: Sequence[str | int] = (),
