@@ -91,3 +91,18 @@ def test_a_bad_value_names_the_file_that_says_it(tmp_path: Path) -> None:
     _write_rules(base, rules)
     with pytest.raises(ContractError, match=r"base/rules\.yaml: limits\.batch_max_ids: 'many'"):
         load_contract(root)
+
+
+def test_a_check_across_files_names_the_rules_yaml_that_says_the_key(tmp_path: Path) -> None:
+    _dialect_copy(tmp_path, "vendor", "base")
+    root = _dialect_copy(tmp_path, "vendor", "mine")
+    _write_rules(root, {"extends": "../base", "lifecycle": {"final": ["DELIVERED", "LOST"]}})
+    with pytest.raises(
+        ContractError, match=r"mine/rules\.yaml: lifecycle\.final: \['LOST'\] not in the status"
+    ):
+        load_contract(root)
+    status = root / "schemas" / "status.json"
+    status.write_text(status.read_text().replace('"UNKNOWN"', '"UNKNOWN_"'))
+    _write_rules(root, {"extends": "../base"})
+    with pytest.raises(ContractError, match=r"base/rules\.yaml: lifecycle\.transitions\.SENT: \['UNKNOWN'\]"):
+        load_contract(root)

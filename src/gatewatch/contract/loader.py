@@ -24,7 +24,7 @@ import yaml
 from gatewatch.contract import metaschemas, shapes
 from gatewatch.contract.contract import Contract
 from gatewatch.contract.ecma import compile_schemas
-from gatewatch.contract.extends import RULES_FILE, read_rules
+from gatewatch.contract.extends import RULES_FILE, RulesChain, read_rules
 from gatewatch.contract.model import PATH_NOT_FOUND, AliasGroup, Codes, Precedence, Recipient, Rule
 from gatewatch.errors import ContractError
 
@@ -117,7 +117,7 @@ def _load(root: Path) -> Contract:
     if renames:
         schemas = {name: shapes.rename_properties(schema, renames) for name, schema in schemas.items()}
         openapi = shapes.rename_parameters(openapi, renames)
-    return _build(root, openapi, rules_doc, schemas)
+    return _build(root, openapi, chain, schemas)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -158,11 +158,13 @@ def _enum(schemas: Mapping[str, Mapping[str, Any]], name: str, folder: Path) -> 
     return tuple(values)
 
 
-def _statuses_in(values: list[str], known: tuple[str, ...], file: Path, key: str) -> frozenset[str]:
-    """`values` (rules.yaml), each checked against the status enum (schemas/status.json)."""
+def _statuses_in(values: list[str], known: tuple[str, ...], chain: RulesChain, key: str) -> frozenset[str]:
+    """`values` (rules.yaml's at `key`), each checked against the status enum (schemas/status.json)."""
     unknown = [v for v in values if v not in known]
     if unknown:
-        raise ContractError(f"{unknown} not in the status enum {list(known)}", file=str(file), key=key)
+        raise ContractError(
+            f"{unknown} not in the status enum {list(known)}", file=_says(chain, key), key=key
+        )
     return frozenset(values)
 
 
@@ -181,18 +183,22 @@ def _rules(rules_doc: Mapping[str, Any]) -> dict[str, Rule]:
     return rules
 
 
-def _recipients(
-    rules_doc: Mapping[str, Any], statuses: tuple[str, ...], file: Path
-) -> tuple[dict[str, Recipient], str]:
+def _says(chain: RulesChain, dotted: str) -> str:
+    """The rules.yaml of the chain that says `dotted`, for an error naming the file to edit."""
+    return str(chain.file_of(dotted.split(".")))
+
+
+def _recipients(chain: RulesChain, statuses: tuple[str, ...]) -> tuple[dict[str, Recipient], str]:
+    rules_doc = chain.document
     recipients: dict[str, Recipient] = {}
     for outcome, spec in rules_doc["test_recipients"]["outcomes"].items():
-        _statuses_in(spec["path"], statuses, file, f"test_recipients.outcomes.{outcome}.path")
+        _statuses_in(spec["path"], statuses, chain, f"test_recipients.outcomes.{outcome}.path")
         recipients[outcome] = Recipient(outcome, spec["suffix"], tuple(spec["path"]), spec.get("reason"))
     default_outcome: str = rules_doc["test_recipients"]["default"]
     if default_outcome not in recipients:
         raise ContractError(
             f"{default_outcome!r} is not one of {list(recipients)}",
-            file=str(file),
+            file=_says(chain, "test_recipients.default"),
             key="test_recipients.default",
         )
     return recipients, default_outcome
@@ -206,25 +212,27 @@ class _Lifecycle:
     needs_reason: frozenset[str]
 
 
-def _lifecycle(rules_doc: Mapping[str, Any], statuses: tuple[str, ...], file: Path) -> _Lifecycle:
+def _lifecycle(chain: RulesChain, statuses: tuple[str, ...]) -> _Lifecycle:
     """rules.yaml lifecycle, every status checked against schemas/status.json."""
-    doc = rules_doc["lifecycle"]
+    doc = chain.document["lifecycle"]
     transitions: dict[str, frozenset[str]] = {}
     for src, dst in doc["transitions"].items():
         key = f"lifecycle.transitions.{src}"
         if src not in statuses:
             raise ContractError(
-                f"{src!r} is not in the status enum {list(statuses)}", file=str(file), key=key
+                f"{src!r} is not in the status enum {list(statuses)}", file=_says(chain, key), key=key
             )
-        transitions[src] = _statuses_in(dst, statuses, file, key)
-    final = _statuses_in(doc["final"], statuses, file, "lifecycle.final")
+        transitions[src] = _statuses_in(dst, statuses, chain, key)
+    final = _statuses_in(doc["final"], statuses, chain, "lifecycle.final")
     if any(transitions.get(s) for s in final):
-        raise ContractError("a final status may not have transitions", file=str(file), key="lifecycle")
+        raise ContractError(
+            "a final status may not have transitions", file=_says(chain, "lifecycle"), key="lifecycle"
+        )
     return _Lifecycle(
-        initial=_statuses_in(doc["initial"], statuses, file, "lifecycle.initial"),
+        initial=_statuses_in(doc["initial"], statuses, chain, "lifecycle.initial"),
         transitions={s: transitions.get(s, frozenset()) for s in statuses},
         final=final,
-        needs_reason=_statuses_in(doc.get("needs_reason", []), statuses, file, "lifecycle.needs_reason"),
+        needs_reason=_statuses_in(doc.get("needs_reason", []), statuses, chain, "lifecycle.needs_reason"),
     )
 
 
@@ -243,19 +251,19 @@ def _precedence(rules_doc: Mapping[str, Any], codes: Codes) -> Precedence:
 def _build(
     root: Path,
     openapi: dict[str, Any],
-    rules_doc: dict[str, Any],
+    chain: RulesChain,
     schemas: dict[str, dict[str, Any]],
 ) -> Contract:
     """The Contract of schema-checked documents, after the checks across files."""
-    openapi_file, rules_file, folder = root / "openapi.yaml", root / RULES_FILE, root / "schemas"
+    openapi_file, folder, rules_doc = root / "openapi.yaml", root / "schemas", chain.document
     channels = _enum(schemas, "channel.json", folder)
     statuses = _enum(schemas, "status.json", folder)
     codes = Codes(**rules_doc["codes"])
     limits = rules_doc["limits"]
     media: str = limits["json_content_type"]
     ops = shapes.operations(openapi, openapi_file, channels)
-    lifecycle = _lifecycle(rules_doc, statuses, rules_file)
-    recipients, default_outcome = _recipients(rules_doc, statuses, rules_file)
+    lifecycle = _lifecycle(chain, statuses)
+    recipients, default_outcome = _recipients(chain, statuses)
     response_schemas = shapes.response_schemas(openapi, media)
     schema_files = shapes.schema_files(openapi, response_schemas, codes, media, openapi_file)
     missing = sorted(set(schema_files.values()) - set(schemas))
@@ -302,11 +310,11 @@ def _build(
             over_limit_codes=frozenset(limits["batch_over_limit_codes"]),
             max_items=ops.ids_max_items,
             ok=codes.ok,
-            rules_file=rules_file,
+            rules_file=chain.file_of(("limits", "batch_max_ids")),
             openapi_file=openapi_file,
         ),
         error=shapes.error_shape(schemas, schema_files["error_body"], folder),
-        rate_limits=shapes.rate_limits(rules_doc, rules_file, schemas, schema_files),
+        rate_limits=shapes.rate_limits(rules_doc, chain.file_of(("rate_limits",)), schemas, schema_files),
         precedence=_precedence(rules_doc, codes),
         unknown_id_codes=frozenset(limits["unknown_id_codes"]),
         http_layer_codes=frozenset(limits["http_layer_codes"]),
