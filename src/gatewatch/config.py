@@ -214,8 +214,8 @@ def _targets_validator() -> metaschemas.SchemaValidator:
     schema = json.loads(metaschemas.TARGETS_SCHEMA.read_text(encoding="utf-8"))
     target = schema["$defs"]["target"]
     # One place for the kinds and auth modes: the tuples above, not a copy in the JSON file.
-    target["properties"]["kind"]["enum"] = list(KINDS)
-    target["properties"]["auth"]["enum"] = list(AUTH_MODES)
+    target["properties"]["kind"] = {"enum": list(KINDS)}
+    target["properties"]["auth"] = {"enum": list(AUTH_MODES)}
     target["if"]["properties"]["kind"]["enum"] = [kind for kind in KINDS if kind != LOCAL_KIND]
     return metaschemas.validator(schema)
 

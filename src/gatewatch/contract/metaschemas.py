@@ -141,9 +141,17 @@ def first_problem(checker: SchemaValidator, instance: Any) -> tuple[str, str] | 
         return _dotted(path), f"unknown keys {unknown}; expected some of {known}"
     if error.validator == "enum":
         expected = f"one of {error.validator_value}"
+    elif "description" in schema:
+        expected = str(schema["description"])
+    elif error.validator == "type":
+        expected = " or ".join(_as_list(error.validator_value))
     else:
-        expected = str(schema.get("description", "")) or error.message
+        return _dotted(path), _clip(error.message)
     return _dotted(path), _clip(f"expected {expected}, got {error.instance!r}")
+
+
+def _as_list(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
 def _missing(
