@@ -277,6 +277,8 @@ def test_the_targets_schema_ships_beside_the_rules_schema_and_is_json_schema() -
             "targets.x.recipients.delivered: expected a non-empty string, got 3",
         ),
         ("known_ids = [{ id = 'a' }]", "targets.x.known_ids[0].channel: missing, expected a channel name"),
+        ("channels = [1]", "targets.x.channels[0]: expected string, got 1"),
+        ("auth = 3", "targets.x.auth: expected one of ['key', 'basic'], got 3"),
         (
             "api_key_env = 1979-05-27",
             "targets.x.api_key_env: expected a non-empty string, got datetime.date(",
