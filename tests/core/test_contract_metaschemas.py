@@ -11,15 +11,18 @@ import json
 import shutil
 import subprocess
 import sys
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from jsonschema import Draft202012Validator
 
 from gatewatch.contract import load_contract
 from gatewatch.contract.loader import packaged_contracts_dir
+from gatewatch.contract.metaschemas import RULES_SCHEMA, TARGETS_SCHEMA
 from gatewatch.errors import ContractError
 
 CLI = [sys.executable, "-c", "from gatewatch.cli import main; main()"]
@@ -198,3 +201,15 @@ def test_rules_schema_json_refuses_with_the_key(contracts: Path, case: str) -> N
         load_contract(contracts)
     assert str(caught.value).startswith(f"{contracts / 'rules.yaml'}: {expected}"), str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_the_shipped_schemas_as_they_stand_accept_the_shipped_files() -> None:
+    """An editor pointed at the JSON files (whose enums the loader fills in) sees no false errors."""
+    rules_schema, targets_schema = (json.loads(p.read_text()) for p in (RULES_SCHEMA, TARGETS_SCHEMA))
+    for schema in (rules_schema, targets_schema):
+        Draft202012Validator.check_schema(schema)
+    Draft202012Validator(rules_schema).validate(
+        yaml.safe_load((packaged_contracts_dir() / "rules.yaml").read_text())
+    )
+    example = Path(__file__).resolve().parents[2] / "synthetic" / "gatewatch.toml.example"
+    Draft202012Validator(targets_schema).validate(tomllib.loads(example.read_text()))

@@ -109,11 +109,14 @@ def _rules_validator() -> SchemaValidator:
     # One place for the provenances, the code names and the precedence roles: the model,
     # not a copy in the JSON file.
     schema["$defs"]["provenance"]["enum"] = list(PROVENANCES)
-    codes = schema["properties"]["codes"]
-    codes["required"] = list(Codes.__slots__)
-    codes["properties"] = {name: {"$ref": "#/$defs/code"} for name in Codes.__slots__}
+    code = schema["properties"]["codes"]["additionalProperties"]
+    schema["properties"]["codes"].update(
+        required=list(Codes.__slots__),
+        properties=dict.fromkeys(Codes.__slots__, code),
+        additionalProperties=False,
+    )
     order = schema["properties"]["error_precedence"]["properties"]["order"]
-    order["items"]["enum"] = [*Codes.__slots__, PATH_NOT_FOUND]
+    order["items"] = {"enum": [*Codes.__slots__, PATH_NOT_FOUND]}
     return SchemaValidator(Draft202012Validator(schema))
 
 
