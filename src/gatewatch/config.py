@@ -3,29 +3,39 @@
 A targets file (TOML) names targets; `resolve_run` picks one (or builds one from
 --base-url), picks the contract (--contracts, else the target's `contract`, else the
 vendor's dialect), applies overrides (--rate-limit, --skip-rule) and `read_keys` reads the
-keys. Errors name the file, the key and what was expected, and map to exit code 2.
+keys. A target's table is checked against gatewatch/contract/targets.schema.json first;
+what the schema cannot say (the contract's channels, outcomes and destination pattern, a
+URL, a rate string) is checked here. Errors name the file, the key and what was expected,
+and map to exit code 2.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from gatewatch.contract import Contract, default_contract, resolve_contract
+from gatewatch.contract import Contract, default_contract, metaschemas, resolve_contract
 from gatewatch.errors import ConfigError, ProductionRefused
 from gatewatch.ratelimit import NO_LIMIT, RateLimit, parse_rate_limit, rate_limit_from_table
 from gatewatch.secrets import Secret, read_secret
 
 AuthMode = Literal["key", "basic"]
 AUTH_MODES: tuple[AuthMode, ...] = ("key", "basic")
+DEFAULT_AUTH_MODE: AuthMode = "key"
 
 Kind = Literal["local", "staging", "production"]
 KINDS: tuple[Kind, ...] = ("local", "staging", "production")
+LOCAL_KIND: Kind = "local"
+PRODUCTION_KIND: Kind = "production"
+# A target that does not say its kind.
+DEFAULT_KIND: Kind = "staging"
 
 CONFIG_ENV = "GATEWATCH_CONFIG"
 DEFAULT_CONFIG_FILE = "gatewatch.toml"
@@ -84,7 +94,7 @@ class Target:
     auth_header: str | None = None
     auth_scheme: str | None = None
     #: "basic": the key variable holds user:pass, sent as Authorization: Basic.
-    auth: AuthMode = "key"
+    auth: AuthMode = DEFAULT_AUTH_MODE
     known_ids: tuple[KnownId, ...] = ()
     #: The gateway's limit for this key (the harness paces under it); NO_LIMIT when none.
     rate_limit: RateLimit = NO_LIMIT
@@ -96,7 +106,7 @@ class Target:
     @property
     def is_production(self) -> bool:
         """True for targets whose traffic is real and must be opted into."""
-        return self.kind == "production"
+        return self.kind == PRODUCTION_KIND
 
     @property
     def embedded(self) -> bool:
@@ -171,13 +181,14 @@ def load_targets(path: Path, contract: Contract | None = None) -> dict[str, Targ
 
 def load_target(path: Path, name: str, contract: Contract) -> Target:
     """The target `name` of the file at `path`, validated against `contract` (its own dialect)."""
-    specs = _target_specs(path)
-    if name not in specs:
-        raise ConfigError(f"no target {name!r}; the file has {sorted(specs)}", file=str(path), key="targets")
-    return _parse_target(name, specs[name], path, contract)
+    return _parse_target(name, _target_specs(path, name)[name], path, contract)
 
 
-def _target_specs(path: Path) -> dict[str, Any]:
+def _target_specs(path: Path, name: str | None = None) -> dict[str, Any]:
+    """The [targets.NAME] tables (only `name`'s, when given), checked against targets.schema.json.
+
+    Only the chosen target is checked: the others may be for another dialect or version.
+    """
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -185,63 +196,77 @@ def _target_specs(path: Path) -> dict[str, Any]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"not valid TOML: {exc}", file=str(path)) from None
     targets = doc.get("targets")
-    if not isinstance(targets, dict) or not targets:
-        raise ConfigError("expected a [targets.NAME] table", file=str(path), key="targets")
-    return targets
+    if name is not None and isinstance(targets, dict) and targets:
+        if name not in targets:
+            raise ConfigError(
+                f"no target {name!r}; the file has {sorted(targets)}", file=str(path), key="targets"
+            )
+        doc = {**doc, "targets": {name: targets[name]}}
+    problem = metaschemas.first_problem(_targets_validator(), doc)
+    if problem is not None:
+        raise ConfigError(problem[1], file=str(path), key=problem[0])
+    specs: dict[str, Any] = doc["targets"]
+    return specs
 
 
-_TARGET_KEYS = frozenset(
-    {
-        "kind",
-        "base_url",
-        "channels",
-        "recipients",
-        "timeouts",
-        "deadlines_s",
-        "initial_delay_s",
-        "retry_delays_s",
-        "api_key_env",
-        "second_api_key_env",
-        "auth_header",
-        "auth_scheme",
-        "auth",
-        "known_ids",
-        "rate_limit",
-        "dry_run_sends",
-        "contract",
-    }
-)
+@cache
+def _targets_validator() -> metaschemas.SchemaValidator:
+    schema = json.loads(metaschemas.TARGETS_SCHEMA.read_text(encoding="utf-8"))
+    target = schema["$defs"]["target"]
+    # One place for the kinds and auth modes: the tuples above, not a copy in the JSON file.
+    target["properties"]["kind"] = {"enum": list(KINDS)}
+    target["properties"]["auth"] = {"enum": list(AUTH_MODES)}
+    target["if"]["properties"]["kind"]["enum"] = [kind for kind in KINDS if kind != LOCAL_KIND]
+    return metaschemas.validator(schema)
 
 
-def _parse_target(name: str, spec: Any, path: Path, contract: Contract) -> Target:
-    file = str(path)
-    where = f"targets.{name}"
-    if not isinstance(spec, dict):
-        raise ConfigError("expected a table", file=file, key=where)
-    unknown = sorted(set(spec) - _TARGET_KEYS)
-    if unknown:
-        raise ConfigError(
-            f"unknown keys {unknown}; expected some of {sorted(_TARGET_KEYS)}", file=file, key=where
-        )
-    kind = spec.get("kind", "staging")
-    if kind not in KINDS:
-        raise ConfigError(f"expected one of {list(KINDS)}, got {kind!r}", file=file, key=f"{where}.kind")
+def _parse_target(name: str, spec: Mapping[str, Any], path: Path, contract: Contract) -> Target:
+    """A target from its schema-checked table; what the schema cannot say is checked here."""
+    file, where = str(path), f"targets.{name}"
+    kind: Kind = spec.get("kind", DEFAULT_KIND)
     base_url = spec.get("base_url")
-    if base_url is not None:
-        base_url = validate_base_url(base_url, file=file, key=f"{where}.base_url")
-    elif kind != "local":
-        raise ConfigError("required for staging and production targets", file=file, key=f"{where}.base_url")
+    return Target(
+        name=name,
+        kind=kind,
+        base_url=None
+        if base_url is None
+        else validate_base_url(base_url, file=file, key=f"{where}.base_url"),
+        channels=_channels(spec, contract, file, where),
+        recipients=_recipients(spec, kind, contract, file, where),
+        timeouts=Timeouts(**_seconds(spec.get("timeouts"))),
+        deadlines_s=_seconds(spec.get("deadlines_s")),
+        initial_delay_s=_seconds(spec.get("initial_delay_s")),
+        retry_delays_s=tuple(float(d) for d in spec.get("retry_delays_s", contract.retry_delays_s)),
+        api_key_env=spec.get("api_key_env", DEFAULT_KEY_ENV),
+        second_api_key_env=spec.get("second_api_key_env", DEFAULT_SECOND_KEY_ENV),
+        auth_header=spec.get("auth_header"),
+        auth_scheme=spec.get("auth_scheme"),
+        auth=spec.get("auth", DEFAULT_AUTH_MODE),
+        known_ids=_known_ids(spec, contract, file, where),
+        rate_limit=_rate_limit(spec, kind, contract, file, f"{where}.rate_limit"),
+        dry_run_sends=spec.get("dry_run_sends", False),
+        contract=spec.get("contract"),
+    )
+
+
+def _channels(spec: Mapping[str, Any], contract: Contract, file: str, where: str) -> tuple[str, ...]:
     channels = tuple(spec.get("channels", contract.channels))
-    bad = [c for c in channels if c not in contract.channels]
-    if bad or not channels:
+    if any(c not in contract.channels for c in channels):
         raise ConfigError(
             f"expected a non-empty list of {list(contract.channels)}, got {list(channels)}",
             file=file,
             key=f"{where}.channels",
         )
-    recipients = _str_map(spec.get("recipients"), file, f"{where}.recipients")
-    if "recipients" not in spec and kind != "production":
-        recipients = default_recipients(contract)
+    return channels
+
+
+def _recipients(
+    spec: Mapping[str, Any], kind: Kind, contract: Contract, file: str, where: str
+) -> dict[str, str]:
+    """The target's test numbers: its own, else (but for production) the pinned ones."""
+    if "recipients" not in spec:
+        return {} if kind == PRODUCTION_KIND else default_recipients(contract)
+    recipients = dict(spec["recipients"])
     bad_outcomes = sorted(set(recipients) - set(contract.recipients))
     if bad_outcomes:
         raise ConfigError(
@@ -251,61 +276,24 @@ def _parse_target(name: str, spec: Any, path: Path, contract: Contract) -> Targe
         )
     for outcome, number in recipients.items():
         check_recipient(contract, number, file=file, key=f"{where}.recipients.{outcome}")
-    timeouts_doc = _float_map(spec.get("timeouts"), file, f"{where}.timeouts")
-    extra = sorted(set(timeouts_doc) - {"connect_s", "read_s"})
-    if extra:
-        raise ConfigError(
-            f"unknown keys {extra}; expected connect_s, read_s", file=file, key=f"{where}.timeouts"
-        )
-    retry = spec.get("retry_delays_s", list(contract.retry_delays_s))
-    if not isinstance(retry, list) or not all(_is_nonneg_number(d) for d in retry) or len(retry) > 10:
-        raise ConfigError(
-            "expected a list of at most 10 non-negative seconds",
-            file=file,
-            key=f"{where}.retry_delays_s",
-        )
-    known = spec.get("known_ids", [])
-    if not isinstance(known, list):
-        raise ConfigError("expected a list of {id, channel} tables", file=file, key=f"{where}.known_ids")
+    return recipients
+
+
+def _known_ids(spec: Mapping[str, Any], contract: Contract, file: str, where: str) -> tuple[KnownId, ...]:
     known_ids = []
-    for i, item in enumerate(known):
-        if not (
-            isinstance(item, dict)
-            and isinstance(item.get("id"), str)
-            and item.get("channel") in contract.channels  # own-name: the targets file's key
-        ):
+    for i, item in enumerate(spec.get("known_ids", [])):
+        if item["channel"] not in contract.channels:  # own-name: the targets file's key
             raise ConfigError(
                 f'expected {{id = "...", channel = one of {list(contract.channels)}}}',
                 file=file,
                 key=f"{where}.known_ids[{i}]",
             )
         known_ids.append(KnownId(id=item["id"], channel=item["channel"]))  # own-name
-    return Target(
-        name=name,
-        kind=kind,
-        base_url=base_url,
-        channels=channels,
-        recipients=recipients,
-        timeouts=Timeouts(**timeouts_doc),
-        deadlines_s=_float_map(spec.get("deadlines_s"), file, f"{where}.deadlines_s"),
-        initial_delay_s=_float_map(spec.get("initial_delay_s"), file, f"{where}.initial_delay_s"),
-        retry_delays_s=tuple(float(d) for d in retry),
-        api_key_env=_str(spec.get("api_key_env", DEFAULT_KEY_ENV), file, f"{where}.api_key_env"),
-        second_api_key_env=_str(
-            spec.get("second_api_key_env", DEFAULT_SECOND_KEY_ENV),
-            file,
-            f"{where}.second_api_key_env",
-        ),
-        auth_header=_str(spec["auth_header"], file, f"{where}.auth_header")
-        if "auth_header" in spec
-        else None,
-        auth_scheme=_scheme(spec.get("auth_scheme"), file, f"{where}.auth_scheme"),
-        auth=_auth_mode(spec.get("auth", "key"), file, f"{where}.auth"),
-        known_ids=tuple(known_ids),
-        rate_limit=_rate_limit(spec, kind, contract, file, f"{where}.rate_limit"),
-        dry_run_sends=_bool(spec.get("dry_run_sends", False), file, f"{where}.dry_run_sends"),
-        contract=_str(spec["contract"], file, f"{where}.contract") if "contract" in spec else None,
-    )
+    return tuple(known_ids)
+
+
+def _seconds(table: Mapping[str, Any] | None) -> dict[str, float]:
+    return {key: float(value) for key, value in (table or {}).items()}
 
 
 def check_recipient(contract: Contract, number: str, *, key: str, file: str | None = None) -> str:
@@ -331,7 +319,7 @@ def check_recipient(contract: Contract, number: str, *, key: str, file: str | No
 
 def default_rate_limit(kind: Kind, contract: Contract) -> RateLimit:
     """A target's limit unless it says otherwise: none for a local one, else the documented plan."""
-    return NO_LIMIT if kind == "local" else contract.rate_limits.default_limit()
+    return NO_LIMIT if kind == LOCAL_KIND else contract.rate_limits.default_limit()
 
 
 def _rate_limit(spec: Mapping[str, Any], kind: Kind, contract: Contract, file: str, key: str) -> RateLimit:
@@ -340,60 +328,8 @@ def _rate_limit(spec: Mapping[str, Any], kind: Kind, contract: Contract, file: s
         return default_rate_limit(kind, contract)
     if isinstance(value, str):
         return parse_rate_limit(value, contract.rate_limits.plans, key=f"{file}: {key}")
-    if isinstance(value, dict):
-        return rate_limit_from_table(value, file=file, key=key)
-    raise ConfigError(
-        'expected { per_minute = N, per_second = M } or a string ("production", "none", "1000/min,50/s")',
-        file=file,
-        key=key,
-    )
-
-
-def _scheme(value: object, file: str, key: str) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or value != value.strip() or " " in value:
-        raise ConfigError(f'expected a scheme word, or "" for none, got {value!r}', file=file, key=key)
-    return value
-
-
-def _auth_mode(value: object, file: str, key: str) -> AuthMode:
-    if value not in AUTH_MODES:
-        raise ConfigError(f"expected one of {list(AUTH_MODES)}, got {value!r}", file=file, key=key)
-    mode: AuthMode = value
-    return mode
-
-
-def _bool(value: object, file: str, key: str) -> bool:
-    if not isinstance(value, bool):
-        raise ConfigError(f"expected true or false, got {value!r}", file=file, key=key)
-    return value
-
-
-def _is_nonneg_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
-
-
-def _str(value: object, file: str, key: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise ConfigError(f"expected a non-empty string, got {value!r}", file=file, key=key)
-    return value
-
-
-def _str_map(value: object, file: str, key: str) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict) or not all(isinstance(v, str) and v for v in value.values()):
-        raise ConfigError("expected a table of non-empty strings", file=file, key=key)
-    return dict(value)
-
-
-def _float_map(value: object, file: str, key: str) -> dict[str, float]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict) or not all(_is_nonneg_number(v) and v > 0 for v in value.values()):
-        raise ConfigError("expected a table of positive numbers (seconds)", file=file, key=key)
-    return {k: float(v) for k, v in value.items()}
+    # A table (targets.schema.json allows nothing else): its keys are already checked.
+    return rate_limit_from_table(value, file=file, key=key)
 
 
 def validate_base_url(url: str, *, file: str | None = None, key: str | None = None) -> str:
@@ -412,7 +348,7 @@ def validate_base_url(url: str, *, file: str | None = None, key: str | None = No
 
 def local_target(contract: Contract, base_url: str | None = None, name: str = "local") -> Target:
     """A target for the embedded simulator (or a given URL) with the pinned test recipients."""
-    kind: Kind = "local"
+    kind: Kind = LOCAL_KIND
     if base_url is not None and urlsplit(base_url).hostname not in LOOPBACK_HOSTS:
         kind = "staging"
     return Target(
@@ -422,7 +358,7 @@ def local_target(contract: Contract, base_url: str | None = None, name: str = "l
         channels=contract.channels,
         recipients=default_recipients(contract),
         deadlines_s={"default": LOCAL_DEADLINE_S},
-        retry_delays_s=contract.retry_delays_s if kind != "local" else LOCAL_RETRY_DELAYS_S,
+        retry_delays_s=contract.retry_delays_s if kind != LOCAL_KIND else LOCAL_RETRY_DELAYS_S,
         rate_limit=default_rate_limit(kind, contract),
     )
 

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
-from gatewatch.config import default_recipients, load_targets, read_keys, resolve_run, resolve_target
+from gatewatch.config import (
+    Target,
+    default_recipients,
+    load_target,
+    load_targets,
+    read_keys,
+    resolve_run,
+    resolve_target,
+)
 from gatewatch.contract import default_contract
 from gatewatch.errors import ConfigError, ProductionRefused
 from gatewatch.secrets import Secret, read_secret, redact
@@ -239,3 +249,51 @@ def test_bad_rate_limit_and_auth_settings_name_the_key(
 def test_an_unknown_dialect_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not a dialect"):
         resolve_run(contracts="klingon")
+
+
+def test_the_targets_schema_ships_beside_the_rules_schema_and_is_json_schema() -> None:
+    from gatewatch.contract import metaschemas
+
+    schema = json.loads(metaschemas.TARGETS_SCHEMA.read_text())
+    assert metaschemas.TARGETS_SCHEMA.parent == metaschemas.RULES_SCHEMA.parent
+    metaschemas.check_json_schema(schema, metaschemas.TARGETS_SCHEMA)
+    assert set(schema["$defs"]["target"]["properties"]) == {f.name for f in fields(Target)} - {"name"}
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (
+            "timeouts = { read_s = -1 }",
+            "targets.x.timeouts.read_s: expected a positive number (seconds), got -1",
+        ),
+        (
+            "deadlines_s = { SMS = 0 }",
+            "targets.x.deadlines_s.SMS: expected a positive number (seconds), got 0",
+        ),
+        ("retry_delays_s = [1, -1]", "targets.x.retry_delays_s[1]: expected non-negative seconds, got -1"),
+        (
+            "recipients = { delivered = 3 }",
+            "targets.x.recipients.delivered: expected a non-empty string, got 3",
+        ),
+        ("known_ids = [{ id = 'a' }]", "targets.x.known_ids[0].channel: missing, expected a channel name"),
+        ("channels = [1]", "targets.x.channels[0]: expected string, got 1"),
+        ("auth = 3", "targets.x.auth: expected one of ['key', 'basic'], got 3"),
+        (
+            "api_key_env = 1979-05-27",
+            "targets.x.api_key_env: expected a non-empty string, got datetime.date(",
+        ),
+    ],
+)
+def test_a_bad_nested_value_names_its_own_key(tmp_path: Path, text: str, line: str) -> None:
+    path = write(tmp_path, f"[targets.x]\nkind = 'local'\n{text}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_targets(path, CONTRACT)
+    assert str(caught.value).startswith(f"{path}: {line}")
+
+
+def test_only_the_chosen_target_is_checked(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD + "\n[targets.future]\nkind = 'local'\nflavour = 'new'\n")
+    assert load_target(path, "staging", CONTRACT).api_key_env == "STAGING_KEY"
+    with pytest.raises(ConfigError, match=r"targets\.future: unknown keys \['flavour'\]"):
+        load_target(path, "future", CONTRACT)

@@ -11,15 +11,18 @@ import json
 import shutil
 import subprocess
 import sys
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from jsonschema import Draft202012Validator
 
 from gatewatch.contract import load_contract
 from gatewatch.contract.loader import packaged_contracts_dir
+from gatewatch.contract.metaschemas import RULES_SCHEMA, TARGETS_SCHEMA
 from gatewatch.errors import ContractError
 
 CLI = [sys.executable, "-c", "from gatewatch.cli import main; main()"]
@@ -126,3 +129,87 @@ def test_a_typo_is_exit_2_with_one_line(contracts: Path, typo: str) -> None:
 def test_the_shipped_dialects_pass_their_metaschemas() -> None:
     for root in (packaged_contracts_dir(), packaged_contracts_dir() / "dialects" / "strict"):
         assert load_contract(root).channels
+
+
+def _del(*keys: str) -> Callable[[dict[str, Any]], None]:
+    def change(document: Any) -> None:
+        for key in keys[:-1]:
+            document = document[key]
+        del document[keys[-1]]
+
+    return change
+
+
+# What the loader checked by hand and rules.schema.json now says: each is still one line
+# naming rules.yaml and the key.
+RULES_REFUSED = {
+    "a code missing": (_del("codes", "forbidden"), "codes: 'forbidden' is a required property"),
+    "an unknown code": (_set("codes", "teapot", value=418), "codes: Additional properties"),
+    "a code out of range": (_set("codes", "ok", value=2000), "codes.ok: 2000 is greater than the maximum"),
+    "an unknown role": (
+        _set("error_precedence", "order", value=["bad_request", "teapot"]),
+        "error_precedence.order[1]: 'teapot' is not one of [",
+    ),
+    "a repeated role": (
+        _set("error_precedence", "order", value=["bad_request", "bad_request"]),
+        "error_precedence.order: ['bad_request', 'bad_request'] has non-unique elements",
+    ),
+    "a vendor rule without its page": (
+        _del("rules", "error_body", "source"),
+        "rules.error_body: a vendor rule names its page: source",
+    ),
+    "a blank reason": (
+        _set("rules", "echo_id", value={"provenance": "pinned", "enabled": False, "reason": " "}),
+        "rules.echo_id.reason: ' ' does not match",
+    ),
+    "rate limits on without headers": (
+        _del("rate_limits", "headers"),
+        "rate_limits: rate limits that are on say their plans, headers and harness",
+    ),
+    "a header role missing": (
+        _del("rate_limits", "headers", "reset"),
+        "rate_limits.headers: 'reset' is a required property",
+    ),
+    "an unknown required header": (
+        _set("rate_limits", "required_headers", value=["limit", "quota"]),
+        "rate_limits.required_headers[1]: 'quota' is not one of",
+    ),
+    "a pace over the limit": (
+        _set("rate_limits", "harness", "pace_fraction", value=1.5),
+        "rate_limits.harness.pace_fraction: 1.5 is greater than the maximum of 1",
+    ),
+    "a fractional plan": (
+        _set("rate_limits", "plans", "trial", "per_second", value=0.5),
+        "rate_limits.plans.trial.per_second: 0.5 is not of type 'integer', 'null'",
+    ),
+    "an alias of one name": (
+        _set("names", "aliases", 0, "names", value=["deliveryStato"]),
+        "names.aliases[0].names: ['deliveryStato'] is too short",
+    ),
+    "an empty recipient path": (
+        _set("test_recipients", "outcomes", "delivered", "path", value=[]),
+        "test_recipients.outcomes.delivered.path: [] should be non-empty",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", RULES_REFUSED)
+def test_rules_schema_json_refuses_with_the_key(contracts: Path, case: str) -> None:
+    change, expected = RULES_REFUSED[case]
+    _yaml("rules.yaml", change)(contracts)
+    with pytest.raises(ContractError) as caught:
+        load_contract(contracts)
+    assert str(caught.value).startswith(f"{contracts / 'rules.yaml'}: {expected}"), str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_the_shipped_schemas_as_they_stand_accept_the_shipped_files() -> None:
+    """An editor pointed at the JSON files (whose enums the loader fills in) sees no false errors."""
+    rules_schema, targets_schema = (json.loads(p.read_text()) for p in (RULES_SCHEMA, TARGETS_SCHEMA))
+    for schema in (rules_schema, targets_schema):
+        Draft202012Validator.check_schema(schema)
+    Draft202012Validator(rules_schema).validate(
+        yaml.safe_load((packaged_contracts_dir() / "rules.yaml").read_text())
+    )
+    example = Path(__file__).resolve().parents[2] / "synthetic" / "gatewatch.toml.example"
+    Draft202012Validator(targets_schema).validate(tomllib.loads(example.read_text()))

@@ -42,7 +42,8 @@ def extended(tmp_path: Path, request: pytest.FixtureRequest) -> Contract:
     openapi_file.write_text(yaml.safe_dump(openapi))
     rules_file = root / "rules.yaml"
     rules = yaml.safe_load(rules_file.read_text())
-    rules["test_recipients"]["outcomes"]["late_error"] = {
+    # A dialect that extends another may leave test_recipients to its base: merged over it.
+    rules.setdefault("test_recipients", {}).setdefault("outcomes", {})["late_error"] = {
         "suffix": "0009",
         "path": ["SENT", "RECEIVED", "ERROR"],
         "reason": "Handset unreachable",

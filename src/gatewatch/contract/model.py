@@ -198,6 +198,10 @@ class AliasGroup:
     source: str
 
 
+#: The precedence role of a path no operation has (the others are Codes' field names).
+PATH_NOT_FOUND = "path_not_found"
+
+
 @dataclass(frozen=True, slots=True)
 class Precedence:
     """Which error wins when a request breaks several rules: roles, first wins."""

@@ -17,6 +17,7 @@ from gatewatch.contract.model import (
     BatchShape,
     Codes,
     ErrorShape,
+    Provenance,
     RateLimits,
     SendShape,
     StatusFields,
@@ -127,10 +128,32 @@ def _max_items(param: Mapping[str, Any]) -> int | None:
 
 def operations(openapi: Mapping[str, Any], file: Path, channels: tuple[str, ...]) -> Operations:
     """The send, lookup and batch operations of `openapi`, checked against the channels."""
+    by_kind = _operations_by_kind(openapi, file)
+    send = _send_operations(openapi, by_kind["send"], file, channels)
+    lookup_path, lookup = by_kind["lookup"][0]
+    batch_path, batch = by_kind["batch"][0]
+    return Operations(
+        send_paths=send.paths,
+        lookup_path=lookup_path,
+        batch_path=batch_path,
+        id_param=_parameter(openapi, lookup, "id", file, f"paths.{lookup_path}"),
+        channel_param=_parameter(openapi, lookup, "channel", file, f"paths.{lookup_path}"),
+        ids_param=_parameter(openapi, batch, "ids", file, f"paths.{batch_path}"),
+        ids_max_items=_max_items(_declared(openapi, batch, "ids", file, f"paths.{batch_path}")),
+        response_codes={"send": send.codes, "lookup": _codes_of(lookup), "batch": _codes_of(batch)},
+        request_schema=send.request_schema,
+    )
+
+
+_Tagged = list[tuple[str, dict[str, Any]]]
+
+
+def _operations_by_kind(openapi: Mapping[str, Any], file: Path) -> dict[str, _Tagged]:
+    """(path, operation) by x-gatewatch-operation; each kind must have one at least."""
     paths = openapi.get("paths")
     if not isinstance(paths, dict):
         raise ContractError("missing, expected a mapping", file=str(file), key="paths")
-    by_kind: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    by_kind: dict[str, _Tagged] = {}
     for path, item in paths.items():
         for method, op in item.items():
             if isinstance(op, dict) and OPERATION_KEY in op:
@@ -138,10 +161,24 @@ def operations(openapi: Mapping[str, Any], file: Path, channels: tuple[str, ...]
     for kind in KINDS:
         if kind not in by_kind:
             raise ContractError(f"no operation with {OPERATION_KEY}: {kind}", file=str(file), key="paths")
-    send_paths: dict[str, str] = {}
-    send_codes: set[int] = set()
+    return by_kind
+
+
+@dataclass(frozen=True, slots=True)
+class _Send:
+    paths: dict[str, str]
+    codes: frozenset[int]
+    request_schema: str | None
+
+
+def _send_operations(
+    openapi: Mapping[str, Any], tagged: _Tagged, file: Path, channels: tuple[str, ...]
+) -> _Send:
+    """The send operations: one per channel (x-channel), their codes and request schema."""
+    paths: dict[str, str] = {}
+    codes: set[int] = set()
     request_schema: str | None = None
-    for path, op in by_kind["send"]:
+    for path, op in tagged:
         channel = op.get("x-channel")
         if channel not in channels:
             raise ContractError(
@@ -149,31 +186,15 @@ def operations(openapi: Mapping[str, Any], file: Path, channels: tuple[str, ...]
                 file=str(file),
                 key=f"paths.{path}",
             )
-        send_paths[channel] = path
-        send_codes |= _codes_of(op)
+        paths[channel] = path
+        codes |= _codes_of(op)
         body = _resolve(openapi, op.get("requestBody", {}), "requestBodies")
         for media in body.get("content", {}).values():
             request_schema = request_schema or _ref_name(media.get("schema", {}).get("$ref"))
-    missing = [c for c in channels if c not in send_paths]
+    missing = [c for c in channels if c not in paths]
     if missing:
         raise ContractError(f"channels {missing} have no send operation", file=str(file), key="paths")
-    lookup_path, lookup = by_kind["lookup"][0]
-    batch_path, batch = by_kind["batch"][0]
-    return Operations(
-        send_paths=send_paths,
-        lookup_path=lookup_path,
-        batch_path=batch_path,
-        id_param=_parameter(openapi, lookup, "id", file, f"paths.{lookup_path}"),
-        channel_param=_parameter(openapi, lookup, "channel", file, f"paths.{lookup_path}"),
-        ids_param=_parameter(openapi, batch, "ids", file, f"paths.{batch_path}"),
-        ids_max_items=_max_items(_declared(openapi, batch, "ids", file, f"paths.{batch_path}")),
-        response_codes={
-            "send": frozenset(send_codes),
-            "lookup": _codes_of(lookup),
-            "batch": _codes_of(batch),
-        },
-        request_schema=request_schema,
-    )
+    return _Send(paths, frozenset(codes), request_schema)
 
 
 def _codes_of(op: Mapping[str, Any]) -> frozenset[int]:
@@ -402,88 +423,59 @@ def rate_limits(
     schemas: Mapping[str, Mapping[str, Any]],
     files: Mapping[str, str],
 ) -> RateLimits:
-    """rules.yaml rate_limits, checked: plans, the 429 body, the header names, the pacing."""
-    doc = rules_doc.get("rate_limits")
-    if not isinstance(doc, dict):
-        raise ContractError(
-            "missing, expected a mapping (enabled: false for none)", file=str(file), key="rate_limits"
-        )
-    enabled = doc.get("enabled", True)
-    if enabled is False:
-        return RateLimits(
-            enabled=False,
-            plans={},
-            default_plan=None,
-            body_schema=None,
-            retry_after_field=None,
-            limit_header="",
-            remaining_header="",
-            reset_header="",
-            retry_after_header="",
-            required_headers=(),
-            pace_fraction=DEFAULT_PACE_FRACTION,
-            max_wait_s=0.0,
-            max_attempts=0,
-            conformance_max_per_second=0,
-            provenance=doc.get("provenance", "pinned"),
-        )
-    plans: dict[str, RateLimit] = {}
-    for plan, spec in _mapping(doc, "plans", file).items():
-        if not isinstance(spec, dict):
-            raise ContractError(
-                "expected {per_minute, per_second}", file=str(file), key=f"rate_limits.plans.{plan}"
-            )
-        plans[plan] = RateLimit(per_minute=spec.get("per_minute"), per_second=spec.get("per_second"))
+    """rules.yaml rate_limits (shape checked by rules.schema.json), with the 429 body from openapi.yaml."""
+    doc = rules_doc["rate_limits"]
+    if doc.get("enabled", True) is False:
+        return _no_rate_limits(doc.get("provenance", "pinned"))
+    plans = {
+        plan: RateLimit(per_minute=spec.get("per_minute"), per_second=spec.get("per_second"))
+        for plan, spec in doc["plans"].items()
+    }
     default_plan = doc.get("default_plan")
     if default_plan is not None and default_plan not in plans:
         raise ContractError(
             f"expected one of {sorted(plans)}", file=str(file), key="rate_limits.default_plan"
         )
-    headers = _mapping(doc, "headers", file)
-    for role in ("limit", "remaining", "reset", "retry_after"):
-        if not isinstance(headers.get(role), str):
-            raise ContractError("expected a header name", file=str(file), key=f"rate_limits.headers.{role}")
-    required = doc.get("required_headers", [])
-    if not isinstance(required, list) or any(role not in headers for role in required):
-        raise ContractError(
-            f"expected a list of {sorted(headers)}", file=str(file), key="rate_limits.required_headers"
-        )
-    harness = _mapping(doc, "harness", file)
     body_schema = files.get("rate_limit_body")
     if body_schema is None:
         raise ContractError("rate limits are on but no operation answers 429 with a schema", file=str(file))
-    retry_field = roles(schemas[body_schema]).get("retry_after")
+    headers, harness = doc["headers"], doc["harness"]
     return RateLimits(
         enabled=True,
         plans=plans,
         default_plan=default_plan,
         body_schema=body_schema,
-        retry_after_field=retry_field,
+        retry_after_field=roles(schemas[body_schema]).get("retry_after"),
         limit_header=headers["limit"],
         remaining_header=headers["remaining"],
         reset_header=headers["reset"],
         retry_after_header=headers["retry_after"],
-        required_headers=tuple(headers[role] for role in required),
-        pace_fraction=_number(harness, "pace_fraction", file, 0.0, 1.0),
-        max_wait_s=_number(harness, "max_wait_s", file, 0.0, 3600.0),
-        max_attempts=int(_number(harness, "max_attempts", file, 0.0, 100.0)),
-        conformance_max_per_second=int(_number(harness, "conformance_max_per_second", file, 1.0, 1e6)),
+        required_headers=tuple(headers[role] for role in doc.get("required_headers", [])),
+        pace_fraction=float(harness["pace_fraction"]),
+        max_wait_s=float(harness["max_wait_s"]),
+        max_attempts=harness["max_attempts"],
+        conformance_max_per_second=harness["conformance_max_per_second"],
         provenance=doc.get("provenance", "pinned"),
         source=doc.get("source"),
     )
 
 
-def _mapping(doc: Mapping[str, Any], key: str, file: Path) -> Mapping[str, Any]:
-    value = doc.get(key)
-    if not isinstance(value, dict):
-        raise ContractError("expected a mapping", file=str(file), key=f"rate_limits.{key}")
-    return value
-
-
-def _number(doc: Mapping[str, Any], key: str, file: Path, low: float, high: float) -> float:
-    value = doc.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise ContractError(
-            f"expected a number from {low:g} to {high:g}", file=str(file), key=f"rate_limits.harness.{key}"
-        )
-    return float(value)
+def _no_rate_limits(provenance: Provenance) -> RateLimits:
+    """A dialect without rate limits: nothing to pace under, no 429 to expect."""
+    return RateLimits(
+        enabled=False,
+        plans={},
+        default_plan=None,
+        body_schema=None,
+        retry_after_field=None,
+        limit_header="",
+        remaining_header="",
+        reset_header="",
+        retry_after_header="",
+        required_headers=(),
+        pace_fraction=DEFAULT_PACE_FRACTION,
+        max_wait_s=0.0,
+        max_attempts=0,
+        conformance_max_per_second=0,
+        provenance=provenance,
+    )
