@@ -1,4 +1,4 @@
-"""The load test's summary.json (under load/), as `gatewatch.loadtest.summary` writes it and the report reads it.
+"""The load test's load/summary.json, as `gatewatch.loadtest.summary` writes it and the report reads it.
 
 Fields the page can do without are `X | None` (or have a default): a reader shows `-`
 for them when an older or damaged file lacks them, and names the field.
@@ -41,7 +41,7 @@ class GateRecord:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class KindTotals:
-    """Requests of one kind (or every kind together): counts, and HDR latencies in ms (min, mean, max, pNN)."""
+    """Requests of one kind (or of all together): counts, and HDR latencies in ms (min, mean, max, pNN)."""
 
     requests: int | None
     failures: int | None

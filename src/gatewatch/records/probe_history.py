@@ -126,7 +126,7 @@ _LINES: dict[str, type[SentLine] | type[RunLine] | type[LateLine] | type[Abandon
 
 
 def parse_line(raw: Mapping[str, Any]) -> Decoded[HistoryLine] | None:
-    """One parsed line as its record; None for a type this version does not know; RecordError when unusable."""
+    """A parsed line as its record; None for a type this version does not know; RecordError if unusable."""
     cls = _LINES.get(str(raw.get(_TYPE)))
     if cls is None:
         return None
