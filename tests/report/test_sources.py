@@ -18,7 +18,7 @@ from gatewatch.report.model import RuleStatus, Verdict
 from gatewatch.report.probe_source import read_probe
 from gatewatch.report.suite_source import read_suite
 from gatewatch.reports_layout import ReportsLayout
-from gatewatch.suite import report as suite_report
+from gatewatch.suite import summary as suite_report
 from tests.report.conftest import exchange_attachment, write_allure_results
 
 

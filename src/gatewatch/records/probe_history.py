@@ -7,11 +7,12 @@ reads it for the page, both through `parse_line`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gatewatch.records.codec import Decoded, decode, json_name
+from gatewatch.jsonlines import json_objects
+from gatewatch.records.codec import Decoded, RecordError, decode, json_name
 
 #: The format of a history line; a reader refuses a newer one.
 HISTORY_VERSION = 1
@@ -132,3 +133,38 @@ def parse_line(raw: Mapping[str, Any]) -> Decoded[HistoryLine] | None:
         return None
     decoded: Decoded[HistoryLine] = decode(cls, dict(raw))
     return decoded
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRead:
+    """The usable lines of a stretch of history, and a note (numbered from 1) for each that was not."""
+
+    lines: tuple[HistoryLine, ...]
+    skipped: tuple[str, ...] = ()  # lines left out: not JSON, or a field they cannot do without
+    damaged: tuple[str, ...] = ()  # lines kept, a field of which read as None (or its default)
+
+
+def read_lines(lines: Iterable[bytes]) -> HistoryRead:
+    """Each line parsed as its record; a line that is not one is left out and noted, never fatal.
+
+    The history is appended to while it is read, and a writer killed mid-line leaves half a
+    line behind; a line of a type this version does not know is left out silently.
+    """
+    kept: list[HistoryLine] = []
+    skipped: list[str] = []
+    damaged: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        found, bad = json_objects([line])
+        skipped += [f"line {number}: {note.removeprefix('line 1: ')}" for note in bad]
+        for raw in found:
+            try:
+                decoded = parse_line(raw)
+            except RecordError as exc:
+                skipped.append(f"line {number}: {exc}")
+                continue
+            if decoded is None:
+                continue
+            kept.append(decoded.record)
+            if decoded.problems:
+                damaged.append(f"line {number}: {decoded.summary()}")
+    return HistoryRead(tuple(kept), tuple(skipped), tuple(damaged))

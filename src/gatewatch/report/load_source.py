@@ -1,6 +1,6 @@
 """Reads the load test's files under load/: summary.json and Locust's CSV files.
 
-- `summary.json` (`gatewatch.loadtest.report.build_summary`): the gates, per-kind counts and
+- `summary.json` (`gatewatch.loadtest.summary.build_summary`): the gates, per-kind counts and
   HDR percentiles, throughput, dropped starts and violations.
 - `locust_stats_history.csv` (Locust's `--csv` prefix `locust`): one `Aggregated` row per
   few seconds, the latency-over-time chart. Its percentiles are Locust's (rolling window,

@@ -1,6 +1,6 @@
 """Reads the contract suite's files: summary.json, and the failing calls from allure-results/.
 
-summary.json (written by `gatewatch.suite.report`) has the verdict, the target and dialect,
+summary.json (written by `gatewatch.suite.summary`) has the verdict, the target and dialect,
 each rule with its provenance, status and check counts, and each failed test with its
 replay line. It does not hold the calls themselves: those are Allure attachments
 (`Exchange.to_dict()`, already redacted) on the failed steps `gatewatch.suite.allure_glue`
