@@ -204,13 +204,8 @@ class SuiteReporter:
 
     def write(self, exitstatus: int, *, seed: int, environ: Mapping[str, str]) -> Path:
         """Write summary.json (and Allure's environment file when Allure results exist)."""
-        summary = self.summary(exitstatus, seed=seed)
-        self.reports_dir.mkdir(parents=True, exist_ok=True)
+        path = write_summary(self.summary(exitstatus, seed=seed), self.reports_dir)
         layout = ReportsLayout(self.reports_dir)
-        path = layout.suite_summary
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(encode(summary), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        tmp.replace(path)
         if layout.allure_results.is_dir():
             layout.allure_environment.write_text(self._allure_environment(seed), encoding="utf-8")
         return path
@@ -255,6 +250,16 @@ class SuiteReporter:
             lines.append(f"reproduce {f.test}: {self.replay_command(seed, f.test)}")
         lines.append(f"summary: {ReportsLayout(self.reports_dir).suite_summary}")
         return lines
+
+
+def write_summary(summary: SuiteSummary, reports_dir: Path) -> Path:
+    """Write the summary as reports_dir/summary.json (atomically) and return its path."""
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    path = ReportsLayout(reports_dir).suite_summary
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(encode(summary), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
 
 
 def _result(exitstatus: int, rules: Mapping[str, RuleVerdict]) -> str:
