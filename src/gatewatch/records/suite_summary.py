@@ -15,6 +15,8 @@ TOOL = "gatewatch"
 # A rule's status, and the run's result (a session stopped by Ctrl-C or SIGTERM: interrupted).
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 INTERRUPTED = "interrupted"
+#: The reason a rule no check judged in the run is skipped (the report shows it as not exercised).
+NOT_EXERCISED_REASON = "not exercised by this run"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -21,6 +21,7 @@ from typing import Any
 from gatewatch.records.suite_summary import (
     FAILED,
     INTERRUPTED,
+    NOT_EXERCISED_REASON,
     PASSED,
     SKIPPED,
     FailedTestRecord,
@@ -56,8 +57,6 @@ from gatewatch.report.model import (
 from gatewatch.reports_layout import RELATIVE, ReportsLayout
 
 VENDOR = "vendor"  # the provenance that names a page (contract.model.Rule.origin: `vendor: <page>`)
-# The reason SuiteReporter.rules() gives a rule that no check judged in the run.
-NOT_EXERCISED_REASON = "not exercised by this run"
 EVIDENCE_PER_RULE = 3
 BODY_LIMIT = 4000
 PROBLEMS_LISTED = 5

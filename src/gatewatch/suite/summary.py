@@ -23,6 +23,7 @@ from gatewatch.records import encode
 from gatewatch.records.suite_summary import (
     FAILED,
     INTERRUPTED,
+    NOT_EXERCISED_REASON,
     PASSED,
     SKIPPED,
     FailedTestRecord,
@@ -110,11 +111,7 @@ class SuiteReporter:
                 status, reason = PASSED, None
             else:
                 status = SKIPPED
-                reason = (
-                    tally.skipped.get(rule_id)
-                    or self.skip_reasons.get(rule_id)
-                    or "not exercised by this run"
-                )
+                reason = tally.skipped.get(rule_id) or self.skip_reasons.get(rule_id) or NOT_EXERCISED_REASON
             seen: list[str] = []
             reproduce: list[str] = []
             for v in violations:
