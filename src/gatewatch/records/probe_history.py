@@ -43,26 +43,30 @@ class ViolationLine:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SentLine:
-    """The gateway accepted a message: written the moment the send returns."""
+class _MessageLine:
+    """What every line has: its type and version, and the run and message it is about."""
 
-    type: str = field(default="sent", init=False)
+    type: str = field(default="", init=False)
     version: int = _version()
     run_id: str | None
     target: str | None
     channel: str | None
     message_id: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SentLine(_MessageLine):
+    """The gateway accepted a message: written the moment the send returns."""
+
+    type: str = field(default="sent", init=False)
     sent_at: str | None  # RFC 3339 UTC
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class RunLine:
+class RunLine(_MessageLine):
     """One run, when it ends (interrupted runs included)."""
 
     type: str = field(default="run", init=False)
-    version: int = _version()
-    run_id: str | None
-    target: str | None
     channel: str
     to: str | None
     started_at: str | None
@@ -70,7 +74,6 @@ class RunLine:
     sent_at: str | None
     duration_s: float | None
     deadline_s: float | None
-    message_id: str | None
     outcome: str
     exit_code: int | None
     reason: str | None
@@ -88,15 +91,10 @@ class RunLine:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class LateLine:
+class LateLine(_MessageLine):
     """A message left pending by an earlier run was seen final (or broke a rule)."""
 
     type: str = field(default="late", init=False)
-    version: int = _version()
-    run_id: str | None
-    target: str | None
-    channel: str | None
-    message_id: str | None
     checked_at: str | None
     status: str | None
     outcome: str | None
@@ -108,15 +106,10 @@ class LateLine:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class AbandonedLine:
+class AbandonedLine(_MessageLine):
     """A pending message given up on (too old, too many, or forgotten by the gateway)."""
 
     type: str = field(default="abandoned", init=False)
-    version: int = _version()
-    run_id: str | None
-    target: str | None
-    channel: str | None
-    message_id: str | None
     reason: str | None
 
 
