@@ -82,7 +82,7 @@ def test_a_nested_array_item_is_named_by_its_index() -> None:
     run = probe_run("SMS", "2026-12-01T09:06:42.000Z", "delivered", (("SENT", 0.0, 0.1),), final=None)
     run["statuses"].append({"status": "DELIVERED", "at_s": "soon"})
     decoded = decode(RunLine, run)
-    assert decoded.record.statuses == ()
+    assert [s.status for s in decoded.record.statuses] == ["SENT"]  # the item alone is left out
     assert decoded.summary() == "statuses[1].at_s: expected a number, found a string"
 
 

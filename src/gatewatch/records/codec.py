@@ -5,8 +5,9 @@ typed once: in its dataclass. `encode` gives the JSON object a writer dumps; `de
 reads one back and checks each field against its declared type.
 
 Reading is forgiving where the page can do without a value: a field of the wrong type
-whose type admits None reads as None, one with a default reads as its default, and each
-such field is a `RecordError` in `Decoded.problems`; a field that is missing altogether
+whose type admits None reads as None, one with a default reads as its default, an item of
+an array or object that is not what it should be is left out, and each is a
+`RecordError` in `Decoded.problems`; a field that is missing altogether
 and admits None or has a default reads as such silently (files written before the field
 existed). Anything else (a required field missing or wrong, an unknown or newer version)
 is a `RecordError` raised: the record cannot be used. A field's JSON name is its own
@@ -18,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import types
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, Union, get_args, get_origin, get_type_hints
 
@@ -177,13 +178,24 @@ def _value(tp: Any, value: object, path: str, problems: list[RecordError]) -> An
     if origin in (list, tuple):
         if not isinstance(value, list):
             raise RecordError(path, "an array", found(value))
-        items = [_value(args[0], v, f"{path}[{i}]", problems) for i, v in enumerate(value)]
-        return tuple(items) if origin is tuple else items
+        items = _items(args[0], ((i, f"{path}[{i}]", v) for i, v in enumerate(value)), problems)
+        return tuple(items.values()) if origin is tuple else list(items.values())
     if origin is dict:
         if not isinstance(value, dict):
             raise RecordError(path, "an object", found(value))
-        return {k: _value(args[1], v, _join(path, k), problems) for k, v in value.items()}
+        return _items(args[1], ((k, _join(path, k), v) for k, v in value.items()), problems)
     return _scalar(tp, value, path)
+
+
+def _items(tp: Any, items: Iterable[tuple[Any, str, object]], problems: list[RecordError]) -> dict[Any, Any]:
+    """The items (key, path, value) of an array or object that are a `tp`; the others are noted."""
+    kept: dict[Any, Any] = {}
+    for key, where, value in items:
+        try:
+            kept[key] = _value(tp, value, where, problems)
+        except RecordError as exc:
+            problems.append(exc)
+    return kept
 
 
 def _union(tp: Any, args: tuple[Any, ...], value: object, path: str, problems: list[RecordError]) -> Any:
