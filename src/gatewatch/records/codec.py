@@ -7,11 +7,11 @@ reads one back and checks each field against its declared type.
 Reading is forgiving where the page can do without a value: a field of the wrong type
 whose type admits None reads as None, one with a default reads as its default, an item of
 an array or object that is not what it should be is left out, and each is a
-`RecordError` in `Decoded.problems`; a field that is missing altogether
-and admits None or has a default reads as such silently (files written before the field
-existed). Anything else (a required field missing or wrong, an unknown or newer version)
-is a `RecordError` raised: the record cannot be used. A field's JSON name is its own
-unless its metadata says otherwise (`field(metadata=json_name("all"))`).
+`RecordError` in `Decoded.problems`; a field that is missing altogether and admits None
+or has a default reads as such silently (files written before the field existed).
+Anything else (a required field missing or wrong, an unknown or newer version) is a
+`RecordError` raised: the record cannot be used. A field's JSON name is its own unless
+its metadata says otherwise (`field(metadata=json_name("all"))`).
 """
 
 from __future__ import annotations
@@ -48,10 +48,6 @@ class RecordError(Exception):
     def __str__(self) -> str:
         where = f"{self.field}: " if self.field else ""
         return f"{where}expected {self.expected}, found {self.found}"
-
-    def within(self, outer: str) -> RecordError:
-        """The same error, its field named from `outer`."""
-        return RecordError(_join(outer, self.field), self.expected, self.found)
 
 
 @dataclass(frozen=True, slots=True)
