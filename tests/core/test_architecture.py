@@ -26,6 +26,7 @@ CORE = (
     "embedded",
     "opening",
     "reports_layout",
+    "records",
 )
 ENGINES = ("suite", "loadtest", "probe", "simulator")
 

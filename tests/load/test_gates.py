@@ -9,7 +9,7 @@ import pytest
 from gatewatch.errors import ConfigError
 from gatewatch.loadtest.gates import evaluate, load_slo, parse_slo, passed
 from gatewatch.loadtest.recorder import Recorder
-from gatewatch.loadtest.report import render_table
+from gatewatch.loadtest.summary import render_table
 from tests.load.conftest import SLO_FILE
 
 T0 = 1_800_000_000.0

@@ -12,7 +12,7 @@ from gatewatch.loadtest.arrival import ArrivalSchedule
 from gatewatch.loadtest.gates import evaluate, parse_slo
 from gatewatch.loadtest.ramp import LinearRamp, RampPlan, Second, onset, ramp_plan
 from gatewatch.loadtest.recorder import Recorder
-from gatewatch.loadtest.report import render_table
+from gatewatch.loadtest.summary import render_table
 from gatewatch.ratelimit import NO_LIMIT, RateLimit
 
 T0 = 1_800_000_000.0

@@ -48,7 +48,7 @@ def _rule(provenance: str, summary: str, status: str, checks: int, **extra: Any)
 
 
 def suite_summary(*, result: str = "failed") -> dict[str, Any]:
-    """summary.json as gatewatch.suite.report writes it (a failing run, six of its rules)."""
+    """summary.json as gatewatch.suite.summary writes it (a failing run, six of its rules)."""
     failing = result == "failed"
     rules = {
         "error_body": _rule(
@@ -256,7 +256,7 @@ def _latency(base: float) -> dict[str, float]:
 
 
 def load_summary(*, passed: bool = False) -> dict[str, Any]:
-    """load/summary.json as gatewatch.loadtest.report.build_summary writes it."""
+    """load/summary.json as gatewatch.loadtest.summary.build_summary writes it."""
     # (requests, failures, throttled) per kind
     counts = {
         "known": (3412, 98, 12),

@@ -87,18 +87,6 @@ class GateResult:
     unit: str
     detail: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "gate": self.name,
-            "status": self.status,
-            "measured": self.measured,
-            "limit": self.limit,
-            "comparison": self.comparison,
-            "unit": self.unit,
-            "detail": self.detail,
-        }
-
 
 def load_slo(path: Path | str) -> Slo:
     """The gates in the YAML file at `path`; a ConfigError names the file and key when wrong."""

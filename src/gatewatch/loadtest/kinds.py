@@ -22,14 +22,15 @@ from gatewatch.checks import (
 from gatewatch.contract import Contract
 from gatewatch.errors import ConfigError
 from gatewatch.exchange import Exchange, Operation
+from gatewatch.records.load_summary import ALL_KINDS
 
 KNOWN = "known"
 OTHER_CHANNEL = "other_channel"
 UNKNOWN = "unknown"
 BATCH = "batch"
 KINDS: tuple[str, ...] = (KNOWN, OTHER_CHANNEL, UNKNOWN, BATCH)
-# The aggregate over every kind, as a gate key and a report row.
-ALL = "all"
+# The aggregate over every kind, as a gate key and a report row: the summary's key for it.
+ALL = ALL_KINDS
 
 Expectation = Callable[[Exchange, Contract], list[Violation]]
 
@@ -42,7 +43,7 @@ def _expect_batch(exchange: Exchange, contract: Contract) -> list[Violation]:
 
 
 @dataclass(frozen=True, slots=True)
-class Kind:
+class RequestKind:
     """One kind of request: its key, label, operation and the check of its expected answer."""
 
     key: str
@@ -51,15 +52,15 @@ class Kind:
     expect: Expectation
 
 
-_KINDS: Mapping[str, Kind] = {
-    KNOWN: Kind(KNOWN, "known id", "lookup", expect_found),
-    OTHER_CHANNEL: Kind(OTHER_CHANNEL, "other channel", "lookup", expect_other_channel),
-    UNKNOWN: Kind(UNKNOWN, "unknown id", "lookup", expect_unknown_id),
-    BATCH: Kind(BATCH, "batch", "batch", _expect_batch),
+_KINDS: Mapping[str, RequestKind] = {
+    KNOWN: RequestKind(KNOWN, "known id", "lookup", expect_found),
+    OTHER_CHANNEL: RequestKind(OTHER_CHANNEL, "other channel", "lookup", expect_other_channel),
+    UNKNOWN: RequestKind(UNKNOWN, "unknown id", "lookup", expect_unknown_id),
+    BATCH: RequestKind(BATCH, "batch", "batch", _expect_batch),
 }
 
 
-def kind(key: str) -> Kind:
+def kind(key: str) -> RequestKind:
     """The kind called `key`."""
     return _KINDS[key]
 

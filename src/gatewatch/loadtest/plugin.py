@@ -31,11 +31,11 @@ from gatewatch.contract import Contract, resolve_contract
 from gatewatch.errors import ExitCode, GatewatchError
 from gatewatch.loadtest.gates import evaluate, load_slo, passed
 from gatewatch.loadtest.ramp import RampPlan, ramp_plan
-from gatewatch.loadtest.report import RunInfo, build_summary, render_table, write_histograms, write_summary
 from gatewatch.loadtest.safety import load_target
 from gatewatch.loadtest.settings import OPTIONS, LoadSettings
 from gatewatch.loadtest.setup import auth_headers, prepare_known_ids
 from gatewatch.loadtest.state import ProcessState, current_state, set_state
+from gatewatch.loadtest.summary import RunInfo, build_summary, render_table, write_histograms, write_summary
 from gatewatch.loadtest.users import CONTEXT_KIND, CONTEXT_LAG_MS, CONTEXT_THROTTLED
 from gatewatch.opening import run_keys
 

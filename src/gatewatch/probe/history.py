@@ -1,6 +1,6 @@
 """The probe's history: JSON lines, appended, flushed and fsynced as each fact is known.
 
-Record types (each line has `type` and `v`, the format version):
+Record types (`gatewatch.records.probe_history`; each line has `type` and `v`, the format version):
 
 - `sent`: the gateway accepted a message (run id, channel, message id, sent_at). Written
   the moment the send returns, so a crash or SIGTERM mid-run still leaves the id.
@@ -24,21 +24,31 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
+from gatewatch.checks import Violation
 from gatewatch.errors import ConfigError
-from gatewatch.jsonlines import json_objects
 from gatewatch.probe.engine import RunResult, SentMessage
 from gatewatch.probe.late import LateCheck, PendingMessage
 from gatewatch.probe.outcomes import Outcome
+from gatewatch.probe.timing import StatusTiming
+from gatewatch.records import encode
+from gatewatch.records.probe_history import (
+    AbandonedLine,
+    HistoryLine,
+    LateLine,
+    RunLine,
+    SentLine,
+    StatusLine,
+    ViolationLine,
+    read_lines,
+)
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
 # Enough for tens of thousands of runs: far more than the pending age covers at any sane rate.
 TAIL_BYTES = 4 * 1024 * 1024
 
@@ -58,61 +68,68 @@ def parse_time(value: object) -> float | None:
         return None
 
 
-def run_record(result: RunResult) -> dict[str, Any]:
+def run_record(result: RunResult) -> RunLine:
     """The `run` line of a result."""
-    return {
-        "type": "run",
-        "v": FORMAT_VERSION,
-        "run_id": result.run_id,
-        "target": result.target,
-        "channel": result.channel,
-        "to": result.to,
-        "started_at": rfc3339(result.started_at),
-        "ended_at": rfc3339(result.started_at + result.duration_s),
-        "sent_at": rfc3339(result.sent_at) if result.sent_at is not None else None,
-        "duration_s": round(result.duration_s, 4),
-        "deadline_s": result.deadline_s,
-        "message_id": result.message_id,
-        "outcome": result.outcome.value,
-        "exit_code": int(result.outcome.exit_code),
-        "reason": result.reason,
-        "final_status": result.final_status,
-        "last_status": result.last_status,
-        "pending": result.pending,
-        "statuses": [t.to_dict() for t in result.statuses],
-        "lookups": result.lookups,
-        "requests": result.requests,
-        "server_errors": result.server_errors,
-        "transport_errors": result.transport_errors,
-        "throttled": result.throttled,
-        "throttled_wait_s": round(result.throttled_wait_s, 3),
-        "violations": [
-            {"rule": v.rule, "provenance": v.provenance, "message": v.message} for v in result.violations
-        ],
-    }
+    return RunLine(
+        run_id=result.run_id,
+        target=result.target,
+        channel=result.channel,
+        to=result.to,
+        started_at=rfc3339(result.started_at),
+        ended_at=rfc3339(result.started_at + result.duration_s),
+        sent_at=rfc3339(result.sent_at) if result.sent_at is not None else None,
+        duration_s=round(result.duration_s, 4),
+        deadline_s=result.deadline_s,
+        message_id=result.message_id,
+        outcome=result.outcome.value,
+        exit_code=int(result.outcome.exit_code),
+        reason=result.reason,
+        final_status=result.final_status,
+        last_status=result.last_status,
+        pending=result.pending,
+        statuses=tuple(status_line(t) for t in result.statuses),
+        lookups=result.lookups,
+        requests=result.requests,
+        server_errors=result.server_errors,
+        transport_errors=result.transport_errors,
+        throttled=result.throttled,
+        throttled_wait_s=round(result.throttled_wait_s, 3),
+        violations=violation_lines(result.violations),
+    )
 
 
-def late_record(check: LateCheck) -> dict[str, Any]:
+def late_record(check: LateCheck) -> LateLine:
     """The `late` line of a re-check that settled a message or found a violation."""
     pending = check.pending
-    return {
-        "type": "late",
-        "v": FORMAT_VERSION,
-        "run_id": pending.run_id,
-        "target": pending.target,
-        "channel": pending.channel,
-        "message_id": pending.message_id,
-        "checked_at": rfc3339(check.checked_at),
-        "status": check.status,
-        "outcome": check.outcome.value if check.outcome else None,
-        "reason": check.reason,
-        "final": check.outcome is not None,
-        "timing": check.timing.to_dict() if check.timing else None,
-        "throttled": check.throttled,
-        "violations": [
-            {"rule": v.rule, "provenance": v.provenance, "message": v.message} for v in check.violations
-        ],
-    }
+    return LateLine(
+        run_id=pending.run_id,
+        target=pending.target,
+        channel=pending.channel,
+        message_id=pending.message_id,
+        checked_at=rfc3339(check.checked_at),
+        status=check.status,
+        outcome=check.outcome.value if check.outcome else None,
+        reason=check.reason,
+        final=check.outcome is not None,
+        timing=status_line(check.timing) if check.timing else None,
+        throttled=check.throttled,
+        violations=violation_lines(check.violations),
+    )
+
+
+def status_line(timing: StatusTiming) -> StatusLine:
+    """A status and its time as the history keeps them (to a tenth of a millisecond)."""
+    return StatusLine(
+        status=timing.status,
+        at_s=round(timing.at_s, 4),
+        bound_s=round(timing.bound_s, 4),
+        server_placed=timing.server_placed,
+    )
+
+
+def violation_lines(violations: Iterable[Violation]) -> tuple[ViolationLine, ...]:
+    """The rules broken, as the history keeps them."""
+    return tuple(ViolationLine(rule=v.rule, provenance=v.provenance, message=v.message) for v in violations)
 
 
 @dataclass(slots=True)
@@ -157,20 +174,18 @@ class History:
 
     def record_sent(self, sent: SentMessage) -> None:
         """A message was accepted: note it before anything else can go wrong."""
-        record = {
-            "type": "sent",
-            "v": FORMAT_VERSION,
-            "run_id": sent.run_id,
-            "target": sent.target,
-            "channel": sent.channel,
-            "message_id": sent.message_id,
-            "sent_at": rfc3339(sent.sent_at),
-        }
+        record = SentLine(
+            run_id=sent.run_id,
+            target=sent.target,
+            channel=sent.channel,
+            message_id=sent.message_id,
+            sent_at=rfc3339(sent.sent_at),
+        )
         with self._lock:
             self._append(record)
             self._replay(record)
 
-    def record_run(self, result: RunResult) -> dict[str, Any]:
+    def record_run(self, result: RunResult) -> RunLine:
         """A run ended; returns the record written."""
         record = run_record(result)
         with self._lock:
@@ -195,15 +210,13 @@ class History:
 
     def record_abandoned(self, pending: PendingMessage, reason: str) -> None:
         """Give up on a pending message."""
-        record = {
-            "type": "abandoned",
-            "v": FORMAT_VERSION,
-            "run_id": pending.run_id,
-            "target": pending.target,
-            "channel": pending.channel,
-            "message_id": pending.message_id,
-            "reason": reason,
-        }
+        record = AbandonedLine(
+            run_id=pending.run_id,
+            target=pending.target,
+            channel=pending.channel,
+            message_id=pending.message_id,
+            reason=reason,
+        )
         with self._lock:
             self._append(record)
             self._replay(record)
@@ -224,10 +237,10 @@ class History:
         finally:
             os.close(fd)
 
-    def _append(self, record: Mapping[str, Any]) -> None:
+    def _append(self, record: HistoryLine) -> None:
         if self.path is None:
             return
-        line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+        line = (json.dumps(encode(record), ensure_ascii=False, separators=(",", ":")) + "\n").encode()
         try:
             _append_line(self.path, line)
         except OSError as exc:
@@ -235,52 +248,47 @@ class History:
             self.write_errors += 1
             log.warning("could not append to %s: %s", self.path, exc.strerror or exc)
 
-    def _replay(self, record: Mapping[str, Any]) -> None:
+    def _replay(self, record: HistoryLine) -> None:
         """Update pending messages and channel state from one record (read or just written)."""
-        if record.get("target") != self.target:
+        if record.target != self.target or record.run_id is None or record.channel is None:
             return
-        kind, run_id = record.get("type"), record.get("run_id")
-        channel = record.get("channel")  # own-name: our history file's key
-        if not isinstance(run_id, str) or not isinstance(channel, str):
-            return
-        if kind == "sent":
-            sent_at = parse_time(record.get("sent_at"))
-            message_id = record.get("message_id")
-            if sent_at is not None and isinstance(message_id, str):
+        run_id, channel = record.run_id, record.channel
+        if isinstance(record, SentLine):
+            sent_at = parse_time(record.sent_at)
+            if sent_at is not None and record.message_id is not None:
                 self._add_pending(
-                    PendingMessage(run_id, self.target, channel, message_id, sent_at, None, sent_at)
+                    PendingMessage(run_id, self.target, channel, record.message_id, sent_at, None, sent_at)
                 )
-        elif kind == "run":
+        elif isinstance(record, RunLine):
             self._replay_run(record, run_id, channel)
-        elif (kind == "late" and record.get("final")) or kind == "abandoned":
+        elif isinstance(record, AbandonedLine) or record.final:
             self._pending.pop(run_id, None)
 
-    def _replay_run(self, record: Mapping[str, Any], run_id: str, channel: str) -> None:
+    def _replay_run(self, record: RunLine, run_id: str, channel: str) -> None:
         state = self.channels.setdefault(channel, ChannelState())
-        ended = parse_time(record.get("ended_at"))
-        outcome = record.get("outcome")
-        if outcome != Outcome.INTERRUPTED.value:
+        ended = parse_time(record.ended_at)
+        if record.outcome != Outcome.INTERRUPTED.value:
             state.last_run_at = ended
-            if outcome == Outcome.DELIVERED.value:
+            if record.outcome == Outcome.DELIVERED.value:
                 state.last_success_at = ended
                 state.consecutive_failures = 0
             else:
                 state.consecutive_failures += 1
-        if not record.get("pending"):
+        if not record.pending:
             self._pending.pop(run_id, None)
             return
         known = self._pending.get(run_id)
-        last = record.get("last_status")
-        last_status = last if isinstance(last, str) else None
         if known is not None and ended is not None:
-            self._pending[run_id] = replace(known, last_status=last_status, last_seen_at=ended)
+            self._pending[run_id] = replace(known, last_status=record.last_status, last_seen_at=ended)
             return
         # Its `sent` line is gone from the tail (or was never written): the run line says enough.
-        message_id, sent_at = record.get("message_id"), parse_time(record.get("sent_at"))
-        if isinstance(message_id, str) and sent_at is not None:
+        sent_at = parse_time(record.sent_at)
+        if record.message_id is not None and sent_at is not None:
             seen = ended if ended is not None else sent_at
             self._add_pending(
-                PendingMessage(run_id, self.target, channel, message_id, sent_at, last_status, seen)
+                PendingMessage(
+                    run_id, self.target, channel, record.message_id, sent_at, record.last_status, seen
+                )
             )
 
     def _add_pending(self, pending: PendingMessage) -> None:
@@ -301,7 +309,7 @@ def _append_line(path: Path, line: bytes) -> None:
         os.close(fd)
 
 
-def _tail_records(path: Path) -> list[dict[str, Any]]:
+def _tail_records(path: Path) -> list[HistoryLine]:
     """The records in the last TAIL_BYTES of the file; lines that do not parse are skipped."""
     try:
         with path.open("rb") as fh:
@@ -314,4 +322,4 @@ def _tail_records(path: Path) -> list[dict[str, Any]]:
     lines = data.split(b"\n")
     if start > 0:
         lines = lines[1:]  # the first line is probably cut
-    return json_objects(lines)[0]
+    return list(read_lines(lines).lines)

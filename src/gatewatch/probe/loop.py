@@ -29,7 +29,7 @@ from gatewatch.probe.history import History
 from gatewatch.probe.late import recheck
 from gatewatch.probe.metrics import DEFAULT_JOB, ProbeMetrics, push, write_textfile
 from gatewatch.probe.outcomes import Outcome, combined_exit_code
-from gatewatch.probe.report import late_line, run_line
+from gatewatch.probe.run_line import late_line, run_line
 from gatewatch.probe.settings import ChannelPlan, ProbeSettings
 
 log = logging.getLogger(__name__)

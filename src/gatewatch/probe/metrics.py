@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -51,122 +51,93 @@ class ProbeMetrics:
         self.registry = CollectorRegistry(auto_describe=True)
         self._lock = threading.Lock()
         self._failures: dict[str, int] = {}
-        reg = self.registry
-        self.success = Gauge(
-            f"{PREFIX}_success",
-            "1 if the channel's last run delivered its message, else 0.",
-            [CHANNEL_LABEL],
-            registry=reg,
+        self._add_alerting_gauges()
+        self._add_request_counters()
+        self._add_timing_metrics()
+        self._add_health_metrics()
+        self._label_channels(channels)
+
+    # -- the metrics ----------------------------------------------------------------------
+
+    def _gauge(self, name: str, doc: str, labels: Sequence[str] = (CHANNEL_LABEL,)) -> Gauge:
+        return Gauge(f"{PREFIX}_{name}", doc, list(labels), registry=self.registry)
+
+    def _counter(self, name: str, doc: str, labels: Sequence[str] = (CHANNEL_LABEL,)) -> Counter:
+        return Counter(f"{PREFIX}_{name}", doc, list(labels), registry=self.registry)
+
+    def _add_alerting_gauges(self) -> None:
+        """What alerts read: success, the last success and run times, the failures in a row."""
+        self.success = self._gauge("success", "1 if the channel's last run delivered its message, else 0.")
+        self.last_success = self._gauge(
+            "last_success_timestamp_seconds", "When the channel's last delivered run ended (Unix time)."
         )
-        self.last_success = Gauge(
-            f"{PREFIX}_last_success_timestamp_seconds",
-            "When the channel's last delivered run ended (Unix time).",
-            [CHANNEL_LABEL],
-            registry=reg,
-        )
-        self.last_run = Gauge(
-            f"{PREFIX}_last_run_timestamp_seconds",
+        self.last_run = self._gauge(
+            "last_run_timestamp_seconds",
             "When the channel's last run ended, whatever its outcome (Unix time).",
-            [CHANNEL_LABEL],
-            registry=reg,
         )
-        self.last_outcome = Gauge(
-            f"{PREFIX}_last_outcome",
+        self.last_outcome = self._gauge(
+            "last_outcome",
             "1 for the outcome of the channel's last run, 0 for the others.",
-            [CHANNEL_LABEL, "outcome"],
-            registry=reg,
+            (CHANNEL_LABEL, "outcome"),
         )
-        self.consecutive_failures = Gauge(
-            f"{PREFIX}_consecutive_failures",
-            "Runs in a row that did not deliver (0 after a delivered run).",
-            [CHANNEL_LABEL],
-            registry=reg,
+        self.consecutive_failures = self._gauge(
+            "consecutive_failures", "Runs in a row that did not deliver (0 after a delivered run)."
         )
-        self.runs = Counter(
-            f"{PREFIX}_runs", "Probe runs by outcome.", [CHANNEL_LABEL, "outcome"], registry=reg
+        self.duration = self._gauge("last_run_duration_seconds", "How long the channel's last run took.")
+
+    def _add_request_counters(self) -> None:
+        """Runs, lookups, 500s, dropped connections and 429s."""
+        self.runs = self._counter("runs", "Probe runs by outcome.", (CHANNEL_LABEL, "outcome"))
+        self.lookups = self._counter("lookups", "Lookup requests spent (retries included).")
+        self.last_lookups = self._gauge("last_run_lookups", "Lookup requests the channel's last run spent.")
+        self.server_errors = self._counter("server_errors", "500 answers seen (each one, retried or not).")
+        self.transport_errors = self._counter(
+            "transport_errors", "Requests whose connection failed or dropped before an answer."
         )
-        self.lookups = Counter(
-            f"{PREFIX}_lookups", "Lookup requests spent (retries included).", [CHANNEL_LABEL], registry=reg
+        self.throttled = self._counter("throttled", "429 answers seen (each one, waited out or not).")
+        self.throttled_wait = self._counter(
+            "throttled_wait_seconds", "Seconds spent waiting out 429s as they said."
         )
-        self.last_lookups = Gauge(
-            f"{PREFIX}_last_run_lookups",
-            "Lookup requests the channel's last run spent.",
-            [CHANNEL_LABEL],
-            registry=reg,
-        )
-        self.server_errors = Counter(
-            f"{PREFIX}_server_errors",
-            "500 answers seen (each one, retried or not).",
-            [CHANNEL_LABEL],
-            registry=reg,
-        )
-        self.transport_errors = Counter(
-            f"{PREFIX}_transport_errors",
-            "Requests whose connection failed or dropped before an answer.",
-            [CHANNEL_LABEL],
-            registry=reg,
-        )
-        self.throttled = Counter(
-            f"{PREFIX}_throttled",
-            "429 answers seen (each one, waited out or not).",
-            [CHANNEL_LABEL],
-            registry=reg,
-        )
-        self.throttled_wait = Counter(
-            f"{PREFIX}_throttled_wait_seconds",
-            "Seconds spent waiting out 429s as they said.",
-            [CHANNEL_LABEL],
-            registry=reg,
-        )
-        self.last_throttled = Gauge(
-            f"{PREFIX}_last_run_throttled",
+        self.last_throttled = self._gauge(
+            "last_run_throttled",
             "429 answers the channel's last run saw (a --once process keeps no counters).",
-            [CHANNEL_LABEL],
-            registry=reg,
         )
-        self.violations = Counter(
-            f"{PREFIX}_contract_violations",
-            "Broken contract rules seen, by rule.",
-            [CHANNEL_LABEL, "rule"],
-            registry=reg,
-        )
+
+    def _add_timing_metrics(self) -> None:
+        """When each status came, late finals, and the messages still pending."""
         self.time_to_status = Histogram(
             f"{PREFIX}_time_to_status_seconds",
             "Time from the send to the first sighting of each status (estimate; late ones included).",
             [CHANNEL_LABEL, "status"],
             buckets=TIME_BUCKETS_S,
-            registry=reg,
+            registry=self.registry,
         )
-        self.last_time_to_status = Gauge(
-            f"{PREFIX}_last_time_to_status_seconds",
+        self.last_time_to_status = self._gauge(
+            "last_time_to_status_seconds",
             "Time from the send to each status in the channel's last run that saw it.",
-            [CHANNEL_LABEL, "status"],
-            registry=reg,
+            (CHANNEL_LABEL, "status"),
         )
-        self.late_finals = Counter(
-            f"{PREFIX}_late_finals",
+        self.late_finals = self._counter(
+            "late_finals",
             "Messages seen final by a later run than their own, by outcome.",
-            [CHANNEL_LABEL, "outcome"],
-            registry=reg,
+            (CHANNEL_LABEL, "outcome"),
         )
-        self.pending = Gauge(
-            f"{PREFIX}_pending_messages", "Messages not yet seen final, still looked up.", registry=reg
+        self.pending = self._gauge("pending_messages", "Messages not yet seen final, still looked up.", ())
+
+    def _add_health_metrics(self) -> None:
+        """Broken rules, failed exports and the probe's own errors."""
+        self.violations = self._counter(
+            "contract_violations", "Broken contract rules seen, by rule.", (CHANNEL_LABEL, "rule")
         )
-        self.duration = Gauge(
-            f"{PREFIX}_last_run_duration_seconds",
-            "How long the channel's last run took.",
-            [CHANNEL_LABEL],
-            registry=reg,
+        self.export_errors = self._counter(
+            "export_errors", "Failed pushes or textfile writes.", ("exporter",)
         )
-        self.export_errors = Counter(
-            f"{PREFIX}_export_errors", "Failed pushes or textfile writes.", ["exporter"], registry=reg
+        self.internal_errors = self._counter(
+            "internal_errors", "Runs that ended in an unexpected error of the probe itself (see its log)."
         )
-        self.internal_errors = Counter(
-            f"{PREFIX}_internal_errors",
-            "Runs that ended in an unexpected error of the probe itself (see its log).",
-            [CHANNEL_LABEL],
-            registry=reg,
-        )
+
+    def _label_channels(self, channels: Iterable[str]) -> None:
+        """Every known channel's series at 0 from the start, so rate() and absent() work at once."""
         for channel in channels:
             self._failures[channel] = 0
             self.internal_errors.labels(channel=channel)
@@ -184,6 +155,8 @@ class ProbeMetrics:
                 self.late_finals.labels(channel=channel, outcome=outcome.value)
         for exporter in ("pushgateway", "textfile"):
             self.export_errors.labels(exporter=exporter)
+
+    # -- updates --------------------------------------------------------------------------
 
     def seed(self, states: Mapping[str, ChannelState]) -> None:
         """Carry the alerting gauges over from earlier processes (read from the history)."""

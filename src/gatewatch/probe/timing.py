@@ -36,15 +36,6 @@ class StatusTiming:
         """The most the estimate can be off by: the bracket's width."""
         return self.latest_s - self.earliest_s
 
-    def to_dict(self) -> dict[str, object]:
-        """The JSON form the history stores."""
-        return {
-            "status": self.status,
-            "at_s": round(self.at_s, 4),
-            "bound_s": round(self.bound_s, 4),
-            "server_placed": self.server_placed,
-        }
-
 
 @dataclass(frozen=True, slots=True)
 class _Change:

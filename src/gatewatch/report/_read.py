@@ -1,9 +1,10 @@
-"""Reading untrusted report files: JSON and CSV parsed into plain values, or `Unreadable` with why.
+"""Reading untrusted report files: JSON and CSV parsed into plain values or records, or `Unreadable` with why.
 
 Every reader of a reports folder goes through these, so a malformed file becomes one
-line on the page ("could not read X: why") rather than a traceback. Fields of the wrong
-type read as None (the page shows "-"); only a file whose overall shape is wrong is
-unreadable.
+line on the page ("could not read X: why") rather than a traceback. The engines' own
+files are read as their records (`gatewatch.records`): fields of the wrong type read as
+None (the page shows "-") and are named in one line; only a file whose overall shape or
+version is wrong is unreadable.
 """
 
 from __future__ import annotations
@@ -14,7 +15,12 @@ import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from gatewatch.records import Decoded, RecordError, decode
+from gatewatch.records.codec import Record
+
+R = TypeVar("R", bound=Record)
 
 
 class Unreadable(Exception):
@@ -46,6 +52,14 @@ def read_object(path: Path) -> Mapping[str, Any]:
     if not isinstance(doc, dict):
         raise Unreadable(f"expected a JSON object, found {_kind(doc)}")
     return doc
+
+
+def read_record(path: Path, cls: type[R]) -> Decoded[R]:
+    """The file read as a `cls` record (and the fields that read as None), or Unreadable naming the field."""
+    try:
+        return decode(cls, read_object(path))
+    except RecordError as exc:
+        raise Unreadable(str(exc)) from None
 
 
 def read_csv(path: Path, required: Sequence[str]) -> list[dict[str, str]]:

@@ -1,6 +1,6 @@
 """Reads the load test's files under load/: summary.json and Locust's CSV files.
 
-- `summary.json` (`gatewatch.loadtest.report.build_summary`): the gates, per-kind counts and
+- `summary.json` (`gatewatch.loadtest.summary.build_summary`): the gates, per-kind counts and
   HDR percentiles, throughput, dropped starts and violations.
 - `locust_stats_history.csv` (Locust's `--csv` prefix `locust`): one `Aggregated` row per
   few seconds, the latency-over-time chart. Its percentiles are Locust's (rolling window,
@@ -24,16 +24,22 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from gatewatch.records.load_summary import (
+    ALL_KINDS,
+    GateRecord,
+    KindTotals,
+    LoadSummary,
+    LoadTarget,
+    OpenModelRecord,
+    ThrottledTotals,
+)
 from gatewatch.report._read import (
     Unreadable,
     csv_number,
-    integer,
-    number,
     obj,
     read_csv,
     read_object,
-    seq,
-    text,
+    read_record,
 )
 from gatewatch.report.model import (
     GateRow,
@@ -52,7 +58,7 @@ from gatewatch.reports_layout import RELATIVE, LoadFiles, ReportsLayout
 
 HDR_FORMAT = "hdrhistogram-compressed-base64"  # HdrHistogram.encode(), as workers ship them
 HDR_UNIT = "us"
-ALL_KINDS = "all"  # the summary's key for every kind together (gatewatch.loadtest.kinds.ALL)
+_VERDICTS: dict[bool | None, Verdict] = {True: Verdict.PASSED, False: Verdict.FAILED}
 AGGREGATED = "Aggregated"  # Locust's name for the all-requests row
 # Locust's history columns: (series name, column).
 LATENCY_COLUMNS = (("p50", "50%"), ("p95", "95%"), ("p99", "99%"))
@@ -70,10 +76,11 @@ def read_load(reports_dir: Path) -> LoadPart:
     problems: list[Problem] = []
     latency, rates, ran = _history(files, problems)
     failures = _failures(files, problems)
+    where = RELATIVE.load.summary.as_posix()
     try:
-        doc = read_object(path)
+        decoded = read_record(path, LoadSummary)
     except Unreadable as exc:
-        problems.insert(0, Problem(RELATIVE.load.summary.as_posix(), str(exc)))
+        problems.insert(0, Problem(where, str(exc)))
         return LoadPart(
             verdict=Verdict.UNREADABLE,
             problems=tuple(problems),
@@ -82,84 +89,73 @@ def read_load(reports_dir: Path) -> LoadPart:
             latency_over_time=latency,
             rate_over_time=rates,
         )
-    passed = doc.get("passed")
-    verdict = Verdict.PASSED if passed is True else Verdict.FAILED if passed is False else Verdict.UNREADABLE
+    doc = decoded.record
+    if (damaged := decoded.summary()) is not None:
+        problems.insert(0, Problem(where, damaged))
+    verdict = _VERDICTS.get(doc.passed, Verdict.UNREADABLE)
     if verdict is Verdict.UNREADABLE:
-        problems.insert(
-            0, Problem(RELATIVE.load.summary.as_posix(), f"passed is {passed!r}, not true or false")
-        )
+        problems.insert(0, Problem(where, f"passed is {doc.passed!r}, not true or false"))
     kinds = _kinds(doc)
     drawn = _histogram(files, kinds, problems)  # before `problems` is frozen below
-    target = obj(doc.get("target"))
-    open_model = obj(doc.get("open_model"))
-    throttled = obj(doc.get("throttled"))
-    setup_error = doc.get("setup_error")
+    target = doc.target or LoadTarget(name=None, kind=None, base_url=None)
+    open_model = doc.open_model or OpenModelRecord(scheduled=None)
+    throttled = doc.throttled or ThrottledTotals(requests=None, warmup_requests=None, ratio=None)
     return LoadPart(
         verdict=verdict,
         problems=tuple(problems),
-        target=TargetInfo(
-            name=text(target.get("name")),
-            kind=text(target.get("kind")),
-            base_url=text(target.get("base_url")),
-        ),
+        target=TargetInfo(name=target.name, kind=target.kind, base_url=target.base_url),
         ran=ran,
-        model=text(doc.get("model")),
-        users=integer(doc.get("users")),
-        arrival_rate_rps=number(doc.get("arrival_rate_rps")),
-        workers=integer(doc.get("workers")),
-        mix=text(doc.get("mix")),
-        warmup_s=number(doc.get("warmup_s")),
-        window_s=number(doc.get("window_s")),
-        throughput_rps=number(doc.get("throughput_rps")),
-        throttled=integer(throttled.get("requests")),
-        throttled_ratio=number(throttled.get("ratio")),
-        precision=text(doc.get("precision")),
-        scheduled=integer(open_model.get("scheduled")),
-        dropped={k: v for k, v in obj(open_model.get("dropped")).items() if isinstance(v, int)},
-        gates=tuple(_gate(obj(g)) for g in seq(doc.get("gates"))),
+        model=doc.model,
+        users=doc.users,
+        arrival_rate_rps=doc.arrival_rate_rps,
+        workers=doc.workers,
+        mix=doc.mix,
+        warmup_s=doc.warmup_s,
+        window_s=doc.window_s,
+        throughput_rps=doc.throughput_rps,
+        throttled=throttled.requests,
+        throttled_ratio=throttled.ratio,
+        precision=doc.precision,
+        scheduled=open_model.scheduled,
+        dropped=open_model.dropped,
+        gates=tuple(_gate(g) for g in doc.gates),
         kinds=kinds,
-        violations={
-            rule: n
-            for rule, raw in obj(doc.get("violations")).items()
-            if (n := integer(obj(raw).get("count")))
-        },
+        violations={rule: v.count for rule, v in doc.violations.items() if v.count},
         locust_failures=failures,
         latency_over_time=latency,
         rate_over_time=rates,
         histogram=drawn,
-        setup_error=None if setup_error is None else str(setup_error),
+        setup_error=None if doc.setup_error is None else str(doc.setup_error),
     )
 
 
-def _gate(raw: Mapping[str, Any]) -> GateRow:
+def _gate(gate: GateRecord) -> GateRow:
     return GateRow(
-        name=text(raw.get("gate")) or "?",
-        status=text(raw.get("status")) or "?",  # own-name: the summary's key
-        measured=number(raw.get("measured")),
-        limit=number(raw.get("limit")),
-        comparison=text(raw.get("comparison")) or "",
-        unit=text(raw.get("unit")) or "",
-        detail=text(raw.get("detail")) or "",
+        name=gate.name or "?",
+        status=gate.status or "?",
+        measured=gate.measured,
+        limit=gate.limit,
+        comparison=gate.comparison or "",
+        unit=gate.unit or "",
+        detail=gate.detail or "",
     )
 
 
-def _kinds(doc: Mapping[str, Any]) -> tuple[KindRow, ...]:
-    rows = [(key, obj(raw)) for key, raw in obj(doc.get("kinds")).items()]
-    rows.append((ALL_KINDS, obj(doc.get(ALL_KINDS))))
+def _kinds(doc: LoadSummary) -> tuple[KindRow, ...]:
+    rows: list[tuple[str, KindTotals, str | None]] = [(key, k, k.name) for key, k in doc.kinds.items()]
+    if doc.every_kind is not None:
+        rows.append((ALL_KINDS, doc.every_kind, None))
     return tuple(
         KindRow(
             kind=key,
-            name=text(raw.get("name")) or ("all kinds" if key == ALL_KINDS else key),
-            requests=integer(raw.get("requests")),
-            failures=integer(raw.get("failures")),
-            warmup_requests=integer(raw.get("warmup_requests")),
-            throttled=integer(raw.get("throttled")),
-            latency_ms={
-                k: v for k, raw_v in obj(raw.get("latency_ms")).items() if (v := number(raw_v)) is not None
-            },
+            name=name or ("all kinds" if key == ALL_KINDS else key),
+            requests=totals.requests,
+            failures=totals.failures,
+            warmup_requests=totals.warmup_requests,
+            throttled=totals.throttled,
+            latency_ms=totals.latency_ms or {},
         )
-        for key, raw in rows
-        if raw
+        for key, totals, name in rows
     )
 
 
@@ -279,9 +275,23 @@ def _hdr_histogram(path: Path) -> LatencyHistogram:
     The bins span the fastest request to p99.9; slower ones go into the last bin, whose label
     says so, so one outlier does not squeeze everything else into the first bin.
     """
-    from hdrh.histogram import HdrHistogram
+    merged = _merged(_encoded(read_object(path)))
+    total = int(merged.get_total_count())
+    if total == 0:
+        raise Unreadable("the histograms are empty")
+    values = [
+        (int(i.value_iterated_to), int(i.count_at_value_iterated_to)) for i in merged.get_recorded_iterator()
+    ]
+    low, top = values[0][0], values[-1][0]
+    high = min(top, int(merged.get_value_at_percentile(TAIL_PERCENTILE)))
+    bins = _bins(values, low, high, top)
+    source = f"the HDR histograms in {RELATIVE.load.histograms.as_posix()} ({total} requests"
+    source += f"; the last bin holds everything above p{TAIL_PERCENTILE:g})" if top > high else ")"
+    return LatencyHistogram(bins=bins, source=source)
 
-    doc = read_object(path)
+
+def _encoded(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(kind, encoded histogram) of every kind; `all` only when it is the only one (it holds the others)."""
     if doc.get("format") != HDR_FORMAT:
         raise Unreadable(f"format is {doc.get('format')!r}, expected {HDR_FORMAT!r}")
     if doc.get("unit", HDR_UNIT) != HDR_UNIT:
@@ -289,10 +299,16 @@ def _hdr_histogram(path: Path) -> LatencyHistogram:
             f"unit is {doc.get('unit')!r}, expected {HDR_UNIT!r} (the histograms record microseconds)"
         )
     encoded = [(k, v) for k, v in obj(doc.get("histograms")).items() if isinstance(v, str)]
-    # Every kind, merged; `all` only when it is the only one (it already holds the others).
     pairs = [(k, v) for k, v in encoded if k != ALL_KINDS] or encoded
     if not pairs:
         raise Unreadable("no histograms in it")
+    return pairs
+
+
+def _merged(pairs: Sequence[tuple[str, str]]) -> Any:
+    """The histograms decoded and added together (an hdrh HdrHistogram)."""
+    from hdrh.histogram import HdrHistogram
+
     merged: Any = None
     for key, value in pairs:
         try:
@@ -303,14 +319,11 @@ def _hdr_histogram(path: Path) -> LatencyHistogram:
             merged = one
         else:
             merged.add(one)
-    total = int(merged.get_total_count())
-    if total == 0:
-        raise Unreadable("the histograms are empty")
-    values = [
-        (int(i.value_iterated_to), int(i.count_at_value_iterated_to)) for i in merged.get_recorded_iterator()
-    ]
-    low, top = values[0][0], values[-1][0]
-    high = min(top, int(merged.get_value_at_percentile(TAIL_PERCENTILE)))
+    return merged
+
+
+def _bins(values: Sequence[tuple[int, int]], low: int, high: int, top: int) -> tuple[LatencyBin, ...]:
+    """HDR_BINS equal bins from `low` to `high` microseconds; the last also holds everything up to `top`."""
     width = max(1.0, (high - low) / HDR_BINS)
     counts = [0] * HDR_BINS
     for micros, count in values:
@@ -322,6 +335,4 @@ def _hdr_histogram(path: Path) -> LatencyHistogram:
         if i == HDR_BINS - 1 and top > high:
             label = f"{n} requests from {lo_ms:.3g} ms up to the slowest, {top / 1000:.3g} ms"
         bins.append(LatencyBin(low_ms=lo_ms, high_ms=hi_ms, requests=float(n), label=label))
-    source = f"the HDR histograms in {RELATIVE.load.histograms.as_posix()} ({total} requests"
-    source += f"; the last bin holds everything above p{TAIL_PERCENTILE:g})" if top > high else ")"
-    return LatencyHistogram(bins=tuple(bins), source=source)
+    return tuple(bins)

@@ -11,10 +11,16 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-from gatewatch.jsonlines import json_objects
-from gatewatch.report._read import Unreadable, epoch, integer, number, obj, seq, text
+from gatewatch.records.probe_history import (
+    AbandonedLine,
+    HistoryRead,
+    LateLine,
+    RunLine,
+    ViolationLine,
+    read_lines,
+)
+from gatewatch.report._read import Unreadable, epoch
 from gatewatch.report.model import (
     LateRecord,
     ProbePart,
@@ -44,18 +50,16 @@ def read_probe(reports_dir: Path) -> ProbePart:
         data, truncated = _tail(path)
     except Unreadable as exc:
         return ProbePart(verdict=Verdict.UNREADABLE, problems=(Problem(where, str(exc)),))
-    records, bad = _records(data, skip_first=truncated)
-    problems = [Problem(where, f"{len(bad)} line(s) skipped: {bad[0]}")] if bad else []
+    lines = data.split(b"\n")
+    read = read_lines(lines[1:] if truncated else lines)  # the first line of a tail is probably cut
+    problems = [Problem(where, f"{len(bad)} line(s) {how}: {bad[0]}") for how, bad in _notes(read) if bad]
     runs: dict[str, list[ProbeRun]] = {}
     late: list[LateRecord] = []
-    for record in records:
-        kind = record.get("type")
-        if kind == "run":
-            run = _run(record)
-            if run is not None:
-                runs.setdefault(run.channel, []).append(run)
-        elif kind in ("late", "abandoned"):
-            late.append(_late(record, str(kind)))
+    for record in read.lines:
+        if isinstance(record, RunLine):
+            runs.setdefault(record.channel, []).append(_run(record))
+        elif isinstance(record, LateLine | AbandonedLine):
+            late.append(_late(record))
     targets = sorted({r.target for rs in runs.values() for r in rs if r.target})
     starts = [r.started for rs in runs.values() for r in rs if r.started is not None]
     ends = [r.started + (r.duration_s or 0) for rs in runs.values() for r in rs if r.started is not None]
@@ -90,58 +94,43 @@ def _tail(path: Path) -> tuple[bytes, bool]:
         raise Unreadable(exc.strerror or type(exc).__name__) from None
 
 
-def _records(data: bytes, *, skip_first: bool) -> tuple[list[Mapping[str, Any]], list[str]]:
-    """The JSON objects of the lines, and a note for each line that is not one."""
-    lines = data.split(b"\n")
-    if skip_first:
-        lines = lines[1:]  # cut by the tail
-    found, bad = json_objects(lines)
-    records: list[Mapping[str, Any]] = list(found)
-    return records, bad
+def _notes(read: HistoryRead) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return (("skipped", read.skipped), ("read in part", read.damaged))
 
 
-def _run(record: Mapping[str, Any]) -> ProbeRun | None:
-    channel = text(record.get("channel"))  # own-name: the history's key
-    outcome = text(record.get("outcome"))
-    if channel is None or outcome is None:
-        return None
-    statuses = []
-    for raw in seq(record.get("statuses")):  # own-name: the history's key
-        item = obj(raw)
-        name, at = text(item.get("status")), number(item.get("at_s"))  # own-name: the history's key
-        if name is not None and at is not None:
-            statuses.append(StatusTime(status=name, at_s=at, bound_s=number(item.get("bound_s")) or 0.0))
+def _run(record: RunLine) -> ProbeRun:
     return ProbeRun(
-        run_id=text(record.get("run_id")) or "?",
-        target=text(record.get("target")),
-        channel=channel,
-        started=epoch(record.get("started_at")),
-        duration_s=number(record.get("duration_s")),
-        deadline_s=number(record.get("deadline_s")),
-        outcome=outcome,
-        reason=text(record.get("reason")),
-        final_status=text(record.get("final_status")),
-        last_status=text(record.get("last_status")),
-        statuses=tuple(statuses),
-        lookups=integer(record.get("lookups")),
-        server_errors=integer(record.get("server_errors")),
-        throttled=integer(record.get("throttled")),
-        violations=tuple(_headline(obj(v)) for v in seq(record.get("violations"))),
+        run_id=record.run_id or "?",
+        target=record.target,
+        channel=record.channel,
+        started=epoch(record.started_at),
+        duration_s=record.duration_s,
+        deadline_s=record.deadline_s,
+        outcome=record.outcome,
+        reason=record.reason,
+        final_status=record.final_status,
+        last_status=record.last_status,
+        statuses=tuple(StatusTime(status=t.status, at_s=t.at_s, bound_s=t.bound_s) for t in record.statuses),
+        lookups=record.lookups,
+        server_errors=record.server_errors,
+        throttled=record.throttled,
+        violations=tuple(_headline(v) for v in record.violations),
     )
 
 
-def _headline(raw: Mapping[str, Any]) -> str:
-    rule, provenance = text(raw.get("rule")) or "?", text(raw.get("provenance")) or "?"
-    return f"[{rule} ({provenance})] {text(raw.get('message')) or ''}"  # own-name: the history's key
+def _headline(violation: ViolationLine) -> str:
+    rule, provenance = violation.rule or "?", violation.provenance or "?"
+    return f"[{rule} ({provenance})] {violation.message or ''}"
 
 
-def _late(record: Mapping[str, Any], kind: str) -> LateRecord:
+def _late(record: LateLine | AbandonedLine) -> LateRecord:
+    late = record if isinstance(record, LateLine) else None
     return LateRecord(
-        run_id=text(record.get("run_id")) or "?",
-        channel=text(record.get("channel")) or "?",  # own-name: the history's key
-        kind=kind,
-        outcome=text(record.get("outcome")),
-        status=text(record.get("status")),  # own-name: the history's key
-        reason=text(record.get("reason")),
-        at=epoch(record.get("checked_at")),
+        run_id=record.run_id or "?",
+        channel=record.channel or "?",
+        kind=record.type,
+        outcome=late.outcome if late else None,
+        status=late.status if late else None,
+        reason=record.reason,
+        at=epoch(late.checked_at) if late else None,
     )

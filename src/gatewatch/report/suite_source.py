@@ -1,6 +1,6 @@
 """Reads the contract suite's files: summary.json, and the failing calls from allure-results/.
 
-summary.json (written by `gatewatch.suite.report`) has the verdict, the target and dialect,
+summary.json (written by `gatewatch.suite.summary`) has the verdict, the target and dialect,
 each rule with its provenance, status and check counts, and each failed test with its
 replay line. It does not hold the calls themselves: those are Allure attachments
 (`Exchange.to_dict()`, already redacted) on the failed steps `gatewatch.suite.allure_glue`
@@ -18,6 +18,18 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from gatewatch.records.suite_summary import (
+    FAILED,
+    INTERRUPTED,
+    NOT_EXERCISED_REASON,
+    PASSED,
+    SKIPPED,
+    FailedTestRecord,
+    RuleVerdict,
+    SuiteSummary,
+    SuiteTarget,
+    Throttled,
+)
 from gatewatch.report._read import (
     Unreadable,
     epoch,
@@ -26,6 +38,7 @@ from gatewatch.report._read import (
     obj,
     read_json,
     read_object,
+    read_record,
     read_text,
     seq,
     text,
@@ -44,18 +57,22 @@ from gatewatch.report.model import (
 from gatewatch.reports_layout import RELATIVE, ReportsLayout
 
 VENDOR = "vendor"  # the provenance that names a page (contract.model.Rule.origin: `vendor: <page>`)
-# The reason SuiteReporter.rules() gives a rule that no check judged in the run.
-NOT_EXERCISED_REASON = "not exercised by this run"
 EVIDENCE_PER_RULE = 3
 BODY_LIMIT = 4000
 PROBLEMS_LISTED = 5
 _HEADLINE = re.compile(r"\[(?P<rule>[A-Za-z0-9_.-]+) \((?P<origin>[^()\]]+)\)\] [^\n;]*")
 _STATUSES = {
-    "passed": RuleStatus.PASSED,
-    "failed": RuleStatus.FAILED,
-    "skipped": RuleStatus.SKIPPED,
+    PASSED: RuleStatus.PASSED,
+    FAILED: RuleStatus.FAILED,
+    SKIPPED: RuleStatus.SKIPPED,
     "not_exercised": RuleStatus.NOT_EXERCISED,
 }
+# Ctrl-C or SIGTERM ended the session: no verdict.
+_VERDICTS = {PASSED: Verdict.PASSED, FAILED: Verdict.FAILED, INTERRUPTED: Verdict.INTERRUPTED}
+INTERRUPTED_NOTE = "the session was interrupted (Ctrl-C or SIGTERM)"
+# What a summary without (or with a broken) `target` or `throttled` reads as.
+_NO_TARGET = SuiteTarget(name=None, kind=None, base_url=None, rate_limit=None, dry_run_sends=None)
+_NO_THROTTLED = Throttled(count=None, waited_s=None)
 
 
 def read_suite(reports_dir: Path) -> SuitePart:
@@ -66,58 +83,51 @@ def read_suite(reports_dir: Path) -> SuitePart:
     if not path.is_file():
         return SuitePart(verdict=Verdict.NOT_RUN)
     try:
-        doc = read_object(path)
+        decoded = read_record(path, SuiteSummary)
     except Unreadable as exc:
         return SuitePart(verdict=Verdict.UNREADABLE, problems=(Problem(where, str(exc)),))
+    doc = decoded.record
     evidence, origins, problems = read_evidence(layout.allure_results)
-    rules = tuple(_rule(rule_id, obj(raw), origins) for rule_id, raw in obj(doc.get("rules")).items())
-    verdict = _verdict(text(doc.get("result")))
-    interrupted = (
-        "the session was interrupted (Ctrl-C or SIGTERM)" if verdict is Verdict.INTERRUPTED else None
-    )
+    if (damaged := decoded.summary()) is not None:
+        problems.insert(0, Problem(where, damaged))
+    verdict = _verdict(doc.result)
     if verdict is Verdict.UNREADABLE:
-        problems.insert(0, Problem(where, f"result is {doc.get('result')!r}, not passed or failed"))
-    started = epoch(doc.get("started"))
-    duration = number(doc.get("duration_s"))
-    tests = {k: v for k, v in obj(doc.get("tests")).items() if isinstance(v, int)}
-    throttled = obj(doc.get("throttled"))
+        problems.insert(0, Problem(where, f"result is {doc.result!r}, not passed or failed"))
+    started = epoch(doc.started)
+    throttled = doc.throttled or _NO_THROTTLED
     return SuitePart(
         verdict=verdict,
         problems=tuple(problems),
-        interrupted=interrupted,
+        interrupted=INTERRUPTED_NOTE if verdict is Verdict.INTERRUPTED else None,
         target=_target(doc, layout.allure_environment),
-        ran=RunTime(started=started, ended=started + duration if started and duration else None),
-        duration_s=duration,
-        profile=text(doc.get("profile")),
-        seed=integer(doc.get("seed")),
-        replay=text(doc.get("replay")),
-        exit_status=integer(doc.get("exit_status")),
-        requests=integer(doc.get("requests")),
-        server_errors=integer(doc.get("server_errors")),
-        throttled=integer(throttled.get("count")),
-        throttle_wait_s=number(throttled.get("waited_s")),
-        budget=text(doc.get("budget")),
-        tests=tests,
-        rules=rules,
-        failures=tuple(_failure(obj(f)) for f in seq(doc.get("failures"))),
+        ran=RunTime(started=started, ended=started + doc.duration_s if started and doc.duration_s else None),
+        duration_s=doc.duration_s,
+        profile=doc.profile,
+        seed=doc.seed,
+        replay=doc.replay,
+        exit_status=doc.exit_status,
+        requests=doc.requests,
+        server_errors=doc.server_errors,
+        throttled=throttled.count,
+        throttle_wait_s=throttled.waited_s,
+        budget=doc.budget,
+        tests=doc.tests,
+        rules=tuple(_rule(rule_id, rule, origins) for rule_id, rule in doc.rules.items()),
+        failures=tuple(_failure(f) for f in doc.failures),
         evidence=evidence,
     )
 
 
 def _verdict(result: str | None) -> Verdict:
-    if result == "passed":
-        return Verdict.PASSED
-    if result == "failed":
-        return Verdict.FAILED
-    if result == "interrupted":  # Ctrl-C or SIGTERM ended the session: no verdict
-        return Verdict.INTERRUPTED
-    return Verdict.UNREADABLE
+    return _VERDICTS.get(result or "", Verdict.UNREADABLE)
 
 
-def _target(doc: Mapping[str, Any], environment: Path) -> TargetInfo:
+def _target(doc: SuiteSummary, environment: Path) -> TargetInfo:
     """The target, and the dialect: summary.json's, else Allure's environment file's."""
-    target = obj(doc.get("target"))
-    dialect, contracts = text(doc.get("dialect")), text(doc.get("contracts"))
+    target = doc.target or SuiteTarget(
+        name=None, kind=None, base_url=None, rate_limit=None, dry_run_sends=None
+    )
+    dialect, contracts = doc.dialect, doc.contracts
     if dialect is None and environment.is_file():
         try:
             props = _properties(read_text(environment))
@@ -125,10 +135,10 @@ def _target(doc: Mapping[str, Any], environment: Path) -> TargetInfo:
             props = {}
         dialect, contracts = props.get("dialect"), contracts or props.get("contracts")
     return TargetInfo(
-        name=text(target.get("name")),
-        kind=text(target.get("kind")),
-        base_url=text(target.get("base_url")),
-        rate_limit=text(target.get("rate_limit")),
+        name=target.name,
+        kind=target.kind,
+        base_url=target.base_url,
+        rate_limit=target.rate_limit,
         dialect=dialect,
         dialect_note=f"contracts: {contracts}" if dialect is None and contracts else None,
     )
@@ -143,37 +153,36 @@ def _properties(content: str) -> dict[str, str]:
     return out
 
 
-def _rule(rule_id: str, raw: Mapping[str, Any], origins: Mapping[str, str]) -> RuleRow:
-    provenance = text(raw.get("provenance")) or "-"
+def _rule(rule_id: str, rule: RuleVerdict, origins: Mapping[str, str]) -> RuleRow:
+    provenance = rule.provenance or "-"
     if provenance == VENDOR:
         # Older summaries say `vendor` alone; a violation's headline names the page.
         provenance = origins.get(rule_id, provenance)
-    status_word = text(raw.get("status")) or ""  # own-name: summary.json's key
-    reason = text(raw.get("reason"))
-    status = _STATUSES.get(status_word, RuleStatus.SKIPPED)
+    reason = rule.reason
+    status = _STATUSES.get(rule.status, RuleStatus.SKIPPED)
     if status is RuleStatus.SKIPPED and reason == NOT_EXERCISED_REASON:
         status, reason = RuleStatus.NOT_EXERCISED, None
-    elif status_word not in _STATUSES:
-        reason = f"{RELATIVE.suite_summary.as_posix()} says {status_word!r}"
+    elif rule.status not in _STATUSES:
+        reason = f"{RELATIVE.suite_summary.as_posix()} says {rule.status!r}"
     return RuleRow(
         id=rule_id,
         provenance=provenance,
-        summary=text(raw.get("summary")) or "",
+        summary=rule.summary,
         status=status,
         reason=reason,
-        checks=integer(raw.get("checks")) or 0,
-        violations=integer(raw.get("violations")) or 0,
-        examples=tuple(e for e in seq(raw.get("examples")) if isinstance(e, str)),
-        reproduce=tuple(r for r in seq(raw.get("reproduce")) if isinstance(r, str)),
+        checks=rule.checks,
+        violations=rule.violations,
+        examples=rule.examples,
+        reproduce=rule.reproduce,
     )
 
 
-def _failure(raw: Mapping[str, Any]) -> FailedTest:
+def _failure(failed: FailedTestRecord) -> FailedTest:
     return FailedTest(
-        test=text(raw.get("test")) or "?",
-        rules=tuple(r for r in seq(raw.get("rules")) if isinstance(r, str)),
-        message=text(raw.get("message")) or "",  # own-name: summary.json's key
-        replay=text(raw.get("reproduce")) or "",
+        test=failed.test or "?",
+        rules=failed.rules,
+        message=failed.message,
+        replay=failed.reproduce,
     )
 
 
@@ -184,21 +193,13 @@ def read_evidence(
     folder: Path,
 ) -> tuple[dict[str, tuple[ExchangeView, ...]], dict[str, str], list[Problem]]:
     """(rule -> failing calls, rule -> provenance as the headlines say it, problems) from Allure results."""
-    evidence: dict[str, list[ExchangeView]] = {}
-    origins: dict[str, str] = {}
     problems: list[Problem] = []
     if not folder.is_dir():
-        return {}, origins, problems
-    docs: list[tuple[float, str, Mapping[str, Any]]] = []
-    for path in sorted(folder.glob("*-result.json")) + sorted(folder.glob("*-container.json")):
-        try:
-            doc = read_object(path)
-        except Unreadable as exc:
-            problems.append(Problem(f"{folder.name}/{path.name}", str(exc)))
-            continue
-        docs.append((number(doc.get("start")) or 0.0, path.name, doc))
+        return {}, {}, problems
+    evidence: dict[str, list[ExchangeView]] = {}
+    origins: dict[str, str] = {}
     seen: set[tuple[str, str, int | None]] = set()
-    for _, _, doc in sorted(docs, key=lambda d: (d[0], d[1])):
+    for doc in _result_docs(folder, problems):
         for step in _failed_steps(doc):
             headlines = _headlines(step)
             if not headlines:
@@ -207,16 +208,44 @@ def read_evidence(
                 origins.setdefault(rule, origin)
             for exchange in _exchanges(folder, step, problems):
                 view = ExchangeView(**_fields(exchange), headlines=tuple(h for _, _, h in headlines))
-                for rule in dict.fromkeys(r for r, _, _ in headlines):
-                    key = (rule, view.curl, view.status)
-                    kept = evidence.setdefault(rule, [])
-                    if key not in seen and len(kept) < EVIDENCE_PER_RULE:
-                        seen.add(key)
-                        kept.append(view)
-    if len(problems) > PROBLEMS_LISTED:
-        more = len(problems) - PROBLEMS_LISTED
-        problems = [*problems[:PROBLEMS_LISTED], Problem(folder.name, f"and {more} more files")]
-    return {rule: tuple(views) for rule, views in evidence.items()}, origins, problems
+                _keep(evidence, seen, view, [r for r, _, _ in headlines])
+    return {rule: tuple(views) for rule, views in evidence.items()}, origins, _listed(folder, problems)
+
+
+def _result_docs(folder: Path, problems: list[Problem]) -> list[Mapping[str, Any]]:
+    """The test results and containers, in the order they started (then by file name)."""
+    docs: list[tuple[float, str, Mapping[str, Any]]] = []
+    for path in sorted(folder.glob("*-result.json")) + sorted(folder.glob("*-container.json")):
+        try:
+            doc = read_object(path)
+        except Unreadable as exc:
+            problems.append(Problem(f"{folder.name}/{path.name}", str(exc)))
+            continue
+        docs.append((number(doc.get("start")) or 0.0, path.name, doc))
+    return [doc for _, _, doc in sorted(docs, key=lambda d: (d[0], d[1]))]
+
+
+def _keep(
+    evidence: dict[str, list[ExchangeView]],
+    seen: set[tuple[str, str, int | None]],
+    view: ExchangeView,
+    rules: list[str],
+) -> None:
+    """Keep `view` as evidence of each of its rules, once per call, up to EVIDENCE_PER_RULE each."""
+    for rule in dict.fromkeys(rules):
+        key = (rule, view.curl, view.status)
+        kept = evidence.setdefault(rule, [])
+        if key not in seen and len(kept) < EVIDENCE_PER_RULE:
+            seen.add(key)
+            kept.append(view)
+
+
+def _listed(folder: Path, problems: list[Problem]) -> list[Problem]:
+    """The first PROBLEMS_LISTED problems, and how many more files there were."""
+    if len(problems) <= PROBLEMS_LISTED:
+        return problems
+    more = len(problems) - PROBLEMS_LISTED
+    return [*problems[:PROBLEMS_LISTED], Problem(folder.name, f"and {more} more files")]
 
 
 def _failed_steps(doc: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:

@@ -39,8 +39,8 @@ from gatewatch.suite.opening import open_session
 from gatewatch.suite.options import SuiteOptions, add_options
 from gatewatch.suite.outcome import STOPPED_KEY
 from gatewatch.suite.profiles import PROFILES, PlannedTest
-from gatewatch.suite.report import SuiteReporter
 from gatewatch.suite.session import ContractViolation, SuiteSession
+from gatewatch.suite.summary import SuiteReporter
 
 RULES_MARKER = "gw_rules"
 EXAMPLES_MARKER = "gw_examples"

@@ -15,48 +15,28 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from gatewatch import interrupts
+from gatewatch.records import encode
+from gatewatch.records.suite_summary import (
+    FAILED,
+    INTERRUPTED,
+    NOT_EXERCISED_REASON,
+    PASSED,
+    SKIPPED,
+    FailedTestRecord,
+    RuleVerdict,
+    SuiteSummary,
+    SuiteTarget,
+    Throttled,
+)
 from gatewatch.reports_layout import ReportsLayout
 from gatewatch.suite.failures import contract_violation
 from gatewatch.suite.session import SuiteSession
 
 EXAMPLES_PER_RULE = 3
-
-
-PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
-# A session stopped by Ctrl-C or SIGTERM: what ran is recorded, but it is no verdict.
-INTERRUPTED = "interrupted"
-
-
-@dataclass(frozen=True, slots=True)
-class RuleVerdict:
-    """One rule's line of the report: its status, why when skipped, and what showed it."""
-
-    provenance: str
-    summary: str
-    status: str
-    reason: str | None
-    checks: int
-    violations: int
-    examples: list[str]
-    reproduce: list[str]
-
-    def to_dict(self) -> dict[str, Any]:
-        """The rule's entry in summary.json."""
-        return {
-            "provenance": self.provenance,
-            "summary": self.summary,
-            "status": self.status,
-            "reason": self.reason,
-            "checks": self.checks,
-            "violations": self.violations,
-            "examples": self.examples,
-            "reproduce": self.reproduce,
-        }
 
 
 @dataclass
@@ -76,7 +56,7 @@ class SuiteReporter:
     session: SuiteSession | None = None
     #: Flags a replay needs besides the target and the seed (--contracts, --rate-limit, ...).
     replay_args: tuple[str, ...] = ()
-    tests: dict[str, int] = field(default_factory=lambda: {"passed": 0, "failed": 0, "skipped": 0})
+    tests: dict[str, int] = field(default_factory=lambda: {PASSED: 0, FAILED: 0, SKIPPED: 0})
     failures: list[_Failure] = field(default_factory=list)
     skip_reasons: dict[str, str] = field(default_factory=dict)
 
@@ -95,13 +75,13 @@ class SuiteReporter:
         if report.when != "call" and not (report.failed or report.skipped):
             return
         if report.skipped:
-            self.tests["skipped"] += 1
+            self.tests[SKIPPED] += 1
             reason = _skip_reason(report)
             for rule in rules:
                 self.skip_reasons.setdefault(rule, reason)
             return
         if report.failed:
-            self.tests["failed"] += 1
+            self.tests[FAILED] += 1
             crash = getattr(getattr(report, "longrepr", None), "reprcrash", None)
             last = report.longreprtext.splitlines()[-1:] or [""]
             message = str(getattr(crash, "message", last[0]))
@@ -111,7 +91,7 @@ class SuiteReporter:
                 violated = tuple(sorted({v.rule for v in found.violations}))
             self.failures.append(_Failure(item.nodeid, list(violated), message.splitlines()[0][:300]))
             return
-        self.tests["passed"] += 1
+        self.tests[PASSED] += 1
 
     # -- output -----------------------------------------------------------------------------
 
@@ -131,11 +111,7 @@ class SuiteReporter:
                 status, reason = PASSED, None
             else:
                 status = SKIPPED
-                reason = (
-                    tally.skipped.get(rule_id)
-                    or self.skip_reasons.get(rule_id)
-                    or "not exercised by this run"
-                )
+                reason = tally.skipped.get(rule_id) or self.skip_reasons.get(rule_id) or NOT_EXERCISED_REASON
             seen: list[str] = []
             reproduce: list[str] = []
             for v in violations:
@@ -150,8 +126,8 @@ class SuiteReporter:
                 reason=reason,
                 checks=tally.exercised.get(rule_id, 0),
                 violations=tally.violation_counts.get(rule_id, len(violations)),
-                examples=seen,
-                reproduce=reproduce,
+                examples=tuple(seen),
+                reproduce=tuple(reproduce),
             )
         return out
 
@@ -183,71 +159,70 @@ class SuiteReporter:
             parts += ["-k", f"{name} and {param.rstrip(']')}" if param else name]
         return " ".join(shlex.quote(p) for p in parts)
 
-    def write(self, exitstatus: int, *, seed: int, environ: Mapping[str, str]) -> Path:
-        """Write summary.json (and Allure's environment file when Allure results exist)."""
+    def summary(self, exitstatus: int, *, seed: int) -> SuiteSummary:
+        """The run as summary.json records it."""
         assert self.session is not None
         gw = self.session
         rules = self.rules()
-        summary = {
-            "tool": "gatewatch",
-            "target": {
-                "name": gw.target.name,
-                "kind": gw.target.kind,
-                "base_url": gw.base_url,
-                "rate_limit": None if gw.target.rate_limit.unlimited else str(gw.target.rate_limit),
-                "dry_run_sends": gw.target.dry_run_sends,
-            },
-            "dialect": gw.contract.dialect,
-            "contracts": str(gw.contract.root),
-            "profile": self.profile,
-            "budget": gw.budget.describe(),
-            "seed": seed,
-            "replay": self.replay_command(seed),
-            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
-            "duration_s": round(time.time() - self.started, 3),
-            "exit_status": int(exitstatus),
-            "result": _result(exitstatus, rules),
-            "requests": gw.tally.requests,
-            "server_errors": gw.tally.server_errors,
-            "throttled": {"count": gw.tally.throttled, "waited_s": round(gw.tally.throttle_wait_s, 3)},
-            "first_failure_s": gw.tally.first_failure_s,
-            "tests": self.tests,
-            "rules": {rule_id: r.to_dict() for rule_id, r in rules.items()},
-            "failures": [
-                {
-                    "test": f.test,
-                    "rules": f.rules,
-                    "message": f.message,
-                    "reproduce": self.replay_command(seed, f.test),
-                }
-                for f in self.failures
-            ],
-        }
-        self.reports_dir.mkdir(parents=True, exist_ok=True)
-        layout = ReportsLayout(self.reports_dir)
-        path = layout.suite_summary
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        tmp.replace(path)
-        if layout.allure_results.is_dir():
-            layout.allure_environment.write_text(
-                "\n".join(
-                    [
-                        f"target={gw.target.name}",
-                        f"kind={gw.target.kind}",
-                        f"base_url={gw.base_url}",
-                        f"profile={self.profile}",
-                        f"seed={seed}",
-                        f"channels={','.join(gw.target.channels)}",
-                        f"contracts={gw.contract.root}",
-                        f"dialect={gw.contract.dialect}",
-                        f"rate_limit={gw.target.rate_limit}",
-                    ]
+        return SuiteSummary(
+            target=SuiteTarget(
+                name=gw.target.name,
+                kind=gw.target.kind,
+                base_url=gw.base_url,
+                rate_limit=None if gw.target.rate_limit.unlimited else str(gw.target.rate_limit),
+                dry_run_sends=gw.target.dry_run_sends,
+            ),
+            dialect=gw.contract.dialect,
+            contracts=str(gw.contract.root),
+            profile=self.profile,
+            budget=gw.budget.describe(),
+            seed=seed,
+            replay=self.replay_command(seed),
+            started=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
+            duration_s=round(time.time() - self.started, 3),
+            exit_status=int(exitstatus),
+            result=_result(exitstatus, rules),
+            requests=gw.tally.requests,
+            server_errors=gw.tally.server_errors,
+            throttled=Throttled(count=gw.tally.throttled, waited_s=round(gw.tally.throttle_wait_s, 3)),
+            first_failure_s=gw.tally.first_failure_s,
+            tests=dict(self.tests),
+            rules=rules,
+            failures=tuple(
+                FailedTestRecord(
+                    test=f.test,
+                    rules=tuple(f.rules),
+                    message=f.message,
+                    reproduce=self.replay_command(seed, f.test),
                 )
-                + "\n",
-                encoding="utf-8",
-            )
+                for f in self.failures
+            ),
+        )
+
+    def write(self, exitstatus: int, *, seed: int, environ: Mapping[str, str]) -> Path:
+        """Write summary.json (and Allure's environment file when Allure results exist)."""
+        path = write_summary(self.summary(exitstatus, seed=seed), self.reports_dir)
+        layout = ReportsLayout(self.reports_dir)
+        if layout.allure_results.is_dir():
+            layout.allure_environment.write_text(self._allure_environment(seed), encoding="utf-8")
         return path
+
+    def _allure_environment(self, seed: int) -> str:
+        """Allure's environment file: the target the suite ran against, one `key=value` a line."""
+        assert self.session is not None
+        gw = self.session
+        lines = [
+            f"target={gw.target.name}",
+            f"kind={gw.target.kind}",
+            f"base_url={gw.base_url}",
+            f"profile={self.profile}",
+            f"seed={seed}",
+            f"channels={','.join(gw.target.channels)}",
+            f"contracts={gw.contract.root}",
+            f"dialect={gw.contract.dialect}",
+            f"rate_limit={gw.target.rate_limit}",
+        ]
+        return "\n".join(lines) + "\n"
 
     def terminal_lines(self, *, seed: int, replays: bool = True) -> list[str]:
         """The rule table for the end of the console output (and each failure's replay line, if `replays`)."""
@@ -272,6 +247,16 @@ class SuiteReporter:
             lines.append(f"reproduce {f.test}: {self.replay_command(seed, f.test)}")
         lines.append(f"summary: {ReportsLayout(self.reports_dir).suite_summary}")
         return lines
+
+
+def write_summary(summary: SuiteSummary, reports_dir: Path) -> Path:
+    """Write the summary as reports_dir/summary.json (atomically) and return its path."""
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    path = ReportsLayout(reports_dir).suite_summary
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(encode(summary), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
 
 
 def _result(exitstatus: int, rules: Mapping[str, RuleVerdict]) -> str:

@@ -1,4 +1,4 @@
-"""The load run's results: a JSON summary under reports/load/ and the gate table on the console.
+"""The load run's results: its summary (`gatewatch.records.load_summary`) and the gate table on the console.
 
 Both are built from the merged Recorder and the gate results; neither holds a key (the
 violation examples come from redacted Exchanges). Throttled requests (429) are shown on
@@ -9,17 +9,31 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from gatewatch.contract import Contract
 from gatewatch.loadtest.gates import GateResult, Slo, describe, passed
 from gatewatch.loadtest.histograms import PRECISION, LatencyHistograms, LatencySummary
 from gatewatch.loadtest.kinds import ALL, KINDS, request_name, throttled_name
 from gatewatch.loadtest.ramp import RampPlan, onset
-from gatewatch.loadtest.recorder import Recorder
+from gatewatch.loadtest.recorder import Counts, Recorder
+from gatewatch.records import encode
+from gatewatch.records.load_summary import (
+    CrossCheck,
+    GateRecord,
+    KindRecord,
+    KindTotals,
+    LoadSummary,
+    LoadTarget,
+    OnsetRecord,
+    OpenModelRecord,
+    RampRecord,
+    RampSecond,
+    ThrottledTotals,
+    ViolationCount,
+)
 from gatewatch.reports_layout import LoadFiles
 
 
@@ -41,7 +55,7 @@ class RunInfo:
     locust_failures: int
 
 
-def _latency(summary: LatencySummary | None) -> dict[str, Any] | None:
+def _latency(summary: LatencySummary | None) -> dict[str, float] | None:
     if summary is None:
         return None
     return {
@@ -62,111 +76,132 @@ def build_summary(
     active: Sequence[str],
     exit_code: int,
     ramp: RampPlan | None = None,
-) -> dict[str, Any]:
-    """The JSON summary of a run."""
-    kinds: dict[str, Any] = {}
+) -> LoadSummary:
+    """The summary of a run, as load/summary.json records it."""
+    window = recorder.window_s
+    total = recorder.total()
+    return LoadSummary(
+        run_id=info.run_id,
+        passed=passed(results) and exit_code == 0,
+        exit_code=exit_code,
+        target=LoadTarget(name=info.target_name, kind=info.target_kind, base_url=info.base_url),
+        model=info.model,
+        users=info.users,
+        arrival_rate_rps=info.arrival_rate or None,
+        workers=info.workers,
+        mix=info.mix,
+        validate_sample=info.validate_sample,
+        warmup_s=slo.warmup_s,
+        precision=PRECISION,
+        gates=tuple(_gate(r) for r in results),
+        slo=dict(describe(slo)),
+        kinds=_kinds(recorder, contract, active),
+        every_kind=_totals(total, recorder.histograms.combined(KINDS, ALL).summary(ALL)),
+        throttled=_throttled(recorder),
+        ramp=_ramp(recorder, ramp),
+        window_s=round(window, 3),
+        throughput_rps=round(total.requests / window, 3) if window > 0 else None,
+        open_model=OpenModelRecord(scheduled=recorder.scheduled, dropped=dict(recorder.dropped)),
+        latencies_clamped=recorder.histograms.clamped,
+        violations={
+            rule: ViolationCount(count=n, examples=tuple(recorder.examples.get(rule, [])))
+            for rule, n in sorted(recorder.violations.items())
+        },
+        cross_check=CrossCheck(
+            # Locust counts the throttled rows as requests too.
+            recorded_requests=total.offered + total.warmup_requests + total.warmup_throttled,
+            locust_requests=info.locust_requests,
+            locust_failures=info.locust_failures,
+        ),
+        setup_error=recorder.setup_error,
+    )
+
+
+def _gate(result: GateResult) -> GateRecord:
+    return GateRecord(
+        name=result.name,
+        status=result.status,
+        measured=result.measured,
+        limit=result.limit,
+        comparison=result.comparison,
+        unit=result.unit,
+        detail=result.detail,
+    )
+
+
+def _totals(counts: Counts, latency: LatencySummary | None) -> KindTotals:
+    return KindTotals(
+        requests=counts.requests,
+        failures=counts.failures,
+        warmup_requests=counts.warmup_requests,
+        throttled=counts.throttled,
+        latency_ms=_latency(latency),
+    )
+
+
+def _kinds(recorder: Recorder, contract: Contract, active: Sequence[str]) -> dict[str, KindRecord]:
+    """Each kind that ran or was asked for, with its Locust names."""
+    kinds: dict[str, KindRecord] = {}
     for key in KINDS:
         counts = recorder.counts.get(key)
         if counts is None and key not in active:
             continue
-        kinds[key] = {
-            "name": request_name(contract, key),
-            "requests": counts.requests if counts else 0,
-            "failures": counts.failures if counts else 0,
-            "warmup_requests": counts.warmup_requests if counts else 0,
-            "throttled": counts.throttled if counts else 0,
-            "throttled_name": throttled_name(contract, key),
-            "latency_ms": _latency(recorder.histograms.summary(key)),
-        }
+        counts = counts or Counts()
+        kinds[key] = KindRecord(
+            name=request_name(contract, key),
+            requests=counts.requests,
+            failures=counts.failures,
+            warmup_requests=counts.warmup_requests,
+            throttled=counts.throttled,
+            throttled_name=throttled_name(contract, key),
+            latency_ms=_latency(recorder.histograms.summary(key)),
+        )
+    return kinds
+
+
+def _throttled(recorder: Recorder) -> ThrottledTotals:
+    """429s: neither failures nor judged requests (not in `requests`, the latencies or the throughput)."""
     total = recorder.total()
-    combined = recorder.histograms.combined(KINDS, ALL)
-    window = recorder.window_s
-    return {
-        "run_id": info.run_id,
-        "passed": passed(results) and exit_code == 0,
-        "exit_code": exit_code,
-        "target": {"name": info.target_name, "kind": info.target_kind, "base_url": info.base_url},
-        "model": info.model,
-        "users": info.users,
-        "arrival_rate_rps": info.arrival_rate or None,
-        "workers": info.workers,
-        "mix": info.mix,
-        "validate_sample": info.validate_sample,
-        "warmup_s": slo.warmup_s,
-        "precision": PRECISION,
-        "gates": [r.to_dict() for r in results],
-        "slo": describe(slo),
-        "kinds": kinds,
-        ALL: {
-            "requests": total.requests,
-            "failures": total.failures,
-            "warmup_requests": total.warmup_requests,
-            "throttled": total.throttled,
-            "latency_ms": _latency(combined.summary(ALL)),
-        },
-        # 429s: neither failures nor judged requests (not in `requests`, the latencies or
-        # the throughput); the throttled-ratio gate judges them.
-        "throttled": {
-            "requests": total.throttled,
-            "warmup_requests": total.warmup_throttled,
-            "ratio": round(total.throttled / total.offered, 6) if total.offered else None,
-            "by_kind": {k: c.throttled for k, c in recorder.counts.items() if c.throttled},
-        },
-        "ramp": _ramp(recorder, ramp),
-        "window_s": round(window, 3),
-        "throughput_rps": round(total.requests / window, 3) if window > 0 else None,
-        "open_model": {
-            "scheduled": recorder.scheduled,
-            "dropped": dict(recorder.dropped),
-        },
-        "latencies_clamped": recorder.histograms.clamped,
-        # Counted over the whole run, warm-up included; the gates count measured requests only.
-        "violations": {
-            rule: {"count": n, "examples": recorder.examples.get(rule, [])}
-            for rule, n in sorted(recorder.violations.items())
-        },
-        "cross_check": {
-            # Locust counts the throttled rows as requests too.
-            "recorded_requests": total.offered + total.warmup_requests + total.warmup_throttled,
-            "locust_requests": info.locust_requests,
-            "locust_failures": info.locust_failures,
-        },
-        "setup_error": recorder.setup_error,
-    }
+    return ThrottledTotals(
+        requests=total.throttled,
+        warmup_requests=total.warmup_throttled,
+        ratio=round(total.throttled / total.offered, 6) if total.offered else None,
+        by_kind={k: c.throttled for k, c in recorder.counts.items() if c.throttled},
+    )
 
 
-def _ramp(recorder: Recorder, ramp: RampPlan | None) -> dict[str, Any] | None:
+def _ramp(recorder: Recorder, ramp: RampPlan | None) -> RampRecord | None:
     """The ramp's seconds (offered, throttled, answered) and where throttling began."""
     if ramp is None:
         return None
     seconds = recorder.seconds
     first = min(seconds, default=0)
     found = onset(seconds, ramp.limit)
-    return {
-        "limit": str(ramp.limit),
-        "per_second": ramp.per_second,
-        "from_fraction": ramp.low,
-        "to_fraction": ramp.high,
-        "seconds": [
-            {
-                "at_s": key - first,
-                "offered": seconds[key].offered,
-                "throttled": seconds[key].throttled,
-                "answered": seconds[key].answered,
-            }
+    return RampRecord(
+        limit=str(ramp.limit),
+        per_second=ramp.per_second,
+        from_fraction=ramp.low,
+        to_fraction=ramp.high,
+        seconds=tuple(
+            RampSecond(
+                at_s=key - first,
+                offered=seconds[key].offered,
+                throttled=seconds[key].throttled,
+                answered=seconds[key].answered,
+            )
             for key in sorted(seconds)
-        ],
-        "seconds_lost": recorder.seconds_lost,
-        "onset": None
+        ),
+        seconds_lost=recorder.seconds_lost,
+        onset=None
         if found is None
-        else {
-            "at_s": found.at_s,
-            "offered_per_s": found.offered_per_s,
-            "offered_per_min": found.offered_per_min,
-            "fraction": round(found.fraction, 4),
-            "window": found.window,
-        },
-    }
+        else OnsetRecord(
+            at_s=found.at_s,
+            offered_per_s=found.offered_per_s,
+            offered_per_min=found.offered_per_min,
+            fraction=round(found.fraction, 4),
+            window=found.window,
+        ),
+    )
 
 
 HISTOGRAMS_FORMAT = "hdrhistogram-compressed-base64"
@@ -188,13 +223,13 @@ def write_histograms(histograms: LatencyHistograms, reports_dir: Path | str) -> 
     return path
 
 
-def write_summary(summary: Mapping[str, Any], reports_dir: Path | str) -> Path:
+def write_summary(summary: LoadSummary, reports_dir: Path | str) -> Path:
     """Write the summary as reports_dir/summary.json (atomically) and return its path."""
     folder = Path(reports_dir)
     folder.mkdir(parents=True, exist_ok=True)
     path = LoadFiles(folder).summary
     partial = path.with_suffix(".json.partial")
-    partial.write_text(json.dumps(summary, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    partial.write_text(json.dumps(encode(summary), indent=2, sort_keys=False) + "\n", encoding="utf-8")
     os.replace(partial, path)
     return path
 

@@ -8,7 +8,7 @@ from .conftest import plan, settings
 
 
 def line_for(gateway, clock, contract) -> str:
-    from gatewatch.probe.report import run_line
+    from gatewatch.probe.run_line import run_line
 
     the_plan = plan()
     return run_line(run_channel(gateway, contract, the_plan, settings(the_plan), clock=clock, target="fake"))
