@@ -23,8 +23,9 @@ from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from gatewatch.config import Target, Timeouts
 from gatewatch.contract import Contract, default_contract
+from gatewatch.contract.operations import Operation
 from gatewatch.errors import TargetUnreachable
-from gatewatch.exchange import Exchange, Operation, RecordedRequest, RecordedResponse, Throttle
+from gatewatch.exchange import Exchange, RecordedRequest, RecordedResponse, Throttle
 from gatewatch.ratelimit import NO_LIMIT, Pacer, PacingTimeout, RateLimit, retry_after_s
 from gatewatch.secrets import REDACTED, Secret, basic_credential, redact
 
@@ -188,7 +189,7 @@ class GatewayClient:
             body=body,
             headers={"Content-Type": content_type or self.contract.json_content_type},
             api_key=api_key,
-            operation="send",
+            operation=Operation.SEND,
             channel=channel,
         )
 
@@ -210,7 +211,7 @@ class GatewayClient:
             path,
             params=params,
             api_key=api_key,
-            operation="lookup",
+            operation=Operation.LOOKUP,
             message_id=message_id,
             channel=channel,
         )
@@ -244,7 +245,7 @@ class GatewayClient:
             self.contract.batch_path,
             params=params,
             api_key=api_key,
-            operation="batch",
+            operation=Operation.BATCH,
             channel=channel,
             ids=tuple(ids),
         )
@@ -269,7 +270,7 @@ class GatewayClient:
         body: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         api_key: KeyChoice = DEFAULT_KEY,
-        operation: Operation = "other",
+        operation: Operation = Operation.OTHER,
         message_id: str | None = None,
         channel: str | None = None,
         ids: tuple[str, ...] = (),

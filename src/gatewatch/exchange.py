@@ -16,12 +16,12 @@ import json
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from gatewatch.bounds import BODY_KEPT_BYTES, HEADER_KEPT_CHARS, TEXT_SHOWN_CHARS, clip, cut_note
+from gatewatch.contract.operations import Operation
 from gatewatch.secrets import Secret, redact, redact_bytes
 
-Operation = Literal["send", "lookup", "batch", "other"]
 _NOT_JSON = object()
 _UNPARSED = object()
 # HTTP's own class boundary (RFC 9110 15.6), not a contract code.

@@ -24,7 +24,8 @@ from gatewatch.checks import (
     run_checks,
 )
 from gatewatch.contract import Contract, default_contract, resolve_contract
-from gatewatch.exchange import Exchange, Operation, RecordedRequest, RecordedResponse, Throttle
+from gatewatch.contract.operations import Operation
+from gatewatch.exchange import Exchange, RecordedRequest, RecordedResponse, Throttle
 from gatewatch.ratelimit import RateLimit
 
 CONTRACT = default_contract()

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 from gatewatch.bounds import clip
 from gatewatch.contract import Contract
-from gatewatch.exchange import Exchange, Operation
+from gatewatch.contract.operations import CONTRACT_OPERATIONS, Operation
+from gatewatch.exchange import Exchange
 
 CheckFn = Callable[[Exchange, Contract], "list[str] | None"]
-ALL_OPERATIONS: frozenset[Operation] = frozenset({"send", "lookup", "batch"})
+ALL_OPERATIONS: frozenset[Operation] = frozenset(CONTRACT_OPERATIONS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from typing import Any
 from gatewatch.checks.drift import schema_problems
 from gatewatch.checks.registry import check
 from gatewatch.contract import Contract
+from gatewatch.contract.operations import Operation
 from gatewatch.exchange import Exchange, RecordedResponse
 
 # How much of a body a message quotes.
@@ -47,23 +48,23 @@ def status_bodies(exchange: Exchange, contract: Contract) -> list[dict[str, Any]
     if exchange.status != contract.codes.ok:
         return []
     body = _json(exchange)
-    if exchange.operation == "lookup":
+    if exchange.operation == Operation.LOOKUP:
         return [body] if isinstance(body, dict) else []
-    if exchange.operation == "batch":
+    if exchange.operation == Operation.BATCH:
         return batch_entries(body, contract) or []
     return []
 
 
 def _bodies_with_channel(exchange: Exchange, contract: Contract) -> list[dict[str, Any]]:
     """The bodies that may carry a channel: status bodies, or a successful send's answer."""
-    if exchange.operation == "send" and exchange.status in contract.send.success_codes:
+    if exchange.operation == Operation.SEND and exchange.status in contract.send.success_codes:
         body = _json(exchange)
         return [body] if isinstance(body, dict) else []
     return status_bodies(exchange, contract)
 
 
 def _channel_field(exchange: Exchange, contract: Contract) -> str | None:
-    return contract.send.channel if exchange.operation == "send" else contract.fields.channel
+    return contract.send.channel if exchange.operation == Operation.SEND else contract.fields.channel
 
 
 def _http_layer(exchange: Exchange, contract: Contract) -> bool:
@@ -153,7 +154,7 @@ def retried_errors_have_the_error_body(exchange: Exchange, contract: Contract) -
     ]
 
 
-@check("status_in_enum", on=("lookup", "batch"))
+@check("status_in_enum", on=(Operation.LOOKUP, Operation.BATCH))
 def status_is_documented(exchange: Exchange, contract: Contract) -> list[str] | None:
     """The status is one of the documented statuses (a missing field is response_schema's)."""
     name = contract.fields.status
@@ -181,14 +182,14 @@ def channel_is_known(exchange: Exchange, contract: Contract) -> list[str] | None
     ]
 
 
-@check("echo_id", on=("lookup", "batch"))
+@check("echo_id", on=(Operation.LOOKUP, Operation.BATCH))
 def id_is_echoed(exchange: Exchange, contract: Contract) -> list[str] | None:
     """The body's id is the id asked for, exactly."""
     name = contract.fields.id
     bodies = status_bodies(exchange, contract)
     if not bodies:
         return None
-    if exchange.operation == "lookup":
+    if exchange.operation == Operation.LOOKUP:
         return [
             f"{name} {b.get(name)!r} != requested {exchange.message_id!r}"
             for b in bodies
@@ -218,7 +219,7 @@ def channel_is_echoed(exchange: Exchange, contract: Contract) -> list[str] | Non
     ]
 
 
-@check("error_has_reason", on=("lookup", "batch"))
+@check("error_has_reason", on=(Operation.LOOKUP, Operation.BATCH))
 def error_carries_reason(exchange: Exchange, contract: Contract) -> list[str] | None:
     """A status that needs a reason (ERROR) carries a non-empty one."""
     status, description = contract.fields.status, contract.fields.description
@@ -243,7 +244,7 @@ def parse_updated_at(value: object) -> datetime | None:
         return None
 
 
-@check("updated_at_format", on=("lookup", "batch"))
+@check("updated_at_format", on=(Operation.LOOKUP, Operation.BATCH))
 def updated_at_is_rfc3339(exchange: Exchange, contract: Contract) -> list[str] | None:
     """The update time, when present, is RFC 3339 with an offset (in UTC, where the dialect says so)."""
     name = contract.fields.updated_at
@@ -261,7 +262,7 @@ def updated_at_is_rfc3339(exchange: Exchange, contract: Contract) -> list[str] |
     return found
 
 
-@check("batch_entries", on=("batch",))
+@check("batch_entries", on=(Operation.BATCH,))
 def batch_lists_each_id_once(exchange: Exchange, contract: Contract) -> list[str] | None:
     """Entries only for requested ids, each once; in the object shape, every id in one list."""
     if exchange.status == contract.codes.not_found:

@@ -14,6 +14,7 @@ from datetime import datetime
 from gatewatch.checks.registry import Findings, findings, violation
 from gatewatch.checks.response import parse_updated_at, status_bodies
 from gatewatch.contract import Contract
+from gatewatch.contract.operations import Operation
 from gatewatch.exchange import Exchange
 
 
@@ -39,16 +40,16 @@ class LifecycleTracker:
     def __init__(self, contract: Contract, max_messages: int = 100_000) -> None:
         self.contract = contract
         self.max_messages = max_messages
-        self._seen: OrderedDict[tuple[str, str], dict[str, Seen]] = OrderedDict()
+        self._seen: OrderedDict[tuple[str, str], dict[Operation, Seen]] = OrderedDict()
 
     def history(self, message_id: str, channel: str) -> list[str]:
         """The distinct statuses single lookups saw for a message, in order."""
-        seen = self._seen.get((message_id, channel), {}).get("lookup")
+        seen = self._seen.get((message_id, channel), {}).get(Operation.LOOKUP)
         return list(seen.history) if seen else []
 
     def last(self, message_id: str, channel: str) -> str | None:
         """The last status a single lookup saw for a message, or None."""
-        seen = self._seen.get((message_id, channel), {}).get("lookup")
+        seen = self._seen.get((message_id, channel), {}).get(Operation.LOOKUP)
         return seen.status if seen else None
 
     def observe(self, exchange: Exchange) -> Findings:
@@ -71,7 +72,7 @@ class LifecycleTracker:
     ) -> Findings:
         contract = self.contract
         key = (message_id, channel)
-        source = "batch" if exchange.operation == "batch" else "lookup"
+        source = Operation.BATCH if exchange.operation == Operation.BATCH else Operation.LOOKUP
         updated_at = parse_updated_at(updated)
         slots = self._seen.get(key)
         if slots is None:
@@ -94,10 +95,10 @@ class LifecycleTracker:
         before = slots.get(source)
         if before is not None:
             found += self._judge(exchange, message_id, channel, before, status, updated_at, source)
-        single = slots.get("lookup")
-        if source == "batch" and single is not None:
+        single = slots.get(Operation.LOOKUP)
+        if source == Operation.BATCH and single is not None:
             found.judged("batch_agrees_with_single")
-        if source == "batch" and single is not None and not contract.reachable(single.status, status):
+        if source == Operation.BATCH and single is not None and not contract.reachable(single.status, status):
             found.append(
                 violation(
                     contract,
@@ -126,7 +127,7 @@ class LifecycleTracker:
         before: Seen,
         status: str,
         updated_at: datetime | None,
-        source: str,
+        source: Operation,
     ) -> Findings:
         contract = self.contract
         rule = "final_status_stable" if contract.is_final(before.status) else "lifecycle_transition"
@@ -158,7 +159,7 @@ class LifecycleTracker:
             )
         return found
 
-    def _remember(self, key: tuple[str, str], slots: dict[str, Seen]) -> None:
+    def _remember(self, key: tuple[str, str], slots: dict[Operation, Seen]) -> None:
         self._seen[key] = slots
         while len(self._seen) > self.max_messages:  # bounded by max_messages
             self._seen.popitem(last=False)

@@ -20,6 +20,7 @@ from gatewatch.contract.model import (
     SendShape,
     StatusFields,
 )
+from gatewatch.contract.operations import Operation
 from gatewatch.errors import ContractError
 
 
@@ -45,7 +46,7 @@ class Contract:
     #: The lookup's path parameter name (e.g. `{customerMessageId}` without braces).
     id_param: str
     channel_param: str
-    response_codes: Mapping[str, frozenset[int]]
+    response_codes: Mapping[Operation, frozenset[int]]
     # (operation, status code) -> the schema file its JSON body must match
     response_schemas: Mapping[tuple[str, int], str]
     #: role (status_body, send_request, ...) -> schema file

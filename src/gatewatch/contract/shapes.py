@@ -22,11 +22,11 @@ from gatewatch.contract.model import (
     SendShape,
     StatusFields,
 )
+from gatewatch.contract.operations import CONTRACT_OPERATIONS, Operation
 from gatewatch.errors import ContractError
 from gatewatch.ratelimit import DEFAULT_PACE_FRACTION, RateLimit
 
 OPERATION_KEY = "x-gatewatch-operation"
-KINDS = ("send", "lookup", "batch")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,7 @@ class Operations:
     ids_param: str
     #: The batch ids parameter's maxItems (a hard limit on the count), None when unbounded.
     ids_max_items: int | None
-    response_codes: dict[str, frozenset[int]]
+    response_codes: dict[Operation, frozenset[int]]
     request_schema: str | None
 
 
@@ -129,9 +129,9 @@ def _max_items(param: Mapping[str, Any]) -> int | None:
 def operations(openapi: Mapping[str, Any], file: Path, channels: tuple[str, ...]) -> Operations:
     """The send, lookup and batch operations of `openapi`, checked against the channels."""
     by_kind = _operations_by_kind(openapi, file)
-    send = _send_operations(openapi, by_kind["send"], file, channels)
-    lookup_path, lookup = by_kind["lookup"][0]
-    batch_path, batch = by_kind["batch"][0]
+    send = _send_operations(openapi, by_kind[Operation.SEND], file, channels)
+    lookup_path, lookup = by_kind[Operation.LOOKUP][0]
+    batch_path, batch = by_kind[Operation.BATCH][0]
     return Operations(
         send_paths=send.paths,
         lookup_path=lookup_path,
@@ -140,7 +140,11 @@ def operations(openapi: Mapping[str, Any], file: Path, channels: tuple[str, ...]
         channel_param=_parameter(openapi, lookup, "channel", file, f"paths.{lookup_path}"),
         ids_param=_parameter(openapi, batch, "ids", file, f"paths.{batch_path}"),
         ids_max_items=_max_items(_declared(openapi, batch, "ids", file, f"paths.{batch_path}")),
-        response_codes={"send": send.codes, "lookup": _codes_of(lookup), "batch": _codes_of(batch)},
+        response_codes={
+            Operation.SEND: send.codes,
+            Operation.LOOKUP: _codes_of(lookup),
+            Operation.BATCH: _codes_of(batch),
+        },
         request_schema=send.request_schema,
     )
 
@@ -158,7 +162,7 @@ def _operations_by_kind(openapi: Mapping[str, Any], file: Path) -> dict[str, _Ta
         for method, op in item.items():
             if isinstance(op, dict) and OPERATION_KEY in op:
                 by_kind.setdefault(op[OPERATION_KEY], []).append((path, {**op, "method": method.upper()}))
-    for kind in KINDS:
+    for kind in CONTRACT_OPERATIONS:
         if kind not in by_kind:
             raise ContractError(f"no operation with {OPERATION_KEY}: {kind}", file=str(file), key="paths")
     return by_kind
@@ -226,24 +230,24 @@ def schema_files(
     """The schema file of each role, found through the operations."""
     ops = operations(openapi, file, _any_channels(openapi))
     roles: dict[str, str | None] = {
-        "status_body": by_answer.get(("lookup", codes.ok)),
-        "batch_body": by_answer.get(("batch", codes.ok)),
+        "status_body": by_answer.get((Operation.LOOKUP, codes.ok)),
+        "batch_body": by_answer.get((Operation.BATCH, codes.ok)),
         "send_request": ops.request_schema,
         "send_response": next(
             (
-                by_answer[("send", c)]
-                for c in sorted(ops.response_codes["send"])
-                if ("send", c) in by_answer and c < 300
+                by_answer[(Operation.SEND, c)]
+                for c in sorted(ops.response_codes[Operation.SEND])
+                if (Operation.SEND, c) in by_answer and c < 300
             ),
             None,
         ),
-        "error_body": by_answer.get(("lookup", codes.not_found)),
+        "error_body": by_answer.get((Operation.LOOKUP, codes.not_found)),
     }
     missing = sorted(role for role, name in roles.items() if name is None)
     if missing:
         raise ContractError(f"no schema found for {missing}", file=str(file), key="paths")
     found = {role: name for role, name in roles.items() if name is not None}
-    throttled = by_answer.get(("lookup", codes.too_many_requests))
+    throttled = by_answer.get((Operation.LOOKUP, codes.too_many_requests))
     if throttled is not None:
         found["rate_limit_body"] = throttled
     return found
@@ -253,7 +257,7 @@ def _any_channels(openapi: Mapping[str, Any]) -> tuple[str, ...]:
     found = []
     for item in openapi.get("paths", {}).values():
         for op in item.values():
-            if isinstance(op, dict) and op.get(OPERATION_KEY) == "send":
+            if isinstance(op, dict) and op.get(OPERATION_KEY) == Operation.SEND:
                 found.append(op.get("x-channel"))
     return tuple(c for c in found if isinstance(c, str))
 

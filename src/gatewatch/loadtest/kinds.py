@@ -20,8 +20,9 @@ from gatewatch.checks import (
     expect_unknown_id,
 )
 from gatewatch.contract import Contract
+from gatewatch.contract.operations import Operation
 from gatewatch.errors import ConfigError
-from gatewatch.exchange import Exchange, Operation
+from gatewatch.exchange import Exchange
 from gatewatch.records.load_summary import ALL_KINDS
 
 KNOWN = "known"
@@ -53,10 +54,10 @@ class RequestKind:
 
 
 _KINDS: Mapping[str, RequestKind] = {
-    KNOWN: RequestKind(KNOWN, "known id", "lookup", expect_found),
-    OTHER_CHANNEL: RequestKind(OTHER_CHANNEL, "other channel", "lookup", expect_other_channel),
-    UNKNOWN: RequestKind(UNKNOWN, "unknown id", "lookup", expect_unknown_id),
-    BATCH: RequestKind(BATCH, "batch", "batch", _expect_batch),
+    KNOWN: RequestKind(KNOWN, "known id", Operation.LOOKUP, expect_found),
+    OTHER_CHANNEL: RequestKind(OTHER_CHANNEL, "other channel", Operation.LOOKUP, expect_other_channel),
+    UNKNOWN: RequestKind(UNKNOWN, "unknown id", Operation.LOOKUP, expect_unknown_id),
+    BATCH: RequestKind(BATCH, "batch", Operation.BATCH, _expect_batch),
 }
 
 
@@ -66,7 +67,7 @@ def kind(key: str) -> RequestKind:
 
 
 def _templated_path(contract: Contract, key: str) -> str:
-    path = contract.batch_path if kind(key).operation == "batch" else contract.lookup_path
+    path = contract.batch_path if kind(key).operation == Operation.BATCH else contract.lookup_path
     # Whatever the template variable is called, the id part reads [id].
     return path.split("{", 1)[0] + "[id]" if "{" in path else path
 

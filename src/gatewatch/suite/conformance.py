@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from gatewatch.checks import Findings, burst_findings, expect_unknown_id, recovery_findings
 from gatewatch.client import GatewayClient
+from gatewatch.contract.operations import Operation
 from gatewatch.errors import TargetUnreachable
 from gatewatch.exchange import Exchange
 from gatewatch.ratelimit import retry_after_s
@@ -183,7 +184,7 @@ def _unpaced_lookup(client: GatewayClient, gw: SuiteSession, channel: str) -> Ex
         "GET",
         client.lookup_path(BURST_ID),
         params={gw.contract.channel_param: channel},
-        operation="lookup",
+        operation=Operation.LOOKUP,
         message_id=BURST_ID,
         channel=channel,
         paced=False,

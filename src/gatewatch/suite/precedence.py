@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from gatewatch.contract import Contract
+from gatewatch.contract.operations import Operation
 
-PathKind = Literal["send", "lookup", "unknown"]
+# What the request is sent to: a send path, the lookup path, or a path the API does not have.
+PathKind = Literal[Operation.SEND, Operation.LOOKUP, Operation.OTHER]
 
 # The roles of contracts/rules.yaml error_precedence.order, as the loader names them.
 PAYLOAD_TOO_LARGE = "payload_too_large"
@@ -162,31 +164,31 @@ def _build(
 ) -> _Request:
     kind: PathKind
     if PATH_NOT_FOUND in wanted:
-        kind = "unknown"
+        kind = Operation.OTHER
     elif NOT_FOUND in wanted or PAYLOAD_TOO_LARGE not in wanted:
-        kind = "lookup"
+        kind = Operation.LOOKUP
     else:
-        kind = "send"
+        kind = Operation.SEND
     channel = contract.channels[0]
     template = {
-        "send": contract.send_paths[channel],
-        "lookup": contract.lookup_path,
-        "unknown": unknown_path(contract),
+        Operation.SEND: contract.send_paths[channel],
+        Operation.LOOKUP: contract.lookup_path,
+        Operation.OTHER: unknown_path(contract),
     }[kind]
-    path = lookup_path(UNKNOWN_ID) if kind == "lookup" else template
+    path = lookup_path(UNKNOWN_ID) if kind == Operation.LOOKUP else template
     oversized = PAYLOAD_TOO_LARGE in wanted
     invalid = BAD_REQUEST in wanted
     body: bytes | None = None
     if oversized:
         padding = {PADDING_FIELD: "x" * (contract.send.body_max_bytes + 16)}
         body = json.dumps(padding if invalid else {**valid_send_body, **padding}).encode()
-    elif kind == "send":
+    elif kind == Operation.SEND:
         body = b"{}" if invalid else json.dumps(dict(valid_send_body)).encode()
-    method = "POST" if kind == "send" or body is not None else "GET"
+    method = "POST" if kind == Operation.SEND or body is not None else "GET"
     if METHOD_NOT_ALLOWED in wanted:
         method = disallowed_method(contract, template, with_body=body is not None) or method
     params: dict[str, str] = {}
-    if kind != "send":
+    if kind != Operation.SEND:
         params[contract.channel_param] = BAD_CHANNEL if invalid else channel
     return _Request(
         kind=kind,
@@ -204,20 +206,19 @@ def _breaks(contract: Contract, request: _Request) -> set[str]:
     found: set[str] = set()
     if request.body is not None and len(request.body) > contract.send.body_max_bytes:
         found.add(PAYLOAD_TOO_LARGE)
-    if request.kind == "unknown":
+    if request.kind == Operation.OTHER:
         found.add(PATH_NOT_FOUND)
     else:
-        template = (
-            contract.lookup_path if request.kind == "lookup" else contract.send_paths[contract.channels[0]]
-        )
+        lookup = request.kind == Operation.LOOKUP
+        template = contract.lookup_path if lookup else contract.send_paths[contract.channels[0]]
         if request.method not in allowed_methods(contract, template):
             found.add(METHOD_NOT_ALLOWED)
     if not request.keyed:
         found.add(UNAUTHORIZED)
     if request.params.get(contract.channel_param, contract.channels[0]) not in contract.channels:
         found.add(BAD_REQUEST)
-    if request.kind == "send" and not request.body_valid:
+    if request.kind == Operation.SEND and not request.body_valid:
         found.add(BAD_REQUEST)
-    if request.kind == "lookup":
+    if request.kind == Operation.LOOKUP:
         found.add(NOT_FOUND)
     return found & set(contract.precedence.order)
