@@ -27,9 +27,10 @@ from typing import IO
 
 import requests
 
+from gatewatch.config import SIMULATOR_KEYS
 from gatewatch.contract import default_contract
 
-KEY = "key-a"
+KEY = next(iter(SIMULATOR_KEYS))
 MESSAGES_PER_CHANNEL = 20
 READY_TIMEOUT_S = 20.0
 HTTP_TIMEOUT_S = 5.0

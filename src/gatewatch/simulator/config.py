@@ -13,14 +13,15 @@ from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any
 
+from gatewatch.config import SIMULATOR_KEYS
 from gatewatch.contract import Contract
 from gatewatch.errors import ConfigError
 from gatewatch.ratelimit import NO_LIMIT, RateLimit
 from gatewatch.secrets import FILE_SUFFIX, read_secret
 from gatewatch.simulator.wire import BATCH, LOOKUP, SEND
 
-#: The keys every simulator accepts out of the box (gateway-api.md, pinned).
-DEFAULT_API_KEYS: Mapping[str, str] = MappingProxyType({"key-a": "A", "key-b": "B"})
+#: The keys every simulator accepts out of the box (gateway-api.md, pinned): key -> company.
+DEFAULT_API_KEYS: Mapping[str, str] = SIMULATOR_KEYS
 
 #: The longest request target the HTTP layer (httptools) can parse: its URL parser keeps
 #: offsets in 16 bits, so anything longer is refused before the simulator sees it.
