@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from gatewatch.simulator.auth import Caller
 from gatewatch.simulator.errors import (
@@ -60,8 +61,10 @@ ROLES = (
 _TOO_LARGE_TEXT = "the request body is over {limit} bytes"
 
 
-@dataclass(frozen=True, slots=True)
-class LookupCall:
+# The calls are NamedTuples: immutable, and cheap to build on the lookup hot path.
+
+
+class LookupCall(NamedTuple):
     """A single lookup every checkpoint let through: who asks, for which id on which channel."""
 
     caller: Caller
@@ -70,8 +73,7 @@ class LookupCall:
     message: Message
 
 
-@dataclass(frozen=True, slots=True)
-class BatchCall:
+class BatchCall(NamedTuple):
     """A batch lookup every checkpoint let through."""
 
     caller: Caller
@@ -79,8 +81,7 @@ class BatchCall:
     ids: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class SendCall:
+class SendCall(NamedTuple):
     """A send every checkpoint let through: its route's channel and its valid body."""
 
     caller: Caller
@@ -129,7 +130,7 @@ def _lookup_params(request: Request, target: Match | WrongMethod, st: Stages) ->
     query = _query(request, st)
     if query is None:
         return INVALID_QUERY
-    channel = st.parse_channel(st, query.get(st.names.channel_param, ()))
+    channel = st.parse_channel(st, query.get(st.context.names.channel_param, ()))
     if isinstance(channel, ApiError):
         return channel
     message_id = st.decode_id(st, target.path_id)

@@ -33,9 +33,10 @@ from gatewatch.simulator.store import Message
 
 def lookup(call: LookupCall, st: Stages) -> Response:
     """GET the status of one message."""
-    step = st.view(st, Operation.LOOKUP, call.message, st.clock())
+    ctx = st.context  # read once: this is the hot path
+    step = st.view(st, Operation.LOOKUP, call.message, ctx.clock())
     body = st.status_body(st, st.make_body(st, call.message_id, call.channel, step))
-    return st.render.json(st.names.ok, body)
+    return ctx.render.json(ctx.names.ok, body)
 
 
 def batch(call: BatchCall, st: Stages) -> Response:

@@ -1,6 +1,7 @@
 """The URL map, built from the contract's operations (no path is typed here).
 
-`Router.route` answers what a request line asks for: a `Match` (the operation, the send
+`Router.route` answers what a request line asks for (as cheap NamedTuples: this is the
+lookup hot path): a `Match` (the operation, the send
 path's channel, the raw path id), or a miss: `WrongMethod` (a path of the contract asked
 with a method it does not take: 405) or `UNKNOWN_PATH` (404). Matching works on the raw
 path so that `%2F` inside an id stays part of the id instead of splitting the path; a
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from gatewatch.contract import Contract
 from gatewatch.contract.shapes import OPERATION_KEY
@@ -19,8 +21,7 @@ from gatewatch.simulator.errors import ApiError, method_not_allowed
 from gatewatch.simulator.operations import Operation
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(NamedTuple):
     """A path of the contract asked with a method it takes."""
 
     op: Operation
@@ -30,8 +31,7 @@ class Match:
     path_id: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class WrongMethod:
+class WrongMethod(NamedTuple):
     """A path of the contract asked with a method it does not take: its 405, with the Allow header."""
 
     op: Operation
