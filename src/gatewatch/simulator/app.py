@@ -100,7 +100,7 @@ class GatewayApp:
         self._rate_clock = rate_clock
         self._base = conforming(contract, config, self.store, clock)
         #: Answers in the contract's shapes (the control endpoint's too).
-        self.render = self._base.render
+        self.render = self._base.context.render
         self._router = Router(contract, config.base_path)
         self._control = control.Control(self) if config.control else None
         self._runtime = self._build(config.faults, config.defects, config.rate_limit)
@@ -112,7 +112,7 @@ class GatewayApp:
         specs = defects.resolve(names, self.contract)
         _check_needs_rate_limit(specs, limit)
         stages = defects.install(with_rate_limit(self._base, limit, self._rate_clock), specs)
-        chain = build_faults(fault_config, stages.render.error, self.config.seed)
+        chain = build_faults(fault_config, stages.context.render.error, self.config.seed)
         return _Runtime(stages, fault_config, chain, limit, Dispatcher(stages))
 
     @property
@@ -162,7 +162,7 @@ class GatewayApp:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         runtime = self._runtime
-        names = self._base.names
+        names = self._base.context.names
         raw_path = scope.get("raw_path")
         request = read_request(
             scope["method"],
@@ -185,7 +185,7 @@ class GatewayApp:
             log.exception("simulator handler failed")
             outcome = self._internal_error(request, runtime)
         if isinstance(outcome, Drop):
-            await _drop(scope, receive, send, runtime.stages.render.error(INJECTED_ERROR))
+            await _drop(scope, receive, send, runtime.stages.context.render.error(INJECTED_ERROR))
             return
         if request.too_large:
             outcome = outcome.closing()  # the unread body cannot be skipped on a kept connection

@@ -162,7 +162,7 @@ def hear_batch(
     query = _query(request, st)
     if query is None:
         return {BAD_REQUEST: INVALID_QUERY}
-    names = st.names
+    names = st.context.names
     channel = st.parse_channel(st, query.get(names.channel_param, ()))
     if isinstance(channel, ApiError):
         return {BAD_REQUEST: channel}
@@ -198,7 +198,7 @@ HEARINGS: Mapping[Operation, Hearing] = {
 
 def too_large(st: Stages) -> ApiError:
     """413: the body was over the limit (and left unread)."""
-    limit = st.contract.send.body_max_bytes
+    limit = st.context.contract.send.body_max_bytes
     return ApiError(PAYLOAD_TOO_LARGE, ErrorKind.PAYLOAD_TOO_LARGE, _TOO_LARGE_TEXT.format(limit=limit))
 
 

@@ -42,7 +42,7 @@ def lookup(call: LookupCall, st: Stages) -> Response:
 def batch(call: BatchCall, st: Stages) -> Response:
     """GET the statuses of several messages of one channel."""
     channel, company = call.channel, call.caller.company
-    now = st.clock()
+    now = st.context.clock()
     found: list[Payload] = []
     missing: list[str] = []
     # Every distinct id once, in the order first asked.
@@ -53,25 +53,25 @@ def batch(call: BatchCall, st: Stages) -> Response:
             continue
         step = st.view(st, Operation.BATCH, message, now)
         found.append(st.status_body(st, st.make_body(st, message_id, message.channel, step)))
-    return st.render.json(st.names.ok, st.batch_body(st, channel, found, missing))
+    return st.context.render.json(st.context.names.ok, st.batch_body(st, channel, found, missing))
 
 
 def send(call: SendCall, st: Stages) -> Response:
     """POST a message on the route's channel; a dry run answers an id and stores nothing."""
-    names, body, channel = st.names, call.body, call.channel
+    names, body, channel = st.context.names, call.body, call.channel
     dry_run = names.dry_run is not None and isinstance(body, dict) and body.get(names.dry_run) is True
     if dry_run:
         message_id = new_id(st)
     else:
         message = new_message(st, channel, call.caller.company, st.destination(st, body))
-        st.store.add(message)
+        st.context.store.add(message)
         message_id = message.id
     payload: Payload = {names.send_id: message_id}
     if names.send_channel is not None:
         payload[names.send_channel] = channel
     if dry_run and names.dry_run_answer is not None:
         payload[names.dry_run_answer] = True
-    return st.render.json(names.created, st.send_answer(st, payload))
+    return st.context.render.json(names.created, st.send_answer(st, payload))
 
 
 def answer(call: Call, st: Stages) -> Response:
@@ -85,14 +85,14 @@ def answer(call: Call, st: Stages) -> Response:
 
 def new_id(st: Stages) -> str:
     """A fresh platform-assigned id."""
-    return f"{st.config.id_prefix}{uuid.uuid4().hex}"
+    return f"{st.context.config.id_prefix}{uuid.uuid4().hex}"
 
 
 def new_message(st: Stages, channel: str, company: str, number: str) -> Message:
     """A message to `number` accepted now, with its whole lifecycle laid out."""
-    recipient = st.contract.recipient_for(number)
-    sent_at = st.clock()
-    step_s = st.config.step_for(channel)
+    recipient = st.context.contract.recipient_for(number)
+    sent_at = st.context.clock()
+    step_s = st.context.config.step_for(channel)
     return Message(
         id=new_id(st),
         channel=channel,
@@ -101,7 +101,7 @@ def new_message(st: Stages, channel: str, company: str, number: str) -> Message:
         recipient=recipient,
         sent_at=sent_at,
         step_s=step_s,
-        steps=lifecycle.timeline(recipient, sent_at, step_s, st.contract),
+        steps=lifecycle.timeline(recipient, sent_at, step_s, st.context.contract),
     )
 
 

@@ -268,41 +268,6 @@ class Stages:
     render_error: Callable[[Stages, Operation | None, ApiError], Response] = Conforming.render_error
     respond: Callable[[Stages, Routing, Response], Response] = Conforming.respond
 
-    # The context's facts, read through the stages (what a defect's installer needs).
-    @property
-    def contract(self) -> Contract:
-        """The contract served."""
-        return self.context.contract
-
-    @property
-    def config(self) -> SimulatorConfig:
-        """The simulator's configuration."""
-        return self.context.config
-
-    @property
-    def store(self) -> MessageStore:
-        """The messages sent."""
-        return self.context.store
-
-    @property
-    def names(self) -> Names:
-        """The contract's names and codes."""
-        return self.context.names
-
-    @property
-    def render(self) -> Renderer:
-        """Answers in the contract's shapes."""
-        return self.context.render
-
-    @property
-    def clock(self) -> Callable[[], float]:
-        """The simulator's clock (seconds since the epoch)."""
-        return self.context.clock
-
-    def fail(self, routing: Routing, error: ApiError) -> Response:
-        """Render `error` and let the last stage see it."""
-        return self.respond(self, routing, self.render_error(self, routing.op, error))
-
 
 def conforming(
     contract: Contract,
@@ -335,7 +300,7 @@ def with_rate_limit(stages: Stages, limit: RateLimit, clock: Callable[[], float]
         return limiter.peek(key)
 
     def render_throttled(st: Stages, decision: Decision) -> Response:
-        return st.render.throttled(text, decision.retry_after_s)
+        return st.context.render.throttled(text, decision.retry_after_s)
 
     return replace(
         stages,

@@ -19,7 +19,7 @@ from gatewatch.simulator.stages import Stages
 )
 def auth_not_enforced(st: Stages) -> Stages:
     inner = st.authenticate
-    key, company = next(iter(st.config.all_api_keys.items()))
+    key, company = next(iter(st.context.config.all_api_keys.items()))
     fallback = Caller(key, company)
 
     def authenticate(st: Stages, request: Request) -> Caller | ApiError:

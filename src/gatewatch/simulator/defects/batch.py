@@ -92,10 +92,10 @@ def batch_drops_existing(st: Stages) -> Stages:
 )
 def batch_unknown_as_unknown(st: Stages) -> Stages:
     inner = st.batch_body
-    recipient = unsettled_recipient(st.contract)
+    recipient = unsettled_recipient(st.context.contract)
 
     def batch_body(st: Stages, channel: str, found: list[Payload], missing: list[str]) -> object:
-        step = lifecycle.timeline(recipient, st.clock(), 0.0, st.contract)[-1]
+        step = lifecycle.timeline(recipient, st.context.clock(), 0.0, st.context.contract)[-1]
         invented = [st.make_body(st, message_id, channel, step) for message_id in missing]
         return inner(st, channel, [*found, *invented], [])
 
@@ -111,7 +111,7 @@ def batch_unknown_as_unknown(st: Stages) -> Stages:
 def batch_404_when_none(st: Stages) -> Stages:
     inner = st.respond
     empty = encode([])
-    ok = st.names.ok
+    ok = st.context.names.ok
 
     def respond(st: Stages, routing: Routing, response: Response) -> Response:
         response = inner(st, routing, response)
@@ -136,7 +136,7 @@ def _object_dialect(contract: Contract) -> Contract | None:
     applies=lambda contract: _object_dialect(contract) is not None,
 )
 def batch_object_shape(st: Stages) -> Stages:
-    other = _object_dialect(st.contract)
+    other = _object_dialect(st.context.contract)
     if other is None:
         return st
     # What the other dialect calls the two lists, read from its contract.
@@ -160,7 +160,7 @@ def _limit_refuses(contract: Contract) -> bool:
 )
 def batch_no_limit(st: Stages) -> Stages:
     inner = st.parse_ids
-    separator = st.names.separator
+    separator = st.context.names.separator
 
     def parse_ids(st: Stages, values: Sequence[str]) -> list[str] | ApiError:
         result = inner(st, values)

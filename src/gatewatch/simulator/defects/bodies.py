@@ -21,7 +21,7 @@ _FOREIGN_STATUS = "PENDING"
 )
 def status_lowercase(st: Stages) -> Stages:
     inner = st.status_body
-    status = st.names.status
+    status = st.context.names.status
 
     def status_body(st: Stages, body: Payload) -> Payload:
         body = inner(st, body)
@@ -38,8 +38,8 @@ def status_lowercase(st: Stages) -> Stages:
 )
 def status_not_in_enum(st: Stages) -> Stages:
     inner = st.status_body
-    initial = st.contract.initial_statuses
-    status = st.names.status
+    initial = st.context.contract.initial_statuses
+    status = st.context.names.status
 
     def status_body(st: Stages, body: Payload) -> Payload:
         body = inner(st, body)
@@ -57,8 +57,8 @@ def status_not_in_enum(st: Stages) -> Stages:
 )
 def error_without_reason(st: Stages) -> Stages:
     inner = st.status_body
-    needs_reason = st.contract.needs_reason
-    status, description = st.names.status, st.names.description
+    needs_reason = st.context.contract.needs_reason
+    status, description = st.context.names.status, st.context.names.description
 
     def status_body(st: Stages, body: Payload) -> Payload:
         body = inner(st, body)
@@ -76,7 +76,7 @@ def error_without_reason(st: Stages) -> Stages:
 )
 def echo_id_wrong(st: Stages) -> Stages:
     inner = st.status_body
-    id_ = st.names.id
+    id_ = st.context.names.id
 
     def status_body(st: Stages, body: Payload) -> Payload:
         body = inner(st, body)
@@ -93,9 +93,9 @@ def echo_id_wrong(st: Stages) -> Stages:
 )
 def echo_channel_wrong(st: Stages) -> Stages:
     inner = st.status_body
-    channels = st.contract.channels
+    channels = st.context.contract.channels
     following = {channel: channels[(i + 1) % len(channels)] for i, channel in enumerate(channels)}
-    field = st.names.channel
+    field = st.context.names.channel
 
     def status_body(st: Stages, body: Payload) -> Payload:
         body = inner(st, body)
@@ -112,7 +112,7 @@ def echo_channel_wrong(st: Stages) -> Stages:
 )
 def updated_at_naive(st: Stages) -> Stages:
     inner = st.status_body
-    updated_at = st.names.updated_at
+    updated_at = st.context.names.updated_at
 
     def status_body(st: Stages, body: Payload) -> Payload:
         body = inner(st, body)
@@ -129,7 +129,7 @@ def updated_at_naive(st: Stages) -> Stages:
 )
 def wrong_content_type(st: Stages) -> Stages:
     inner = st.respond
-    json_type = st.names.json_type
+    json_type = st.context.names.json_type
 
     def respond(st: Stages, routing: Routing, response: Response) -> Response:
         response = inner(st, routing, response)
@@ -158,11 +158,11 @@ def _english(contract: Contract) -> tuple[str, str] | None:
     applies=lambda contract: _english(contract) is not None,
 )
 def status_field_english(st: Stages) -> Stages:
-    other = _english(st.contract)
+    other = _english(st.context.contract)
     if other is None:
         return st
     inner = st.status_body
-    renames = dict(zip((st.names.status, st.names.description), other, strict=True))
+    renames = dict(zip((st.context.names.status, st.context.names.description), other, strict=True))
 
     def status_body(st: Stages, body: Payload) -> Payload:
         body = inner(st, body)

@@ -31,7 +31,7 @@ def _camel(code: str) -> str:
     description="Error answers are plain text ('404 Not Found'), not the JSON error body.",
 )
 def error_body_not_json(st: Stages) -> Stages:
-    render = st.render
+    render = st.context.render
 
     def render_error(st: Stages, op: Operation | None, error: ApiError) -> Response:
         status = render.status(error)
@@ -70,10 +70,10 @@ def _other_shape(contract: Contract) -> Contract | None:
     applies=lambda contract: _other_shape(contract) is not None,
 )
 def error_body_other_shape(st: Stages) -> Stages:
-    other = _other_shape(st.contract)
+    other = _other_shape(st.context.contract)
     if other is None:
         return st
-    render, fields = st.render, dict(other.error.fields)
+    render, fields = st.context.render, dict(other.error.fields)
 
     def render_error(st: Stages, op: Operation | None, error: ApiError) -> Response:
         return render.error(error, fields)
@@ -93,7 +93,7 @@ def _echoes_status(contract: Contract) -> bool:
 )
 def error_status_mismatch(st: Stages) -> Stages:
     inner = st.render_error
-    field, ok = st.contract.error.status_field, st.names.ok
+    field, ok = st.context.contract.error.status_field, st.context.names.ok
 
     def render_error(st: Stages, op: Operation | None, error: ApiError) -> Response:
         answer = inner(st, op, error)

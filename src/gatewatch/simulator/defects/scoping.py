@@ -31,7 +31,7 @@ def _leaky_find(st: Stages, leaky_op: Operation, leak: Leak) -> Stages:
     def find(st: Stages, op: Operation, message_id: str, channel: str, company: str) -> Message | None:
         found = inner(st, op, message_id, channel, company)
         if found is None and op == leaky_op:
-            elsewhere = st.store.get(message_id)
+            elsewhere = st.context.store.get(message_id)
             if elsewhere is not None and leak(elsewhere, channel, company):
                 return elsewhere
         return found
@@ -82,12 +82,12 @@ def batch_ignores_channel(st: Stages) -> Stages:
 )
 def unknown_id_200_unknown(st: Stages) -> Stages:
     inner = st.find
-    recipient = unsettled_recipient(st.contract)
+    recipient = unsettled_recipient(st.context.contract)
 
     def find(st: Stages, op: Operation, message_id: str, channel: str, company: str) -> Message | None:
         found = inner(st, op, message_id, channel, company)
-        if found is None and op == Operation.LOOKUP and st.store.get(message_id) is None:
-            now = st.clock()
+        if found is None and op == Operation.LOOKUP and st.context.store.get(message_id) is None:
+            now = st.context.clock()
             return Message(
                 id=message_id,
                 channel=channel,
@@ -96,7 +96,7 @@ def unknown_id_200_unknown(st: Stages) -> Stages:
                 recipient=recipient,
                 sent_at=now,
                 step_s=0.0,
-                steps=lifecycle.timeline(recipient, now, 0.0, st.contract),
+                steps=lifecycle.timeline(recipient, now, 0.0, st.context.contract),
             )
         return found
 
@@ -110,7 +110,7 @@ def unknown_id_200_unknown(st: Stages) -> Stages:
 )
 def channel_case_insensitive(st: Stages) -> Stages:
     inner = st.parse_channel
-    folded = {channel.casefold(): channel for channel in st.contract.channels}
+    folded = {channel.casefold(): channel for channel in st.context.contract.channels}
 
     def parse_channel(st: Stages, values: Sequence[str]) -> str | ApiError:
         result = inner(st, values)

@@ -20,8 +20,8 @@ _NEWLINE = "\n"
     description="The recipient number is not validated: a send to 'not-a-number' is accepted.",
 )
 def send_accepts_invalid(st: Stages) -> Stages:
-    validator = st.contract.validator(st.contract.schema_file("send_request"))
-    destination = st.names.destination
+    validator = st.context.contract.validator(st.context.contract.schema_file("send_request"))
+    destination = st.context.names.destination
 
     def validate_send(st: Stages, body: object) -> list[str]:
         return [
@@ -48,7 +48,7 @@ def _strip_one_newline(body: object, field: str) -> object:
 )
 def destination_newline_accepted(st: Stages) -> Stages:
     validate, read = st.validate_send, st.destination
-    field = st.names.destination
+    field = st.context.names.destination
 
     def validate_send(st: Stages, body: object) -> list[str]:
         return validate(st, _strip_one_newline(body, field))
@@ -66,7 +66,7 @@ def destination_newline_accepted(st: Stages) -> Stages:
 )
 def send_missing_id(st: Stages) -> Stages:
     inner = st.send_answer
-    send_id = st.names.send_id
+    send_id = st.context.names.send_id
 
     def send_answer(st: Stages, body: Payload) -> Payload:
         body = inner(st, body)
@@ -101,7 +101,7 @@ def send_not_json_500(st: Stages) -> Stages:
     description="A send whose body is not JSON answers 500 with a plain-text page, on every retry.",
 )
 def send_not_json_500_page(st: Stages) -> Stages:
-    inner, render = st.render_error, st.render
+    inner, render = st.render_error, st.context.render
 
     def render_error(st: Stages, op: Operation | None, error: ApiError) -> Response:
         if not _not_json_send(op, error):

@@ -27,7 +27,7 @@ _EARLY_DIVISOR = 4
 )
 def rate_limit_no_retry_after(st: Stages) -> Stages:
     inner = st.render_throttled
-    field = st.contract.rate_limits.retry_after_field
+    field = st.context.contract.rate_limits.retry_after_field
 
     def render_throttled(st: Stages, decision: Decision) -> Response:
         answer = inner(st, decision)

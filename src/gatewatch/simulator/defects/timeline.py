@@ -31,7 +31,7 @@ def delivered_regresses(st: Stages) -> Stages:
     def view(st: Stages, op: Operation, message: Message, now: float) -> Step:
         step = inner(st, op, message, now)
         steps = message.steps
-        if len(steps) < 2 or step is not steps[-1] or not st.contract.is_final(step.status):
+        if len(steps) < 2 or step is not steps[-1] or not st.context.contract.is_final(step.status):
             return step
         if answers.bump(message.id) % _REGRESS_EVERY:
             return step
@@ -48,7 +48,7 @@ def delivered_regresses(st: Stages) -> Stages:
 )
 def final_flips(st: Stages) -> Stages:
     inner = st.view
-    delivered = delivered_status(st.contract)
+    delivered = delivered_status(st.context.contract)
     answers = Counts()
     flipped: dict[str, Step] = {}
 
@@ -57,13 +57,13 @@ def final_flips(st: Stages) -> Stages:
         if late is not None:
             return late
         step = inner(st, op, message, now)
-        if step.status == delivered or not st.contract.is_final(step.status):
+        if step.status == delivered or not st.context.contract.is_final(step.status):
             return step
         if answers.bump(message.id) <= _FLIP_AFTER:
             return step
         # A late delivery receipt overrides the failure, with a fresh updatedAt.
         late = Step(delivered, now, format_time(now), None)
-        if len(flipped) < st.config.max_messages:
+        if len(flipped) < st.context.config.max_messages:
             flipped[message.id] = late
         return late
 
@@ -77,7 +77,7 @@ def final_flips(st: Stages) -> Stages:
 )
 def expired_never(st: Stages) -> Stages:
     inner = st.view
-    expiring = expiry_statuses(st.contract)
+    expiring = expiry_statuses(st.context.contract)
 
     def view(st: Stages, op: Operation, message: Message, now: float) -> Step:
         if message.recipient.final_status in expiring:
