@@ -103,7 +103,7 @@ class Refused:
 
 #: A checkpoint set of one operation: the call, or the refusals of its own roles (empty:
 #: it stands aside because the key is refused).
-Hearing = Callable[[Request, Match | WrongMethod, Caller | None, Stages], "Call | dict[str, ApiError]"]
+Hearing = Callable[[Request, Match | WrongMethod, Caller | None, Stages], Call | dict[str, ApiError]]
 
 
 def ordered(order: tuple[str, ...]) -> tuple[str, ...]:
