@@ -27,9 +27,10 @@ from typing import IO
 
 import requests
 
+from gatewatch.config import SIMULATOR_KEYS
 from gatewatch.contract import default_contract
 
-KEY = "key-a"
+KEY = next(iter(SIMULATOR_KEYS))
 MESSAGES_PER_CHANNEL = 20
 READY_TIMEOUT_S = 20.0
 HTTP_TIMEOUT_S = 5.0
@@ -127,15 +128,72 @@ def parse_wrk(output: str) -> dict[str, float]:
     return result
 
 
-def main() -> int:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds of load")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--min-rps", type=float, default=4000.0)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def run_wrk(wrk: str, args: argparse.Namespace, base_url: str, sent: list[tuple[str, str]]) -> str:
+    """wrk's output for lookups of the `sent` ids at `base_url`."""
+    origin, _, base_path = base_url.partition("//")[2].partition("/")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(lua_script("/" + base_path, sent))
+    try:
+        run = subprocess.run(
+            [
+                wrk,
+                f"-t{args.threads}",
+                f"-c{args.connections}",
+                f"-d{args.duration}s",
+                "--latency",
+                "-s",
+                script.name,
+                f"http://{origin}/",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=args.duration + 60,
+        )
+    finally:
+        os.unlink(script.name)
+    return run.stdout
+
+
+def stop(process: subprocess.Popen[str]) -> int:
+    """Stop the simulator by SIGTERM to its own pid; its exit code."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait(timeout=5)
+
+
+def print_figures(figures: dict[str, float], args: argparse.Namespace, sent: list[tuple[str, str]]) -> None:
+    if args.json:
+        print(json.dumps(figures, indent=2))
+        return
+    print(
+        f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s --latency "
+        f"({len(sent)} ids over {len({c for _, c in sent})} channels)\n"
+        f"lookups/s: {figures['lookups_per_s']:,.0f}\n"
+        f"latency p50 {figures.get('p50_ms', float('nan')):.2f} ms, "
+        f"p90 {figures.get('p90_ms', float('nan')):.2f} ms, "
+        f"p99 {figures.get('p99_ms', float('nan')):.2f} ms\n"
+        f"requests: {figures['requests']:,.0f}, non-2xx: {figures['non_2xx']:.0f}, "
+        f"socket errors: {figures['socket_errors']:.0f}, "
+        f"simulator exit code: {figures['simulator_exit_code']:.0f}"
+    )
+
+
+def main() -> int:
+    args = parse_args()
     wrk = ensure_wrk()
     process = subprocess.Popen(
         [*simulator_command(), "--port", "0"],
@@ -146,50 +204,12 @@ def main() -> int:
         assert process.stdout is not None
         base_url = read_ready(process.stdout, READY_TIMEOUT_S)
         sent = send_messages(base_url)
-        origin, _, base_path = base_url.partition("//")[2].partition("/")
-        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-            script.write(lua_script("/" + base_path, sent))
-        try:
-            run = subprocess.run(
-                [
-                    wrk,
-                    f"-t{args.threads}",
-                    f"-c{args.connections}",
-                    f"-d{args.duration}s",
-                    "--latency",
-                    "-s",
-                    script.name,
-                    f"http://{origin}/",
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-                timeout=args.duration + 60,
-            )
-        finally:
-            os.unlink(script.name)
+        output = run_wrk(wrk, args, base_url, sent)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            code = process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            code = process.wait(timeout=5)
-    figures = parse_wrk(run.stdout)
+        code = stop(process)
+    figures = parse_wrk(output)
     figures["simulator_exit_code"] = float(code)
-    if args.json:
-        print(json.dumps(figures, indent=2))
-    else:
-        print(
-            f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s --latency "
-            f"({len(sent)} ids over {len({c for _, c in sent})} channels)\n"
-            f"lookups/s: {figures['lookups_per_s']:,.0f}\n"
-            f"latency p50 {figures.get('p50_ms', float('nan')):.2f} ms, "
-            f"p90 {figures.get('p90_ms', float('nan')):.2f} ms, "
-            f"p99 {figures.get('p99_ms', float('nan')):.2f} ms\n"
-            f"requests: {figures['requests']:,.0f}, non-2xx: {figures['non_2xx']:.0f}, "
-            f"socket errors: {figures['socket_errors']:.0f}, simulator exit code: {code}"
-        )
+    print_figures(figures, args, sent)
     ok = figures["lookups_per_s"] >= args.min_rps and figures["non_2xx"] == 0 and code == 0
     if not ok:
         print(f"FAIL: below {args.min_rps:,.0f} lookups/s, non-2xx answers, or a bad exit", file=sys.stderr)

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -473,8 +474,9 @@ def _resolve(
     return replace(target, base_url=base_url) if base_url else target
 
 
-# Keys the embedded simulator accepts out of the box (gateway-api.md pins key-a and key-b).
-SIMULATOR_KEYS = ("key-a", "key-b")
+#: Keys the embedded simulator accepts out of the box, and the company each identifies
+#: (gateway-api.md pins key-a for company A and key-b for company B); read-only.
+SIMULATOR_KEYS: Mapping[str, str] = MappingProxyType({"key-a": "A", "key-b": "B"})
 
 
 def read_keys(target: Target, environ: Mapping[str, str] | None = None) -> Keys:
@@ -485,7 +487,8 @@ def read_keys(target: Target, environ: Mapping[str, str] | None = None) -> Keys:
     a real target's keys come from its environment variables (or their _FILE variants).
     """
     if target.embedded:
-        return Keys(primary=Secret(SIMULATOR_KEYS[0]), second=Secret(SIMULATOR_KEYS[1]))
+        primary, second = SIMULATOR_KEYS
+        return Keys(primary=Secret(primary), second=Secret(second))
     return Keys(
         primary=read_secret(target.api_key_env, environ),
         second=read_secret(target.second_api_key_env, environ),

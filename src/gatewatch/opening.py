@@ -26,7 +26,7 @@ from typing import Any
 import requests
 
 from gatewatch.client import GatewayClient
-from gatewatch.config import Keys, Run, Target, read_keys
+from gatewatch.config import SIMULATOR_KEYS, Keys, Run, Target, read_keys
 from gatewatch.contract import Contract
 from gatewatch.embedded import SimulatorProcess, simulator_process
 from gatewatch.errors import ConfigError, NotAllowed, TargetUnreachable
@@ -37,7 +37,8 @@ from gatewatch.secrets import FILE_SUFFIX, Secret
 # The variable the embedded simulator reads the run's keys from (KEY=COMPANY,...): the
 # keys travel in its environment, never on its command line.
 SIM_KEYS_ENV = "GATEWATCH_SIM_KEYS"
-_COMPANIES = ("A", "B")
+# The companies of the run's two keys: those of the simulator's own two keys, in order.
+_COMPANIES = tuple(SIMULATOR_KEYS.values())
 RATE_LIMIT_FLAG = "--rate-limit"
 
 

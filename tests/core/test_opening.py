@@ -30,7 +30,7 @@ def test_the_embedded_simulator_gets_its_own_keys_whatever_the_environment_holds
         {"GATEWATCH_API_KEY_FILE": str(tmp_path / "missing")},  # not even read
     ):
         keys = run_keys(EMBEDDED, environ)
-        assert (keys.primary, keys.second) == (Secret(SIMULATOR_KEYS[0]), Secret(SIMULATOR_KEYS[1]))
+        assert (keys.primary, keys.second) == tuple(Secret(key) for key in SIMULATOR_KEYS)
 
 
 def test_a_real_target_gets_the_users_keys_from_the_environment_or_a_file(tmp_path: Path) -> None:

@@ -1,11 +1,11 @@
 """The simulator as a raw ASGI app: read the body (up to the limit), route, then serve.
 
 A raw app rather than a framework keeps the lookup hot path short (one header pass, one
-dict lookup per stage). Which error wins is not decided here: the body's size, the route
-and the method are noted on the request, and the gates (gates.py) judge them in the
-contract's order. The behaviour that may change at runtime (faults, defects, the rate
-limit) is a single immutable `_Runtime` swapped in one assignment, so a test thread can
-change it while the event loop serves requests without locks.
+dict lookup per stage). Which error wins is not decided here: the body's size is noted on
+the request, the router says what the path and method ask for, and the checkpoints
+(checkpoints.py) judge them in the contract's order. The behaviour that may change at
+runtime (faults, defects, the rate limit) is a single immutable `_Runtime` swapped in one
+assignment, so a test thread can change it while the event loop serves requests without locks.
 """
 
 from __future__ import annotations
@@ -20,16 +20,17 @@ from typing import Any
 from gatewatch.contract import Contract
 from gatewatch.errors import ConfigError
 from gatewatch.ratelimit import RateLimit
-from gatewatch.simulator import control, defects, gates
+from gatewatch.simulator import control, defects
 from gatewatch.simulator.config import Faults, SimulatorConfig, check_rate_limit
+from gatewatch.simulator.defects import DefectSpec
 from gatewatch.simulator.errors import INJECTED_ERROR, INTERNAL_ERROR
 from gatewatch.simulator.faults import Drop, FaultChain, Outcome
 from gatewatch.simulator.faults import build as build_faults
-from gatewatch.simulator.handlers import Server
+from gatewatch.simulator.handlers import Dispatcher
+from gatewatch.simulator.http import Request, Response, read_request
 from gatewatch.simulator.routes import Router
 from gatewatch.simulator.stages import Stages, conforming, with_rate_limit
 from gatewatch.simulator.store import Message, MessageStore
-from gatewatch.simulator.wire import Request, Response
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -50,7 +51,7 @@ class _Runtime:
     faults: Faults
     chain: FaultChain | None
     rate_limit: RateLimit
-    server: Server
+    dispatcher: Dispatcher
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,13 @@ class _Chunk:
 
 
 _CHUNK_KEYS = frozenset(f.name for f in fields(_Chunk))
+
+
+class _BodyTooLarge:
+    """What `_read_body` gives for a body over the limit."""
+
+
+_TOO_LARGE = _BodyTooLarge()
 
 
 def _chunk(message: Mapping[str, Any]) -> _Chunk:
@@ -92,7 +100,7 @@ class GatewayApp:
         self._rate_clock = rate_clock
         self._base = conforming(contract, config, self.store, clock)
         #: Answers in the contract's shapes (the control endpoint's too).
-        self.render = self._base.render
+        self.render = self._base.context.render
         self._router = Router(contract, config.base_path)
         self._control = control.Control(self) if config.control else None
         self._runtime = self._build(config.faults, config.defects, config.rate_limit)
@@ -102,19 +110,10 @@ class GatewayApp:
     def _build(self, fault_config: Faults, names: Iterable[str], limit: RateLimit) -> _Runtime:
         check_rate_limit(limit, self.contract)
         specs = defects.resolve(names, self.contract)
-        needing = [spec.name for spec in specs if spec.needs_rate_limit]
-        if needing and limit.unlimited:
-            raise ConfigError(
-                f"defect(s) {', '.join(needing)} need a rate limit (--rate-limit production|trial|N/min,M/s)",
-                key="defects",
-            )
+        _check_needs_rate_limit(specs, limit)
         stages = defects.install(with_rate_limit(self._base, limit, self._rate_clock), specs)
-        limited = not limit.unlimited
-        server = Server(stages, gates.pipelines(stages.order, limited=limited), limited=limited)
-        render = stages.render.error
-        return _Runtime(
-            stages, fault_config, build_faults(fault_config, render, self.config.seed), limit, server
-        )
+        chain = build_faults(fault_config, stages.context.render.error, self.config.seed)
+        return _Runtime(stages, fault_config, chain, limit, Dispatcher(stages))
 
     @property
     def faults(self) -> Faults:
@@ -163,14 +162,22 @@ class GatewayApp:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         runtime = self._runtime
-        names = self._base.names
-        request = Request(scope, names.key_header, names.basic_header)
+        names = self._base.context.names
+        raw_path = scope.get("raw_path")
+        request = read_request(
+            scope["method"],
+            raw_path if raw_path is not None else scope["path"].encode(),
+            scope.get("query_string", b""),
+            scope["headers"],
+            names.key_header,
+            names.basic_header,
+        )
         if request.has_body:
-            complete = await self._read_body(request, receive)
-            if complete is None:
+            body = await self._read_body(request, receive)
+            if body is None:
                 return  # the client left
-            # The rest of the body stays unread: the gates answer 413 (or what wins over it).
-            request.too_large = not complete
+            # Over the limit, the rest stays unread: the checkpoints answer 413 (or what wins over it).
+            request = request.body_refused() if isinstance(body, _BodyTooLarge) else request.with_body(body)
         try:
             outcome = await self._answer(request, runtime)
         except Exception:
@@ -178,7 +185,7 @@ class GatewayApp:
             log.exception("simulator handler failed")
             outcome = self._internal_error(request, runtime)
         if isinstance(outcome, Drop):
-            await _drop(scope, receive, send, runtime.stages.render.error(INJECTED_ERROR))
+            await _drop(scope, receive, send, runtime.stages.context.render.error(INJECTED_ERROR))
             return
         if request.too_large:
             outcome = outcome.closing()  # the unread body cannot be skipped on a kept connection
@@ -186,7 +193,9 @@ class GatewayApp:
 
     def _internal_error(self, request: Request, runtime: _Runtime) -> Response:
         try:
-            return runtime.server.finish(request, INTERNAL_ERROR)
+            return runtime.dispatcher.fail(
+                request, self._router.route(request.method, request.raw_path), INTERNAL_ERROR
+            )
         except Exception:
             log.exception("simulator error rendering failed")
             return self.render.error(INTERNAL_ERROR)  # the plain contract shape, no defects
@@ -195,26 +204,20 @@ class GatewayApp:
         """Route, then serve through the faults of the operation (if any are on)."""
         if self._control is not None and self._control.owns(request.raw_path):
             return self._control.handle(request)
-        matched = self._router.match(request.raw_path)
-        if matched is not None:
-            route, param = matched
-            request.route = route
-            request.op = route.op
-            request.handler = route.methods.get(request.method)
-            request.route_channel = route.channel
-            request.path_param = param
+        routing = self._router.route(request.method, request.raw_path)
         chain = runtime.chain
-        if chain is None or request.op not in chain.operations:
-            return runtime.server(request)
-        return await chain.run(request, runtime.server)
+        if chain is None or routing.op not in chain.operations:
+            return runtime.dispatcher(request, routing)
+        dispatcher = runtime.dispatcher
+        return await chain.run(request, lambda served: dispatcher(served, routing))
 
-    async def _read_body(self, request: Request, receive: Receive) -> bool | None:
-        """Read the body up to the limit: True when read, False when over it, None if gone."""
+    async def _read_body(self, request: Request, receive: Receive) -> bytes | _BodyTooLarge | None:
+        """Read the body up to the limit: the body, `_TOO_LARGE` when over it, None if gone."""
         limit = self.contract.send.body_max_bytes
         if request.content_length is not None:
             try:
                 if int(request.content_length) > limit:
-                    return False
+                    return _TOO_LARGE
             except ValueError:
                 pass  # the HTTP layer vouches for framing; count the bytes instead
         chunks: list[bytes] = []
@@ -225,12 +228,20 @@ class GatewayApp:
                 return None
             size += len(message.body)
             if size > limit:
-                return False
+                return _TOO_LARGE
             chunks.append(message.body)
             if not message.more_body:
-                break
-        request.body = b"".join(chunks)
-        return True
+                return b"".join(chunks)
+
+
+def _check_needs_rate_limit(specs: Iterable[DefectSpec], limit: RateLimit) -> None:
+    """Refuse defects that only show under a rate limit when none is on."""
+    needing = [spec.name for spec in specs if spec.needs_rate_limit]
+    if needing and limit.unlimited:
+        raise ConfigError(
+            f"defect(s) {', '.join(needing)} need a rate limit (--rate-limit production|trial|N/min,M/s)",
+            key="defects",
+        )
 
 
 async def _send(send: Send, response: Response) -> None:

@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gatewatch.contract import Contract
-from gatewatch.simulator.errors import INVALID_KEY, UNAUTHORIZED, ApiError, Kind
+from gatewatch.simulator.errors import INVALID_KEY, UNAUTHORIZED, ApiError, ErrorKind
+from gatewatch.simulator.http import Request
 from gatewatch.simulator.names import BASIC_HEADER
-from gatewatch.simulator.wire import Request
 
 _BASIC_SCHEME = "basic"
 
@@ -47,7 +47,7 @@ class Authenticator:
             if key.isascii()
         }
         self.missing = ApiError(
-            UNAUTHORIZED, Kind.MISSING_API_KEY, f"missing API key: send {contract.auth.describe()}"
+            UNAUTHORIZED, ErrorKind.MISSING_API_KEY, f"missing API key: send {contract.auth.describe()}"
         )
 
     def __call__(self, request: Request) -> Caller | ApiError:

@@ -13,21 +13,22 @@ from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any
 
+from gatewatch.config import SIMULATOR_KEYS
 from gatewatch.contract import Contract
 from gatewatch.errors import ConfigError
 from gatewatch.ratelimit import NO_LIMIT, RateLimit
 from gatewatch.secrets import FILE_SUFFIX, read_secret
-from gatewatch.simulator.wire import BATCH, LOOKUP, SEND
+from gatewatch.simulator.operations import OPERATION_NAMES
 
-#: The keys every simulator accepts out of the box (gateway-api.md, pinned).
-DEFAULT_API_KEYS: Mapping[str, str] = MappingProxyType({"key-a": "A", "key-b": "B"})
+#: The keys every simulator accepts out of the box (gateway-api.md, pinned): key -> company.
+DEFAULT_API_KEYS: Mapping[str, str] = SIMULATOR_KEYS
 
 #: The longest request target the HTTP layer (httptools) can parse: its URL parser keeps
 #: offsets in 16 bits, so anything longer is refused before the simulator sees it.
 MAX_TARGET_BYTES = 65_535
 
-#: The operation kinds (openapi.yaml x-gatewatch-operation) a fault may be scoped to.
-OPERATIONS: frozenset[str] = frozenset({SEND, LOOKUP, BATCH})
+#: The operations a fault may be scoped to.
+OPERATIONS: frozenset[str] = OPERATION_NAMES
 
 # The realistic preset: the vendor page says "a few seconds for SMS, potentially longer
 # for RCS and WhatsApp". The contract lists the quick channel first, so each further

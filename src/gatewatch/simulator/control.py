@@ -30,11 +30,11 @@ from gatewatch.simulator.errors import (
     NOT_FOUND,
     PAYLOAD_TOO_LARGE,
     ApiError,
-    Kind,
+    ErrorKind,
 )
+from gatewatch.simulator.http import Request, Response, decode_path_param
 from gatewatch.simulator.lifecycle import format_time
 from gatewatch.simulator.store import Message
-from gatewatch.simulator.wire import CONTROL, Request, Response, decode_path_param
 
 if TYPE_CHECKING:
     from gatewatch.contract import Contract
@@ -120,32 +120,36 @@ class Control:
 
     def handle(self, request: Request) -> Response:
         """Answer a control request (never an exception: errors are error bodies)."""
-        request.op = CONTROL
-        path, method = request.raw_path, request.method
         if request.too_large:
-            return self._error(PAYLOAD_TOO_LARGE, Kind.PAYLOAD_TOO_LARGE, "the request body is too large")
+            return self._error(
+                PAYLOAD_TOO_LARGE, ErrorKind.PAYLOAD_TOO_LARGE, "the request body is too large"
+            )
         try:
-            if path in self.routes:
-                read, write = self.routes[path]
-                if method == "GET":
-                    return read()
-                if method == "POST" and write is not None:
-                    return write(request)
-                return self._error(
-                    METHOD_NOT_ALLOWED, Kind.METHOD_NOT_ALLOWED, "use GET or POST on this path"
-                )
-            if path == PREFIX + b"reset":
-                if method != "POST":
-                    return self._error(METHOD_NOT_ALLOWED, Kind.METHOD_NOT_ALLOWED, "use POST on this path")
-                self.target.reset()
-                return self._json({"reset": True})
-            if path.startswith(_MESSAGES) and len(path) > len(_MESSAGES):
-                if method != "GET":
-                    return self._error(METHOD_NOT_ALLOWED, Kind.METHOD_NOT_ALLOWED, "use GET on this path")
-                return self._message(path[len(_MESSAGES) :])
+            return self._route(request)
         except ConfigError as exc:
-            return self._error(BAD_REQUEST, Kind.INVALID_BODY, str(exc))
-        return self._error(NOT_FOUND, Kind.NOT_FOUND, "no such control path")
+            return self._error(BAD_REQUEST, ErrorKind.INVALID_BODY, str(exc))
+
+    def _route(self, request: Request) -> Response:
+        path, method = request.raw_path, request.method
+        if path in self.routes:
+            read, write = self.routes[path]
+            if method == "GET":
+                return read()
+            if method == "POST" and write is not None:
+                return write(request)
+            return self._wrong_method("GET or POST")
+        if path == PREFIX + b"reset":
+            return self._reset() if method == "POST" else self._wrong_method("POST")
+        if path.startswith(_MESSAGES) and len(path) > len(_MESSAGES):
+            return self._message(path[len(_MESSAGES) :]) if method == "GET" else self._wrong_method("GET")
+        return self._error(NOT_FOUND, ErrorKind.NOT_FOUND, "no such control path")
+
+    def _wrong_method(self, allowed: str) -> Response:
+        return self._error(METHOD_NOT_ALLOWED, ErrorKind.METHOD_NOT_ALLOWED, f"use {allowed} on this path")
+
+    def _reset(self) -> Response:
+        self.target.reset()
+        return self._json({"reset": True})
 
     def _json(self, payload: object) -> Response:
         return self.target.render.json(self.ok, payload)
@@ -202,7 +206,7 @@ class Control:
         message_id = decode_path_param(raw_id)
         message = self.target.message(message_id) if message_id is not None else None
         if message is None:
-            return self._error(NOT_FOUND, Kind.MESSAGE_NOT_FOUND, "no message with this id")
+            return self._error(NOT_FOUND, ErrorKind.MESSAGE_NOT_FOUND, "no message with this id")
         return self._json(timeline_json(message, self.target.contract))
 
 

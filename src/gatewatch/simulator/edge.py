@@ -19,8 +19,8 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from gatewatch.simulator.app import ABORT_EXTENSION
 from gatewatch.simulator.errors import headers_too_large, uri_too_long
+from gatewatch.simulator.http import Response
 from gatewatch.simulator.render import Renderer
-from gatewatch.simulator.wire import Response
 
 # How long a refused connection stays half-open for the client to read the answer.
 _LINGER_S = 1.0

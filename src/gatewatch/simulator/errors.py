@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum, auto
 
-from gatewatch.simulator.wire import Headers
+from gatewatch.simulator.http import Headers
 
 
-class Kind(StrEnum):
+class ErrorKind(StrEnum):
     """What went wrong, as the simulator names it (UPPER_SNAKE_CASE)."""
 
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
@@ -42,7 +42,7 @@ class Kind(StrEnum):
 class Role(StrEnum):
     """The x-roles an error or rate-limit body's fields may carry (error-body.json, rate-limit-body.json).
 
-    status: the HTTP code; error: a short title (the reason phrase); code: the `Kind`;
+    status: the HTTP code; error: a short title (the reason phrase); code: the `ErrorKind`;
     message: the human text; retry_after: seconds to wait (429 only).
     """
 
@@ -76,16 +76,16 @@ class ApiError:
     headers: Headers = ()
 
 
-PATH_NOT_FOUND = ApiError(NOT_FOUND, Kind.NOT_FOUND, "no such path")
-INVALID_KEY = ApiError(UNAUTHORIZED, Kind.INVALID_API_KEY, "unknown API key")
-INVALID_QUERY = ApiError(BAD_REQUEST, Kind.INVALID_QUERY, "the query string is not valid UTF-8")
-INVALID_ID = ApiError(BAD_REQUEST, Kind.INVALID_ID, "the message id in the path is not valid UTF-8")
-INVALID_JSON = ApiError(BAD_REQUEST, Kind.INVALID_JSON, "the body is not valid JSON")
+PATH_NOT_FOUND = ApiError(NOT_FOUND, ErrorKind.NOT_FOUND, "no such path")
+INVALID_KEY = ApiError(UNAUTHORIZED, ErrorKind.INVALID_API_KEY, "unknown API key")
+INVALID_QUERY = ApiError(BAD_REQUEST, ErrorKind.INVALID_QUERY, "the query string is not valid UTF-8")
+INVALID_ID = ApiError(BAD_REQUEST, ErrorKind.INVALID_ID, "the message id in the path is not valid UTF-8")
+INVALID_JSON = ApiError(BAD_REQUEST, ErrorKind.INVALID_JSON, "the body is not valid JSON")
 MESSAGE_NOT_FOUND = ApiError(
-    NOT_FOUND, Kind.MESSAGE_NOT_FOUND, "no message with this id for the given channel and company"
+    NOT_FOUND, ErrorKind.MESSAGE_NOT_FOUND, "no message with this id for the given channel and company"
 )
-INTERNAL_ERROR = ApiError(SERVER_ERROR, Kind.INTERNAL_ERROR, "unexpected server error; retry shortly")
-INJECTED_ERROR = ApiError(SERVER_ERROR, Kind.INTERNAL_ERROR, "injected fault: unexpected server error")
+INTERNAL_ERROR = ApiError(SERVER_ERROR, ErrorKind.INTERNAL_ERROR, "unexpected server error; retry shortly")
+INJECTED_ERROR = ApiError(SERVER_ERROR, ErrorKind.INTERNAL_ERROR, "injected fault: unexpected server error")
 
 # Long enough to say what is wrong, short enough not to echo a 64 KiB body back.
 _MAX_ERROR_TEXT = 300
@@ -96,18 +96,18 @@ def invalid_body(reasons: list[str]) -> ApiError:
     text = "; ".join(reasons)
     if len(text) > _MAX_ERROR_TEXT:
         text = text[: _MAX_ERROR_TEXT - 3] + "..."
-    return ApiError(BAD_REQUEST, Kind.INVALID_BODY, text)
+    return ApiError(BAD_REQUEST, ErrorKind.INVALID_BODY, text)
 
 
 def uri_too_long(limit: int) -> ApiError:
     """The 414 of a request target over `limit` bytes (answered by the HTTP edge)."""
-    return ApiError(URI_TOO_LONG, Kind.URI_TOO_LONG, f"the request target is longer than {limit} bytes")
+    return ApiError(URI_TOO_LONG, ErrorKind.URI_TOO_LONG, f"the request target is longer than {limit} bytes")
 
 
 def headers_too_large(limit: int) -> ApiError:
     """The 431 of a request whose headers exceed `limit` bytes (answered by the HTTP edge)."""
     return ApiError(
-        HEADERS_TOO_LARGE, Kind.HEADERS_TOO_LARGE, f"the request headers are larger than {limit} bytes"
+        HEADERS_TOO_LARGE, ErrorKind.HEADERS_TOO_LARGE, f"the request headers are larger than {limit} bytes"
     )
 
 
@@ -115,7 +115,7 @@ def method_not_allowed(allow: bytes) -> ApiError:
     """The 405 of a path that takes the methods `allow` (its Allow header)."""
     return ApiError(
         METHOD_NOT_ALLOWED,
-        Kind.METHOD_NOT_ALLOWED,
+        ErrorKind.METHOD_NOT_ALLOWED,
         f"use {allow.decode('ascii')} on this path",
         ((b"allow", allow),),
     )

@@ -15,7 +15,7 @@ from typing import Final, Protocol
 
 from gatewatch.simulator.config import Faults
 from gatewatch.simulator.errors import INJECTED_ERROR, ApiError
-from gatewatch.simulator.wire import Request, Response, is_success
+from gatewatch.simulator.http import Request, Response, is_success
 
 
 class Drop:

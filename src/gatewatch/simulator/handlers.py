@@ -1,7 +1,7 @@
-"""The three operations' answers, and `Server`, which runs the gates and then the answer.
+"""The three operations' answers, and `Dispatcher`, which judges the checkpoints and then answers.
 
-By the time an answer runs every gate has let the request through, so the caller, the
-channel, the ids, the parsed body or the message are on the request. Everything here is
+A handler takes the typed call the checkpoints produced (`LookupCall`, `BatchCall`,
+`SendCall`), so it holds everything it needs by construction. Everything here is
 synchronous: nothing waits, so the lookup hot path costs a few dict lookups.
 """
 
@@ -10,74 +10,89 @@ from __future__ import annotations
 import uuid
 
 from gatewatch.simulator import lifecycle
-from gatewatch.simulator.errors import INTERNAL_ERROR, ApiError
-from gatewatch.simulator.gates import Pipelines, identify
+from gatewatch.simulator.auth import Caller
+from gatewatch.simulator.checkpoints import (
+    BatchCall,
+    Call,
+    LookupCall,
+    Refusal,
+    Refused,
+    SendCall,
+    hear,
+    judge,
+    roles,
+)
+from gatewatch.simulator.errors import ApiError
+from gatewatch.simulator.http import Request, Response
+from gatewatch.simulator.operations import Operation
+from gatewatch.simulator.ratelimit import Decision
+from gatewatch.simulator.routes import Routing
 from gatewatch.simulator.stages import Payload, Stages
 from gatewatch.simulator.store import Message
-from gatewatch.simulator.wire import Request, Response
 
 
-def lookup(request: Request, st: Stages) -> Response:
+def lookup(call: LookupCall, st: Stages) -> Response:
     """GET the status of one message."""
-    message = request.message
-    if message is None:
-        return st.render_error(request, INTERNAL_ERROR)  # the not_found gate always sets it
-    step = st.view(request, message, st.clock())
-    body = st.status_body(request, st.make_body(request.message_id, request.channel, step))
-    return st.render.json(st.names.ok, body)
+    ctx = st.context  # read once: this is the hot path
+    step = st.view(st, Operation.LOOKUP, call.message, ctx.clock())
+    body = st.status_body(st, st.make_body(st, call.message_id, call.channel, step))
+    return ctx.render.json(ctx.names.ok, body)
 
 
-def batch(request: Request, st: Stages) -> Response:
+def batch(call: BatchCall, st: Stages) -> Response:
     """GET the statuses of several messages of one channel."""
-    caller = request.caller
-    if caller is None:
-        return st.render_error(request, INTERNAL_ERROR)  # the unauthorized gate always sets it
-    channel, company = request.channel, caller.company
-    now = st.clock()
+    channel, company = call.channel, call.caller.company
+    now = st.context.clock()
     found: list[Payload] = []
     missing: list[str] = []
     # Every distinct id once, in the order first asked.
-    for message_id in dict.fromkeys(request.ids):
-        message = st.find(request, message_id, channel, company)
+    for message_id in dict.fromkeys(call.ids):
+        message = st.find(st, Operation.BATCH, message_id, channel, company)
         if message is None:
             missing.append(message_id)
             continue
-        step = st.view(request, message, now)
-        found.append(st.status_body(request, st.make_body(message_id, message.channel, step)))
-    return st.render.json(st.names.ok, st.batch_body(request, found, missing))
+        step = st.view(st, Operation.BATCH, message, now)
+        found.append(st.status_body(st, st.make_body(st, message_id, message.channel, step)))
+    return st.context.render.json(st.context.names.ok, st.batch_body(st, channel, found, missing))
 
 
-def send(request: Request, st: Stages) -> Response:
+def send(call: SendCall, st: Stages) -> Response:
     """POST a message on the route's channel; a dry run answers an id and stores nothing."""
-    caller = request.caller
-    if caller is None:
-        return st.render_error(request, INTERNAL_ERROR)  # the unauthorized gate always sets it
-    names, body, channel = st.names, request.parsed, request.route_channel
+    names, body, channel = st.context.names, call.body, call.channel
     dry_run = names.dry_run is not None and isinstance(body, dict) and body.get(names.dry_run) is True
     if dry_run:
         message_id = new_id(st)
     else:
-        message = new_message(st, channel, caller.company, st.destination(request, body))
-        st.store.add(message)
+        message = new_message(st, channel, call.caller.company, st.destination(st, body))
+        st.context.store.add(message)
         message_id = message.id
     payload: Payload = {names.send_id: message_id}
     if names.send_channel is not None:
         payload[names.send_channel] = channel
     if dry_run and names.dry_run_answer is not None:
         payload[names.dry_run_answer] = True
-    return st.render.json(names.created, st.send_answer(request, payload))
+    return st.context.render.json(names.created, st.send_answer(st, payload))
+
+
+def answer(call: Call, st: Stages) -> Response:
+    """The answer to `call`, by its operation's handler."""
+    if isinstance(call, LookupCall):
+        return lookup(call, st)
+    if isinstance(call, BatchCall):
+        return batch(call, st)
+    return send(call, st)
 
 
 def new_id(st: Stages) -> str:
     """A fresh platform-assigned id."""
-    return f"{st.config.id_prefix}{uuid.uuid4().hex}"
+    return f"{st.context.config.id_prefix}{uuid.uuid4().hex}"
 
 
 def new_message(st: Stages, channel: str, company: str, number: str) -> Message:
     """A message to `number` accepted now, with its whole lifecycle laid out."""
-    recipient = st.contract.recipient_for(number)
-    sent_at = st.clock()
-    step_s = st.config.step_for(channel)
+    recipient = st.context.contract.recipient_for(number)
+    sent_at = st.context.clock()
+    step_s = st.context.config.step_for(channel)
     return Message(
         id=new_id(st),
         channel=channel,
@@ -86,54 +101,52 @@ def new_message(st: Stages, channel: str, company: str, number: str) -> Message:
         recipient=recipient,
         sent_at=sent_at,
         step_s=step_s,
-        steps=lifecycle.timeline(recipient, sent_at, step_s, st.contract),
+        steps=lifecycle.timeline(recipient, sent_at, step_s, st.context.contract),
     )
 
 
-class Server:
-    """Serves a routed request: its operation's gates in order, then its answer, then the last look."""
+class Dispatcher:
+    """Answers a routed request: its checkpoints in the contract's order, its handler, then the last look."""
 
-    __slots__ = ("full", "limited", "routable", "st")
+    __slots__ = ("limited", "order", "st")
 
-    def __init__(self, st: Stages, pipelines: Pipelines, *, limited: bool) -> None:
+    def __init__(self, st: Stages) -> None:
         self.st = st
-        self.full = pipelines.full
-        self.routable = pipelines.routable
         #: A rate limit is on: answers to a valid key carry the rate-limit headers.
-        self.limited = limited
+        self.limited = not st.limit.unlimited
+        self.order = roles(st.order, limited=self.limited)
 
-    def __call__(self, request: Request) -> Response:
-        """The answer to `request` (routed already: `op`, `route`, `handler` are set)."""
+    def __call__(self, request: Request, routing: Routing) -> Response:
+        """The answer to `request`, which asks for `routing`."""
         st = self.st
-        handler = request.handler
-        routable = handler is not None and not request.too_large
-        for gate in (self.routable if routable else self.full)[request.op]:
-            refusal = gate(request, st)
-            if refusal is not None:
-                return self.finish(request, refusal)
-        if handler is None:
-            return self.finish(request, INTERNAL_ERROR)  # the method gate always refuses first
-        answer: Response = handler(request, st)
-        if self.limited:
-            answer = self._with_limit_headers(request, answer)
-        return st.respond(request, answer)
+        heard = hear(request, routing, st)
+        if isinstance(heard, Refused):
+            refusal, decision = judge(heard, self.order, st)
+            return self._finish(routing, refusal, heard.caller, decision)
+        caller = heard.caller
+        if not self.limited:
+            return st.respond(st, routing, answer(heard, st))
+        # Every other checkpoint passed: only the rate limit may still refuse.
+        decision = st.rate_limit(st, caller.key)
+        if not decision.allowed:
+            return self._finish(routing, st.render_throttled(st, decision), caller, decision)
+        return self._finish(routing, answer(heard, st), caller, decision)
 
-    def finish(self, request: Request, outcome: ApiError | Response) -> Response:
+    def fail(self, request: Request, routing: Routing, error: ApiError) -> Response:
+        """Answer `error` to `request` as any refusal is answered (rate-limit headers, last look)."""
+        found = self.st.authenticate(self.st, request)
+        return self._finish(routing, error, None if isinstance(found, ApiError) else found, None)
+
+    def _finish(
+        self, routing: Routing, outcome: Refusal, caller: Caller | None, decision: Decision | None
+    ) -> Response:
         """Render an error, add the rate-limit headers, and let the last stage see it."""
         st = self.st
-        response = st.render_error(request, outcome) if isinstance(outcome, ApiError) else outcome
-        if self.limited:
-            response = self._with_limit_headers(request, response)
-        return st.respond(request, response)
-
-    def _with_limit_headers(self, request: Request, response: Response) -> Response:
-        st = self.st
-        decision = request.decision
-        if decision is None:
-            # Refused before the rate-limit gate (or a path without one): report, do not count.
-            caller = identify(request, st)
-            if caller is None:
-                return response
-            decision = st.peek_rate(caller.key)
-        extra = st.limit_headers(request, decision)
-        return response.with_headers(extra) if extra else response
+        response = st.render_error(st, routing.op, outcome) if isinstance(outcome, ApiError) else outcome
+        if self.limited and caller is not None:
+            # Refused before the rate limit was asked: report the key's standing, count nothing.
+            standing = decision if decision is not None else st.peek_rate(st, caller.key)
+            extra = st.limit_headers(st, standing)
+            if extra:
+                response = response.with_headers(extra)
+        return st.respond(st, routing, response)

@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from urllib.request import HTTPBasicAuthHandler
 
 from gatewatch.contract import Contract
+from gatewatch.contract.shapes import OPERATION_KEY
 from gatewatch.errors import ContractError
-from gatewatch.simulator.wire import SEND
+from gatewatch.simulator.operations import Operation
 
 # HTTP's own header for Basic credentials (RFC 7617), taken from the standard library.
 BASIC_HEADER = HTTPBasicAuthHandler.auth_header
-
-_OPERATION_KEY = "x-gatewatch-operation"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -109,7 +108,7 @@ def send_success_code(contract: Contract) -> int:
         if not isinstance(item, Mapping):
             continue
         for operation in item.values():
-            if not isinstance(operation, Mapping) or operation.get(_OPERATION_KEY) != SEND:
+            if not isinstance(operation, Mapping) or operation.get(OPERATION_KEY) != Operation.SEND:
                 continue
             for code in operation.get("responses", {}):
                 if str(code).isdigit() and int(code) in contract.send.success_codes:

@@ -21,10 +21,10 @@ from gatewatch.simulator.errors import (
     MESSAGE_NOT_FOUND,
     TOO_MANY_REQUESTS,
     ApiError,
-    Kind,
+    ErrorKind,
     Role,
 )
-from gatewatch.simulator.wire import Headers, Response, encode
+from gatewatch.simulator.http import Headers, Response, encode
 
 Payload = dict[str, object]
 
@@ -90,7 +90,7 @@ class Renderer:
         """The 429: the rate-limit body and the Retry-After header."""
         error = ApiError(
             TOO_MANY_REQUESTS,
-            Kind.RATE_LIMITED,
+            ErrorKind.RATE_LIMITED,
             f"rate limit of {limit} exceeded for this API key; retry in {retry_after_s} s",
         )
         status = self.status(error)
@@ -105,7 +105,7 @@ class Renderer:
         ]
         limits = contract.rate_limits
         if limits.enabled and limits.body_schema:
-            throttled = ApiError(TOO_MANY_REQUESTS, Kind.RATE_LIMITED, "over the limit")
+            throttled = ApiError(TOO_MANY_REQUESTS, ErrorKind.RATE_LIMITED, "over the limit")
             sample = error_payload(self.throttle_fields, self.status(throttled), throttled, 1)
             samples.append((limits.body_schema, sample))
         for schema, payload in samples:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from gatewatch.simulator.auth import Caller
+from gatewatch.simulator.checkpoints import ordered
 from gatewatch.simulator.defects.registry import defect
-from gatewatch.simulator.errors import BAD_REQUEST, FORBIDDEN, UNAUTHORIZED, ApiError, Kind
-from gatewatch.simulator.gates import ordered
+from gatewatch.simulator.errors import BAD_REQUEST, FORBIDDEN, UNAUTHORIZED, ApiError, ErrorKind
+from gatewatch.simulator.http import Request
 from gatewatch.simulator.stages import Stages
-from gatewatch.simulator.wire import Request
 
 
 @defect(
@@ -15,16 +17,16 @@ from gatewatch.simulator.wire import Request
     rule="auth_required",
     description="A request with no key or an unknown key is served as the first key's company.",
 )
-def auth_not_enforced(st: Stages) -> None:
+def auth_not_enforced(st: Stages) -> Stages:
     inner = st.authenticate
-    key, company = next(iter(st.config.all_api_keys.items()))
+    key, company = next(iter(st.context.config.all_api_keys.items()))
     fallback = Caller(key, company)
 
-    def authenticate(request: Request) -> Caller | ApiError:
-        result = inner(request)
+    def authenticate(st: Stages, request: Request) -> Caller | ApiError:
+        result = inner(st, request)
         return fallback if isinstance(result, ApiError) else result
 
-    st.authenticate = authenticate
+    return replace(st, authenticate=authenticate)
 
 
 @defect(
@@ -32,17 +34,17 @@ def auth_not_enforced(st: Stages) -> None:
     rule="auth_required",
     description="An unknown key answers 403 FORBIDDEN instead of 401.",
 )
-def bad_key_403(st: Stages) -> None:
+def bad_key_403(st: Stages) -> Stages:
     inner = st.authenticate
-    forbidden = ApiError(FORBIDDEN, Kind.FORBIDDEN, "this API key may not use the gateway")
+    forbidden = ApiError(FORBIDDEN, ErrorKind.FORBIDDEN, "this API key may not use the gateway")
 
-    def authenticate(request: Request) -> Caller | ApiError:
-        result = inner(request)
-        if isinstance(result, ApiError) and result.kind == Kind.INVALID_API_KEY:
+    def authenticate(st: Stages, request: Request) -> Caller | ApiError:
+        result = inner(st, request)
+        if isinstance(result, ApiError) and result.kind == ErrorKind.INVALID_API_KEY:
             return forbidden
         return result
 
-    st.authenticate = authenticate
+    return replace(st, authenticate=authenticate)
 
 
 @defect(
@@ -50,8 +52,8 @@ def bad_key_403(st: Stages) -> None:
     rule="error_precedence",
     description="Parameters and bodies are validated before the key: no key and a bad channel answers 400.",
 )
-def precedence_400_before_401(st: Stages) -> None:
+def precedence_400_before_401(st: Stages) -> Stages:
     # The order is data: move the bad_request check just ahead of the key's.
     roles = [role for role in ordered(st.order) if role != BAD_REQUEST]
     roles.insert(roles.index(UNAUTHORIZED), BAD_REQUEST)
-    st.order = tuple(roles)
+    return replace(st, order=tuple(roles))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+
 from gatewatch.contract import Contract
 from gatewatch.simulator import lifecycle
 from gatewatch.simulator.defects._support import (
@@ -11,11 +14,13 @@ from gatewatch.simulator.defects._support import (
     unsettled_recipient,
 )
 from gatewatch.simulator.defects.registry import defect
-from gatewatch.simulator.errors import MESSAGE_NOT_FOUND, ApiError, Kind
+from gatewatch.simulator.errors import MESSAGE_NOT_FOUND, ApiError, ErrorKind
+from gatewatch.simulator.http import Response, encode
 from gatewatch.simulator.lifecycle import Step
+from gatewatch.simulator.operations import Operation
+from gatewatch.simulator.routes import Routing
 from gatewatch.simulator.stages import Payload, Stages, split_ids
 from gatewatch.simulator.store import Message
-from gatewatch.simulator.wire import BATCH, Request, Response, encode
 
 
 @defect(
@@ -23,15 +28,15 @@ from gatewatch.simulator.wire import BATCH, Request, Response, encode
     rule="batch_agrees_with_single",
     description="Batch answers come from a cache filled at send time (SENT after DELIVERED).",
 )
-def batch_stale(st: Stages) -> None:
+def batch_stale(st: Stages) -> Stages:
     inner = st.view
 
-    def view(request: Request, message: Message, now: float) -> Step:
-        if request.op == BATCH:
+    def view(st: Stages, op: Operation, message: Message, now: float) -> Step:
+        if op == Operation.BATCH:
             return message.steps[0]
-        return inner(request, message, now)
+        return inner(st, op, message, now)
 
-    st.view = view
+    return replace(st, view=view)
 
 
 @defect(
@@ -40,13 +45,13 @@ def batch_stale(st: Stages) -> None:
     description="Ids that are not found are left out of the not-found list (it is always empty).",
     applies=object_batch,
 )
-def batch_drops_unknown(st: Stages) -> None:
+def batch_drops_unknown(st: Stages) -> Stages:
     inner = st.batch_body
 
-    def batch_body(request: Request, found: list[Payload], missing: list[str]) -> object:
-        return inner(request, found, [])
+    def batch_body(st: Stages, channel: str, found: list[Payload], missing: list[str]) -> object:
+        return inner(st, channel, found, [])
 
-    st.batch_body = batch_body
+    return replace(st, batch_body=batch_body)
 
 
 @defect(
@@ -54,15 +59,15 @@ def batch_drops_unknown(st: Stages) -> None:
     rule="batch_entries",
     description="The first entry of a batch answer is listed twice (or the first not-found id).",
 )
-def batch_duplicates(st: Stages) -> None:
+def batch_duplicates(st: Stages) -> Stages:
     inner = st.batch_body
 
-    def batch_body(request: Request, found: list[Payload], missing: list[str]) -> object:
+    def batch_body(st: Stages, channel: str, found: list[Payload], missing: list[str]) -> object:
         if found:
-            return inner(request, [*found, dict(found[0])], missing)
-        return inner(request, found, [*missing, *missing[:1]])
+            return inner(st, channel, [*found, dict(found[0])], missing)
+        return inner(st, channel, found, [*missing, *missing[:1]])
 
-    st.batch_body = batch_body
+    return replace(st, batch_body=batch_body)
 
 
 @defect(
@@ -70,13 +75,13 @@ def batch_duplicates(st: Stages) -> None:
     rule="batch_entries",
     description="Of two or more found entries the last is left out (nor listed as not found).",
 )
-def batch_drops_existing(st: Stages) -> None:
+def batch_drops_existing(st: Stages) -> Stages:
     inner = st.batch_body
 
-    def batch_body(request: Request, found: list[Payload], missing: list[str]) -> object:
-        return inner(request, found[:-1] if len(found) >= 2 else found, missing)
+    def batch_body(st: Stages, channel: str, found: list[Payload], missing: list[str]) -> object:
+        return inner(st, channel, found[:-1] if len(found) >= 2 else found, missing)
 
-    st.batch_body = batch_body
+    return replace(st, batch_body=batch_body)
 
 
 @defect(
@@ -85,16 +90,16 @@ def batch_drops_existing(st: Stages) -> None:
     description="Ids that match no message come back as entries with the no-news status (UNKNOWN).",
     applies=array_batch,
 )
-def batch_unknown_as_unknown(st: Stages) -> None:
+def batch_unknown_as_unknown(st: Stages) -> Stages:
     inner = st.batch_body
-    recipient = unsettled_recipient(st.contract)
+    recipient = unsettled_recipient(st.context.contract)
 
-    def batch_body(request: Request, found: list[Payload], missing: list[str]) -> object:
-        step = lifecycle.timeline(recipient, st.clock(), 0.0, st.contract)[-1]
-        invented = [st.make_body(message_id, request.channel, step) for message_id in missing]
-        return inner(request, [*found, *invented], [])
+    def batch_body(st: Stages, channel: str, found: list[Payload], missing: list[str]) -> object:
+        step = lifecycle.timeline(recipient, st.context.clock(), 0.0, st.context.contract)[-1]
+        invented = [st.make_body(st, message_id, channel, step) for message_id in missing]
+        return inner(st, channel, [*found, *invented], [])
 
-    st.batch_body = batch_body
+    return replace(st, batch_body=batch_body)
 
 
 @defect(
@@ -103,18 +108,18 @@ def batch_unknown_as_unknown(st: Stages) -> None:
     description="A batch where no id matches answers 404 instead of 200 with an empty array.",
     applies=array_batch,
 )
-def batch_404_when_none(st: Stages) -> None:
+def batch_404_when_none(st: Stages) -> Stages:
     inner = st.respond
     empty = encode([])
-    ok = st.names.ok
+    ok = st.context.names.ok
 
-    def respond(request: Request, response: Response) -> Response:
-        response = inner(request, response)
-        if request.op == BATCH and response.status == ok and response.body == empty:
-            return st.render_error(request, MESSAGE_NOT_FOUND)
+    def respond(st: Stages, routing: Routing, response: Response) -> Response:
+        response = inner(st, routing, response)
+        if routing.op == Operation.BATCH and response.status == ok and response.body == empty:
+            return st.render_error(st, routing.op, MESSAGE_NOT_FOUND)
         return response
 
-    st.respond = respond
+    return replace(st, respond=respond)
 
 
 def _object_dialect(contract: Contract) -> Contract | None:
@@ -130,17 +135,17 @@ def _object_dialect(contract: Contract) -> Contract | None:
     description="The batch answers the other dialect's object of found and not-found lists, not an array.",
     applies=lambda contract: _object_dialect(contract) is not None,
 )
-def batch_object_shape(st: Stages) -> None:
-    other = _object_dialect(st.contract)
+def batch_object_shape(st: Stages) -> Stages:
+    other = _object_dialect(st.context.contract)
     if other is None:
-        return
+        return st
     # What the other dialect calls the two lists, read from its contract.
     statuses, not_found = other.batch.statuses, other.batch.not_found
 
-    def batch_body(request: Request, found: list[Payload], missing: list[str]) -> object:
+    def batch_body(st: Stages, channel: str, found: list[Payload], missing: list[str]) -> object:
         return {statuses: found, not_found: missing}
 
-    st.batch_body = batch_body
+    return replace(st, batch_body=batch_body)
 
 
 def _limit_refuses(contract: Contract) -> bool:
@@ -153,14 +158,14 @@ def _limit_refuses(contract: Contract) -> bool:
     description="A batch with more ids than the limit is answered 200 instead of refused.",
     applies=_limit_refuses,
 )
-def batch_no_limit(st: Stages) -> None:
+def batch_no_limit(st: Stages) -> Stages:
     inner = st.parse_ids
-    separator = st.names.separator
+    separator = st.context.names.separator
 
-    def parse_ids(request: Request, values: list[str]) -> list[str] | ApiError:
-        result = inner(request, values)
-        if isinstance(result, ApiError) and result.kind == Kind.TOO_MANY_IDS:
+    def parse_ids(st: Stages, values: Sequence[str]) -> list[str] | ApiError:
+        result = inner(st, values)
+        if isinstance(result, ApiError) and result.kind == ErrorKind.TOO_MANY_IDS:
             return split_ids(values[0], separator)
         return result
 
-    st.parse_ids = parse_ids
+    return replace(st, parse_ids=parse_ids)

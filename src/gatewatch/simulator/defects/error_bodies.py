@@ -9,8 +9,10 @@ from gatewatch.contract import Contract
 from gatewatch.simulator.defects._support import Counts, other_dialect
 from gatewatch.simulator.defects.registry import defect
 from gatewatch.simulator.errors import INTERNAL_ERROR, ApiError, Role
+from gatewatch.simulator.http import TEXT_TYPE, Response, encode
+from gatewatch.simulator.operations import Operation
+from gatewatch.simulator.routes import Routing
 from gatewatch.simulator.stages import Stages
-from gatewatch.simulator.wire import LOOKUP, TEXT_TYPE, Request, Response, encode
 
 # Lookups 1, 11, 21, ... fail, so a short run sees it as surely as a long one.
 _FLAKY_EVERY = 10
@@ -28,14 +30,14 @@ def _camel(code: str) -> str:
     rule="error_body",
     description="Error answers are plain text ('404 Not Found'), not the JSON error body.",
 )
-def error_body_not_json(st: Stages) -> None:
-    render = st.render
+def error_body_not_json(st: Stages) -> Stages:
+    render = st.context.render
 
-    def render_error(request: Request, error: ApiError) -> Response:
+    def render_error(st: Stages, op: Operation | None, error: ApiError) -> Response:
         status = render.status(error)
         return Response(status, f"{status} {error.message}".encode(), TEXT_TYPE, error.headers)
 
-    st.render_error = render_error
+    return replace(st, render_error=render_error)
 
 
 def _has_code(contract: Contract) -> bool:
@@ -48,13 +50,13 @@ def _has_code(contract: Contract) -> bool:
     description="Error codes are camelCase (notFound style), not UPPER_SNAKE_CASE.",
     applies=_has_code,
 )
-def error_code_not_snake(st: Stages) -> None:
+def error_code_not_snake(st: Stages) -> Stages:
     inner = st.render_error
 
-    def render_error(request: Request, error: ApiError) -> Response:
-        return inner(request, replace(error, kind=_camel(error.kind)))
+    def render_error(st: Stages, op: Operation | None, error: ApiError) -> Response:
+        return inner(st, op, replace(error, kind=_camel(error.kind)))
 
-    st.render_error = render_error
+    return replace(st, render_error=render_error)
 
 
 def _other_shape(contract: Contract) -> Contract | None:
@@ -67,16 +69,16 @@ def _other_shape(contract: Contract) -> Contract | None:
     description="Error bodies come in the other dialect's shape ({code, message} for {status, error, ...}).",
     applies=lambda contract: _other_shape(contract) is not None,
 )
-def error_body_other_shape(st: Stages) -> None:
-    other = _other_shape(st.contract)
+def error_body_other_shape(st: Stages) -> Stages:
+    other = _other_shape(st.context.contract)
     if other is None:
-        return
-    render, fields = st.render, dict(other.error.fields)
+        return st
+    render, fields = st.context.render, dict(other.error.fields)
 
-    def render_error(request: Request, error: ApiError) -> Response:
+    def render_error(st: Stages, op: Operation | None, error: ApiError) -> Response:
         return render.error(error, fields)
 
-    st.render_error = render_error
+    return replace(st, render_error=render_error)
 
 
 def _echoes_status(contract: Contract) -> bool:
@@ -89,18 +91,18 @@ def _echoes_status(contract: Contract) -> bool:
     description="The error body's status field says 200 whatever the HTTP code.",
     applies=_echoes_status,
 )
-def error_status_mismatch(st: Stages) -> None:
+def error_status_mismatch(st: Stages) -> Stages:
     inner = st.render_error
-    field, ok = st.contract.error.status_field, st.names.ok
+    field, ok = st.context.contract.error.status_field, st.context.names.ok
 
-    def render_error(request: Request, error: ApiError) -> Response:
-        answer = inner(request, error)
+    def render_error(st: Stages, op: Operation | None, error: ApiError) -> Response:
+        answer = inner(st, op, error)
         payload = json.loads(answer.body)
         if isinstance(payload, dict) and field in payload:
             payload[field] = ok
         return Response(answer.status, encode(payload), answer.content_type, answer.headers)
 
-    st.render_error = render_error
+    return replace(st, render_error=render_error)
 
 
 @defect(
@@ -108,18 +110,18 @@ def error_status_mismatch(st: Stages) -> None:
     rule="server_error_retried",
     description="Every 10th lookup (from the first) answers 500, and so do 2 retries of that id.",
 )
-def flaky_500(st: Stages) -> None:
+def flaky_500(st: Stages) -> Stages:
     inner = st.respond
     lookups = 0
     failing = Counts()
 
-    def respond(request: Request, response: Response) -> Response:
+    def respond(st: Stages, routing: Routing, response: Response) -> Response:
         nonlocal lookups
-        response = inner(request, response)
-        if request.op != LOOKUP:
+        response = inner(st, routing, response)
+        if routing.op != Operation.LOOKUP:
             return response
         lookups += 1
-        key = request.path_param.decode("latin-1")
+        key = routing.path_id.decode("latin-1")
         left = failing.get(key)
         if left:
             failing.set(key, left - 1)
@@ -127,6 +129,6 @@ def flaky_500(st: Stages) -> None:
             failing.set(key, _FLAKY_REPEATS)
         else:
             return response
-        return st.render_error(request, INTERNAL_ERROR)
+        return st.render_error(st, routing.op, INTERNAL_ERROR)
 
-    st.respond = respond
+    return replace(st, respond=respond)

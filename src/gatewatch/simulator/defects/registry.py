@@ -1,8 +1,9 @@
 """The defect registry: named contract violations the simulator can switch on.
 
 A defect is one small function that installs itself by wrapping one or two stages
-(stages.py), registered with the `@defect` decorator under a name, the id of the rule
-in contracts/rules.yaml it breaks, and a one-line description. `applies` says which
+(stages.py) and returning the stages with them replaced, registered with the `@defect`
+decorator under a name, the id of the rule in contracts/rules.yaml it breaks, and a
+one-line description. `applies` says which
 contracts it makes sense for (a batch-object defect needs a dialect with that object);
 `needs_rate_limit` marks the ones that only show while a rate limit is on. Every module
 of this package is imported on first use, so adding a defect is adding a function (or a
@@ -22,7 +23,8 @@ from gatewatch.contract import Contract
 from gatewatch.errors import ConfigError
 from gatewatch.simulator.stages import Stages
 
-Install = Callable[[Stages], None]
+#: Installs a defect: the stages with one or two of them wrapped.
+Install = Callable[[Stages], Stages]
 Applies = Callable[[Contract], bool]
 
 _NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
@@ -133,8 +135,6 @@ def resolve(names: Iterable[str], contract: Contract) -> tuple[DefectSpec, ...]:
 def install(stages: Stages, specs: Iterable[DefectSpec]) -> Stages:
     """A copy of `stages` with each defect installed in turn (each with fresh state)."""
     specs = tuple(specs)
-    result = replace(stages)
     for spec in specs:
-        spec.install(result)
-    result.defects = tuple(spec.name for spec in specs)
-    return result
+        stages = spec.install(stages)
+    return replace(stages, defects=tuple(spec.name for spec in specs))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from gatewatch.simulator.defects.registry import defect
-from gatewatch.simulator.errors import INTERNAL_ERROR, ApiError, Kind
+from gatewatch.simulator.errors import INTERNAL_ERROR, ApiError, ErrorKind
+from gatewatch.simulator.http import TEXT_TYPE, Response
+from gatewatch.simulator.operations import Operation
 from gatewatch.simulator.stages import Payload, Stages
-from gatewatch.simulator.wire import SEND, TEXT_TYPE, Request, Response
 
 # Python's `$` also matches before one final newline: the bug this defect plays.
 _NEWLINE = "\n"
@@ -16,18 +19,18 @@ _NEWLINE = "\n"
     rule="send_validation",
     description="The recipient number is not validated: a send to 'not-a-number' is accepted.",
 )
-def send_accepts_invalid(st: Stages) -> None:
-    validator = st.contract.validator(st.contract.schema_file("send_request"))
-    destination = st.names.destination
+def send_accepts_invalid(st: Stages) -> Stages:
+    validator = st.context.contract.validator(st.context.contract.schema_file("send_request"))
+    destination = st.context.names.destination
 
-    def validate_send(request: Request, body: object) -> list[str]:
+    def validate_send(st: Stages, body: object) -> list[str]:
         return [
             error.message
             for error in validator.iter_errors(body)
             if not (error.absolute_path and error.absolute_path[0] == destination)
         ]
 
-    st.validate_send = validate_send
+    return replace(st, validate_send=validate_send)
 
 
 def _strip_one_newline(body: object, field: str) -> object:
@@ -43,18 +46,17 @@ def _strip_one_newline(body: object, field: str) -> object:
     rule="send_validation",
     description="A recipient with a trailing newline is accepted (Python's '$'); it is stored stripped.",
 )
-def destination_newline_accepted(st: Stages) -> None:
+def destination_newline_accepted(st: Stages) -> Stages:
     validate, read = st.validate_send, st.destination
-    field = st.names.destination
+    field = st.context.names.destination
 
-    def validate_send(request: Request, body: object) -> list[str]:
-        return validate(request, _strip_one_newline(body, field))
+    def validate_send(st: Stages, body: object) -> list[str]:
+        return validate(st, _strip_one_newline(body, field))
 
-    def destination(request: Request, body: object) -> str:
-        return read(request, _strip_one_newline(body, field))
+    def destination(st: Stages, body: object) -> str:
+        return read(st, _strip_one_newline(body, field))
 
-    st.validate_send = validate_send
-    st.destination = destination
+    return replace(st, validate_send=validate_send, destination=destination)
 
 
 @defect(
@@ -62,21 +64,21 @@ def destination_newline_accepted(st: Stages) -> None:
     rule="send_accepted",
     description="A successful send answers without customerMessageId.",
 )
-def send_missing_id(st: Stages) -> None:
+def send_missing_id(st: Stages) -> Stages:
     inner = st.send_answer
-    send_id = st.names.send_id
+    send_id = st.context.names.send_id
 
-    def send_answer(request: Request, body: Payload) -> Payload:
-        body = inner(request, body)
+    def send_answer(st: Stages, body: Payload) -> Payload:
+        body = inner(st, body)
         body.pop(send_id, None)
         return body
 
-    st.send_answer = send_answer
+    return replace(st, send_answer=send_answer)
 
 
-def _not_json_send(request: Request, error: ApiError) -> bool:
-    """The send gate refused the body because it is not JSON at all."""
-    return request.op == SEND and error.kind == Kind.INVALID_JSON
+def _not_json_send(op: Operation | None, error: ApiError) -> bool:
+    """The send's bad_request checkpoint refused the body because it is not JSON at all."""
+    return op == Operation.SEND and error.kind == ErrorKind.INVALID_JSON
 
 
 @defect(
@@ -84,13 +86,13 @@ def _not_json_send(request: Request, error: ApiError) -> bool:
     rule="server_error_retried",
     description="A send whose body is not JSON answers 500 (with the error body), on every retry.",
 )
-def send_not_json_500(st: Stages) -> None:
+def send_not_json_500(st: Stages) -> Stages:
     inner = st.render_error
 
-    def render_error(request: Request, error: ApiError) -> Response:
-        return inner(request, INTERNAL_ERROR if _not_json_send(request, error) else error)
+    def render_error(st: Stages, op: Operation | None, error: ApiError) -> Response:
+        return inner(st, op, INTERNAL_ERROR if _not_json_send(op, error) else error)
 
-    st.render_error = render_error
+    return replace(st, render_error=render_error)
 
 
 @defect(
@@ -98,13 +100,13 @@ def send_not_json_500(st: Stages) -> None:
     rule="server_error_retried",
     description="A send whose body is not JSON answers 500 with a plain-text page, on every retry.",
 )
-def send_not_json_500_page(st: Stages) -> None:
-    inner, render = st.render_error, st.render
+def send_not_json_500_page(st: Stages) -> Stages:
+    inner, render = st.render_error, st.context.render
 
-    def render_error(request: Request, error: ApiError) -> Response:
-        if not _not_json_send(request, error):
-            return inner(request, error)
+    def render_error(st: Stages, op: Operation | None, error: ApiError) -> Response:
+        if not _not_json_send(op, error):
+            return inner(st, op, error)
         status = render.status(INTERNAL_ERROR)
         return Response(status, f"{status} Internal Server Error".encode(), TEXT_TYPE)
 
-    st.render_error = render_error
+    return replace(st, render_error=render_error)

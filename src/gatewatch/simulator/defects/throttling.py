@@ -10,9 +10,9 @@ from dataclasses import replace
 
 from gatewatch.simulator.defects._support import rate_limited
 from gatewatch.simulator.defects.registry import defect
+from gatewatch.simulator.http import HTML_TYPE, Headers, Response, encode
 from gatewatch.simulator.ratelimit import Decision, KeyLimiter
 from gatewatch.simulator.stages import Stages
-from gatewatch.simulator.wire import HTML_TYPE, Headers, Request, Response, encode
 
 # throttle_early refuses beyond this share of the configured limit.
 _EARLY_DIVISOR = 4
@@ -25,18 +25,18 @@ _EARLY_DIVISOR = 4
     applies=rate_limited,
     needs_rate_limit=True,
 )
-def rate_limit_no_retry_after(st: Stages) -> None:
+def rate_limit_no_retry_after(st: Stages) -> Stages:
     inner = st.render_throttled
-    field = st.contract.rate_limits.retry_after_field
+    field = st.context.contract.rate_limits.retry_after_field
 
-    def render_throttled(request: Request, decision: Decision) -> Response:
-        answer = inner(request, decision)
+    def render_throttled(st: Stages, decision: Decision) -> Response:
+        answer = inner(st, decision)
         payload = json.loads(answer.body)
         if isinstance(payload, dict):
             payload.pop(field, None)
         return Response(answer.status, encode(payload), answer.content_type, answer.headers)
 
-    st.render_throttled = render_throttled
+    return replace(st, render_throttled=render_throttled)
 
 
 @defect(
@@ -46,15 +46,15 @@ def rate_limit_no_retry_after(st: Stages) -> None:
     applies=rate_limited,
     needs_rate_limit=True,
 )
-def rate_limit_html(st: Stages) -> None:
+def rate_limit_html(st: Stages) -> Stages:
     inner = st.render_throttled
 
-    def render_throttled(request: Request, decision: Decision) -> Response:
-        answer = inner(request, decision)
+    def render_throttled(st: Stages, decision: Decision) -> Response:
+        answer = inner(st, decision)
         page = f"<html><body><h1>{answer.status} Too Many Requests</h1></body></html>".encode()
         return Response(answer.status, page, HTML_TYPE, answer.headers)
 
-    st.render_throttled = render_throttled
+    return replace(st, render_throttled=render_throttled)
 
 
 @defect(
@@ -64,7 +64,7 @@ def rate_limit_html(st: Stages) -> None:
     applies=rate_limited,
     needs_rate_limit=True,
 )
-def throttle_early(st: Stages) -> None:
+def throttle_early(st: Stages) -> Stages:
     inner = st.rate_limit
     limit = st.limit
     quarter = KeyLimiter(
@@ -73,14 +73,14 @@ def throttle_early(st: Stages) -> None:
         clock=st.rate_clock,
     )
 
-    def rate_limit(request: Request, key: str) -> Decision:
-        decision = inner(request, key)
+    def rate_limit(st: Stages, key: str) -> Decision:
+        decision = inner(st, key)
         early = quarter.hit(key)
         if decision.allowed and not early.allowed:
             return replace(decision, allowed=False, retry_after_s=early.retry_after_s)
         return decision
 
-    st.rate_limit = rate_limit
+    return replace(st, rate_limit=rate_limit)
 
 
 @defect(
@@ -90,13 +90,13 @@ def throttle_early(st: Stages) -> None:
     applies=rate_limited,
     needs_rate_limit=True,
 )
-def rate_limit_never(st: Stages) -> None:
+def rate_limit_never(st: Stages) -> Stages:
     inner = st.rate_limit
 
-    def rate_limit(request: Request, key: str) -> Decision:
-        return replace(inner(request, key), allowed=True, retry_after_s=0)
+    def rate_limit(st: Stages, key: str) -> Decision:
+        return replace(inner(st, key), allowed=True, retry_after_s=0)
 
-    st.rate_limit = rate_limit
+    return replace(st, rate_limit=rate_limit)
 
 
 @defect(
@@ -106,8 +106,8 @@ def rate_limit_never(st: Stages) -> None:
     applies=rate_limited,
     needs_rate_limit=True,
 )
-def rate_limit_headers_missing(st: Stages) -> None:
-    def limit_headers(request: Request, decision: Decision) -> Headers:
+def rate_limit_headers_missing(st: Stages) -> Stages:
+    def limit_headers(st: Stages, decision: Decision) -> Headers:
         return ()
 
-    st.limit_headers = limit_headers
+    return replace(st, limit_headers=limit_headers)
