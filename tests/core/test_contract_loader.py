@@ -221,3 +221,9 @@ def test_a_rule_switched_off_needs_a_reason(tmp_path: Path) -> None:
     rules["rules"]["echo_id"]["reason"] = "ids come back upper-cased"
     (root / "rules.yaml").write_text(yaml.safe_dump(rules))
     assert not load_contract(root).enabled("echo_id")
+
+
+def test_the_code_roles_are_the_codes_fields() -> None:
+    from gatewatch.contract.model import CodeRole, Codes
+
+    assert {role.value for role in CodeRole} == set(Codes.__slots__)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gatewatch.contract import Contract, resolve_contract
+from gatewatch.contract.operations import Operation
 from gatewatch.simulator import SimulatorConfig
 from gatewatch.simulator.checkpoints import (
     BatchCall,
@@ -18,7 +19,6 @@ from gatewatch.simulator.checkpoints import (
 from gatewatch.simulator.errors import BAD_REQUEST, NOT_FOUND, UNAUTHORIZED, ErrorKind
 from gatewatch.simulator.handlers import new_message
 from gatewatch.simulator.http import Request, read_request
-from gatewatch.simulator.operations import Operation
 from gatewatch.simulator.routes import UNKNOWN_PATH, Match, Router, Routing, WrongMethod
 from gatewatch.simulator.stages import Stages, conforming
 from gatewatch.simulator.store import MessageStore

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Literal
 
 from gatewatch.ratelimit import NO_LIMIT, RateLimit
@@ -76,6 +77,25 @@ class Codes:
     def all(self) -> frozenset[int]:
         """Every code named here."""
         return frozenset(getattr(self, name) for name in self.__slots__)
+
+
+class CodeRole(StrEnum):
+    """The meanings a code has, as Codes' fields name them: what the simulator and the suite ask for.
+
+    tests/core/test_contract_loader.py keeps these and Codes' fields the same set.
+    """
+
+    OK = "ok"
+    BAD_REQUEST = "bad_request"
+    UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    URI_TOO_LONG = "uri_too_long"
+    TOO_MANY_REQUESTS = "too_many_requests"
+    HEADERS_TOO_LARGE = "headers_too_large"
+    SERVER_ERROR = "server_error"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -17,3 +17,5 @@ class Operation(StrEnum):
 
 #: The operations openapi.yaml must tag, in the order reports list them.
 CONTRACT_OPERATIONS: tuple[Operation, ...] = (Operation.SEND, Operation.LOOKUP, Operation.BATCH)
+#: Their plain names, as a fault config or the simulator's control endpoint spells them.
+OPERATION_NAMES: frozenset[str] = frozenset(op.value for op in CONTRACT_OPERATIONS)

@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from gatewatch.contract.model import PATH_NOT_FOUND as PATH_NOT_FOUND_ROLE
+from gatewatch.contract.operations import Operation
 from gatewatch.simulator.auth import Caller
 from gatewatch.simulator.errors import (
     BAD_REQUEST,
@@ -36,7 +38,6 @@ from gatewatch.simulator.errors import (
     invalid_body,
 )
 from gatewatch.simulator.http import Query, Request, Response, parse_query
-from gatewatch.simulator.operations import Operation
 from gatewatch.simulator.ratelimit import Decision
 from gatewatch.simulator.routes import Match, Routing, UnknownPath, WrongMethod
 from gatewatch.simulator.stages import Stages
@@ -46,7 +47,6 @@ Refusal = ApiError | Response
 
 # Precedence roles (rules.yaml error_precedence) are code roles (errors.py), plus this one:
 # an unknown path, answered with the not_found code like an unknown id.
-PATH_NOT_FOUND_ROLE = "path_not_found"
 #: Every role a checkpoint exists for, in gateway-api.md's order (roles a contract leaves out run last).
 ROLES = (
     PAYLOAD_TOO_LARGE,

@@ -15,10 +15,10 @@ from typing import Any
 
 from gatewatch.config import SIMULATOR_KEYS
 from gatewatch.contract import Contract
+from gatewatch.contract.operations import OPERATION_NAMES
 from gatewatch.errors import ConfigError
 from gatewatch.ratelimit import NO_LIMIT, RateLimit
 from gatewatch.secrets import FILE_SUFFIX, read_secret
-from gatewatch.simulator.operations import OPERATION_NAMES
 
 #: The keys every simulator accepts out of the box (gateway-api.md, pinned): key -> company.
 DEFAULT_API_KEYS: Mapping[str, str] = SIMULATOR_KEYS

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum, auto
 
+from gatewatch.contract.model import CodeRole
 from gatewatch.simulator.http import Headers
 
 
@@ -54,16 +55,16 @@ class Role(StrEnum):
 
 
 # Code roles (the fields of gatewatch.contract.model.Codes) the simulator answers with.
-BAD_REQUEST = "bad_request"
-UNAUTHORIZED = "unauthorized"
-FORBIDDEN = "forbidden"
-NOT_FOUND = "not_found"
-METHOD_NOT_ALLOWED = "method_not_allowed"
-PAYLOAD_TOO_LARGE = "payload_too_large"
-URI_TOO_LONG = "uri_too_long"
-HEADERS_TOO_LARGE = "headers_too_large"
-TOO_MANY_REQUESTS = "too_many_requests"
-SERVER_ERROR = "server_error"
+BAD_REQUEST = CodeRole.BAD_REQUEST
+UNAUTHORIZED = CodeRole.UNAUTHORIZED
+FORBIDDEN = CodeRole.FORBIDDEN
+NOT_FOUND = CodeRole.NOT_FOUND
+METHOD_NOT_ALLOWED = CodeRole.METHOD_NOT_ALLOWED
+PAYLOAD_TOO_LARGE = CodeRole.PAYLOAD_TOO_LARGE
+URI_TOO_LONG = CodeRole.URI_TOO_LONG
+HEADERS_TOO_LARGE = CodeRole.HEADERS_TOO_LARGE
+TOO_MANY_REQUESTS = CodeRole.TOO_MANY_REQUESTS
+SERVER_ERROR = CodeRole.SERVER_ERROR
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 
+from gatewatch.contract.operations import Operation
 from gatewatch.simulator import lifecycle
 from gatewatch.simulator.auth import Caller
 from gatewatch.simulator.checkpoints import (
@@ -24,7 +25,6 @@ from gatewatch.simulator.checkpoints import (
 )
 from gatewatch.simulator.errors import ApiError
 from gatewatch.simulator.http import Request, Response
-from gatewatch.simulator.operations import Operation
 from gatewatch.simulator.ratelimit import Decision
 from gatewatch.simulator.routes import Routing
 from gatewatch.simulator.stages import Payload, Stages

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from gatewatch.contract import Contract
+from gatewatch.contract.operations import Operation
 from gatewatch.contract.shapes import OPERATION_KEY
 from gatewatch.errors import ContractError
 from gatewatch.simulator.errors import ApiError, method_not_allowed
-from gatewatch.simulator.operations import Operation
 
 
 class Match(NamedTuple):

@@ -19,6 +19,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from gatewatch.contract import Contract
+from gatewatch.contract.operations import Operation
 from gatewatch.ratelimit import NO_LIMIT, RateLimit
 from gatewatch.simulator.auth import Authenticator, Caller
 from gatewatch.simulator.config import SimulatorConfig
@@ -26,7 +27,6 @@ from gatewatch.simulator.errors import BAD_REQUEST, INVALID_ID, ApiError, ErrorK
 from gatewatch.simulator.http import Headers, Query, Request, Response, decode_path_param
 from gatewatch.simulator.lifecycle import Step
 from gatewatch.simulator.names import Names
-from gatewatch.simulator.operations import Operation
 from gatewatch.simulator.ratelimit import Decision, KeyLimiter
 from gatewatch.simulator.render import Renderer
 from gatewatch.simulator.routes import Routing

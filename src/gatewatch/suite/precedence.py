@@ -20,19 +20,19 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from gatewatch.contract import Contract
+from gatewatch.contract.model import PATH_NOT_FOUND, CodeRole
 from gatewatch.contract.operations import Operation
 
 # What the request is sent to: a send path, the lookup path, or a path the API does not have.
 PathKind = Literal[Operation.SEND, Operation.LOOKUP, Operation.OTHER]
 
 # The roles of contracts/rules.yaml error_precedence.order, as the loader names them.
-PAYLOAD_TOO_LARGE = "payload_too_large"
-PATH_NOT_FOUND = "path_not_found"
-METHOD_NOT_ALLOWED = "method_not_allowed"
-UNAUTHORIZED = "unauthorized"
-TOO_MANY_REQUESTS = "too_many_requests"
-BAD_REQUEST = "bad_request"
-NOT_FOUND = "not_found"
+PAYLOAD_TOO_LARGE = CodeRole.PAYLOAD_TOO_LARGE
+METHOD_NOT_ALLOWED = CodeRole.METHOD_NOT_ALLOWED
+UNAUTHORIZED = CodeRole.UNAUTHORIZED
+TOO_MANY_REQUESTS = CodeRole.TOO_MANY_REQUESTS
+BAD_REQUEST = CodeRole.BAD_REQUEST
+NOT_FOUND = CodeRole.NOT_FOUND
 
 UNKNOWN_ID = "gatewatch-precedence-unknown"
 UNKNOWN_SEGMENT = "gatewatch-no-such-path"

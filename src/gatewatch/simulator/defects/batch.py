@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from gatewatch.contract import Contract
+from gatewatch.contract.operations import Operation
 from gatewatch.simulator import lifecycle
 from gatewatch.simulator.defects._support import (
     array_batch,
@@ -17,7 +18,6 @@ from gatewatch.simulator.defects.registry import defect
 from gatewatch.simulator.errors import MESSAGE_NOT_FOUND, ApiError, ErrorKind
 from gatewatch.simulator.http import Response, encode
 from gatewatch.simulator.lifecycle import Step
-from gatewatch.simulator.operations import Operation
 from gatewatch.simulator.routes import Routing
 from gatewatch.simulator.stages import Payload, Stages, split_ids
 from gatewatch.simulator.store import Message

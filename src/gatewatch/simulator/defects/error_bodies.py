@@ -6,11 +6,11 @@ import json
 from dataclasses import replace
 
 from gatewatch.contract import Contract
+from gatewatch.contract.operations import Operation
 from gatewatch.simulator.defects._support import Counts, other_dialect
 from gatewatch.simulator.defects.registry import defect
 from gatewatch.simulator.errors import INTERNAL_ERROR, ApiError, Role
 from gatewatch.simulator.http import TEXT_TYPE, Response, encode
-from gatewatch.simulator.operations import Operation
 from gatewatch.simulator.routes import Routing
 from gatewatch.simulator.stages import Stages
 

@@ -6,11 +6,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from gatewatch.contract.operations import Operation
 from gatewatch.simulator import lifecycle
 from gatewatch.simulator.defects._support import unsettled_recipient
 from gatewatch.simulator.defects.registry import defect
 from gatewatch.simulator.errors import INTERNAL_ERROR, ApiError, ErrorKind
-from gatewatch.simulator.operations import Operation
 from gatewatch.simulator.stages import Stages
 from gatewatch.simulator.store import Message
 

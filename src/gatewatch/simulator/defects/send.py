@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from gatewatch.contract.operations import Operation
 from gatewatch.simulator.defects.registry import defect
 from gatewatch.simulator.errors import INTERNAL_ERROR, ApiError, ErrorKind
 from gatewatch.simulator.http import TEXT_TYPE, Response
-from gatewatch.simulator.operations import Operation
 from gatewatch.simulator.stages import Payload, Stages
 
 # Python's `$` also matches before one final newline: the bug this defect plays.

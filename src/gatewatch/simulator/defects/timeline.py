@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from gatewatch.contract.operations import Operation
 from gatewatch.simulator.defects._support import Counts, delivered_status, expiry_statuses
 from gatewatch.simulator.defects.registry import defect
 from gatewatch.simulator.lifecycle import Step, format_time
-from gatewatch.simulator.operations import Operation
 from gatewatch.simulator.stages import Stages
 from gatewatch.simulator.store import Message
 
