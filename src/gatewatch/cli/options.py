@@ -20,32 +20,29 @@ OptionsT = TypeVar("OptionsT", bound=Options)
 _GROUP_ATTR = "gatewatch_group"
 
 
+_PATHS = {
+    Kind.FILE: click.Path(path_type=Path, dir_okay=False),
+    Kind.DIR: click.Path(path_type=Path, file_okay=False),
+}
+
+
 def click_type(declared: Declared) -> Any:
-    """The click type of a declared option's value."""
+    """The click type of a declared option's value (None: text)."""
     option = declared.option
+    bounded = option.low is not None or option.high is not None
     if option.kind is Kind.INT:
-        if not _bounded(declared):
-            return int
-        return click.IntRange(min=_whole(option.low), max=_whole(option.high))
+        return click.IntRange(min=_whole(option.low), max=_whole(option.high)) if bounded else int
     if option.kind is Kind.FLOAT:
-        if not _bounded(declared):
-            return float
-        return click.FloatRange(min=option.low, max=option.high, min_open=option.low_open)
-    if option.kind is Kind.FILE:
-        return click.Path(path_type=Path, dir_okay=False)
-    if option.kind is Kind.DIR:
-        return click.Path(path_type=Path, file_okay=False)
+        return (
+            click.FloatRange(min=option.low, max=option.high, min_open=option.low_open) if bounded else float
+        )
     if option.choices is not None:
         return click.Choice(list(option.choices()))
-    return None
+    return _PATHS.get(option.kind)
 
 
 def _whole(bound: float | None) -> int | None:
     return None if bound is None else int(bound)
-
-
-def _bounded(declared: Declared) -> bool:
-    return declared.option.low is not None or declared.option.high is not None
 
 
 def click_param(declared: Declared) -> click.Parameter:
