@@ -104,13 +104,14 @@ def _on_init(environment: Any, runner: Any = None, **_: Any) -> None:
         if isinstance(runner, WorkerRunner):
             # A worker's options and host come with the master's spawn message; until then
             # it holds the contract its own options name.
-            set_state(ProcessState(settings=settings, contract=resolve_contract(settings.target.contracts)))
+            contract = resolve_contract(settings.options.target.contracts)
+            set_state(ProcessState(settings=settings, contract=contract))
             return
         run = load_run(settings.options, environment.host)
         state = ProcessState(settings=settings, contract=run.contract, target=run.target)
         set_state(state)
         state.slo = load_slo(settings.slo_file)
-        if settings.warmup_s is None:
+        if settings.options.warmup_s is None:
             # Set on the options so the spawn message carries it to the workers.
             options.gatewatch_warmup_s = state.slo.warmup_s
         _ramp(state)  # a ramp with no limit to ramp past is refused before anything is sent
@@ -148,7 +149,7 @@ def _split_rate(state: ProcessState, runner: Any, options: Any) -> None:
     """
     users = max(1, int(runner.target_user_count or 1))
     ramp = _ramp(state)
-    rate = ramp.per_second if ramp is not None else state.settings.arrival_rate
+    rate = ramp.per_second if ramp is not None else state.settings.options.arrival_rate
     options.gatewatch_rate_per_user = rate / users
     if ramp is not None:
         options.gatewatch_ramp_end = time.time() + float(options.run_time or 0)
@@ -171,7 +172,7 @@ def _set_up(state: ProcessState, options: Any) -> None:
     target = state.target
     assert target is not None
     key = run_keys(target).primary
-    state.known = prepare_known_ids(target, key, state.contract, state.settings.known_ids)
+    state.known = prepare_known_ids(target, key, state.contract, state.settings.options.known_ids)
     state.auth_headers = auth_headers(target, state.contract, key)
     state.secrets = (key,)
     warmup = float(getattr(options, "gatewatch_warmup_s", None) or 0.0)
@@ -264,13 +265,13 @@ def _on_quitting(environment: Any, **_: Any) -> None:
     code = int(error["exit_code"]) if error else (ExitCode.OK if passed(results) else ExitCode.TARGET_FAILED)
     total = runner.stats.total
     info = RunInfo(
-        run_id=settings.run_id,
+        run_id=settings.options.run_id,
         target_name=state.target.name,
         target_kind=state.target.kind,
         base_url=state.target.base_url or "",
         model="open" if settings.open_model else "closed",
         users=environment.parsed_options.num_users,
-        arrival_rate=settings.arrival_rate,
+        arrival_rate=settings.options.arrival_rate,
         workers=len(state.workers_seen) if isinstance(runner, MasterRunner) else 1,
         mix=settings.mix.as_text(),
         validate_sample=settings.validate_sample,
@@ -287,8 +288,8 @@ def _on_quitting(environment: Any, **_: Any) -> None:
         exit_code=int(code),
         ramp=ramp,
     )
-    path = write_summary(summary, settings.reports_dir)
-    write_histograms(state.recorder.histograms, settings.reports_dir)
+    path = write_summary(summary, settings.options.load_dir)
+    write_histograms(state.recorder.histograms, settings.options.load_dir)
     table = (
         f"RESULT: ERROR (setup failed: {error['message']})"  # own-name: the recorder's setup error
         if error

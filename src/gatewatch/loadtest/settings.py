@@ -14,7 +14,7 @@ from typing import Any
 from gatewatch.errors import ConfigError
 from gatewatch.loadtest.kinds import Mix, parse_mix
 from gatewatch.loadtest.slo_file import DEFAULT_SLO_FILE, PACKAGED_SLO_FILE, default_slo_file
-from gatewatch.options import Declared, Kind, Surface, TargetOptions
+from gatewatch.options import Declared, Kind, Surface
 from gatewatch.options.load import LoadOptions
 
 __all__ = [
@@ -87,6 +87,7 @@ _BY_DEST = {o.declared.dest: o for o in OPTIONS}
 class LoadSettings:
     """The checked options of a load process."""
 
+    #: Everything as given; the properties below are what the users read on every request.
     options: LoadOptions
     mix: Mix
     slo_file: str
@@ -116,19 +117,9 @@ class LoadSettings:
         return cls.from_options(LoadOptions.from_plugin(read, LOCUST))
 
     @property
-    def target(self) -> TargetOptions:
-        """The target flags this process was given (its base URL is Locust's --host)."""
-        return self.options.target
-
-    @property
     def skip_rules(self) -> tuple[str, ...]:
         """The contract rules switched off for the run."""
         return self.options.target.skip_rules
-
-    @property
-    def reports_dir(self) -> str:
-        """Where the load summary, histograms and gates are written."""
-        return self.options.load_dir
 
     @property
     def open_model(self) -> bool:
@@ -141,19 +132,9 @@ class LoadSettings:
         return self.options.ramp
 
     @property
-    def arrival_rate(self) -> float:
-        """Open model: requests started per second in total."""
-        return self.options.arrival_rate
-
-    @property
     def validate_sample(self) -> float:
         """Share of answers validated with every contract check."""
         return self.options.validate_sample
-
-    @property
-    def known_ids(self) -> int:
-        """Messages each load process sends in its setup phase."""
-        return self.options.known_ids
 
     @property
     def batch_size(self) -> int:
@@ -174,13 +155,3 @@ class LoadSettings:
     def max_lag_s(self) -> float:
         """Open model: how late a start may be made before it is dropped."""
         return self.options.max_lag_s
-
-    @property
-    def warmup_s(self) -> float | None:
-        """Seconds not gated at the start (None: the SLO file's)."""
-        return self.options.warmup_s
-
-    @property
-    def run_id(self) -> str:
-        """The id copied into the summary."""
-        return self.options.run_id

@@ -5,10 +5,9 @@ from __future__ import annotations
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from gatewatch.options.declare import CLI_ONLY, Kind, Option, Options, Surface, declared_field, embed, option
-from gatewatch.options.target import ALLOW_PRODUCTION, REPORTS_DIR, TargetOptions
+from gatewatch.options.declare import CLI_ONLY, Kind, Option, Surface, declared_field, option
+from gatewatch.options.target import TargetRunOptions
 
 COMMAND = "contract"
 
@@ -30,14 +29,11 @@ SEED = Option(name="seed", kind=Kind.INT, help="Replay a run: the seed it printe
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ContractOptions(Options):
+class ContractOptions(TargetRunOptions):
     """The options of one contract suite run (`gatewatch contract`, or pytest with the plugin)."""
 
     SURFACES = frozenset({Surface.CLI, Surface.PYTEST})
 
-    target: TargetOptions = embed(TargetOptions)
-    reports_dir: Path = declared_field(REPORTS_DIR)
-    allow_production: bool = declared_field(ALLOW_PRODUCTION)
     profile: str = declared_field(PROFILE)
     seed: int | None = declared_field(SEED)
     # pytest's own flags: the command passes them on as such.

@@ -20,13 +20,11 @@ from gatewatch.options.declare import (
     SAFETY,
     Kind,
     Option,
-    Options,
     Surface,
     declared_field,
-    embed,
     option,
 )
-from gatewatch.options.target import ALLOW_PRODUCTION, REPORTS_DIR, TargetOptions
+from gatewatch.options.target import TargetRunOptions
 from gatewatch.reports_layout import ReportsLayout
 
 LOCUST_ONLY = frozenset({Surface.LOCUST})
@@ -41,14 +39,11 @@ ALLOW_REMOTE = Option(
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class LoadOptions(Options):
+class LoadOptions(TargetRunOptions):
     """The options of one load test: the command's, and what each Locust process is told."""
 
     SURFACES = frozenset({Surface.CLI, Surface.LOCUST})
 
-    target: TargetOptions = embed(TargetOptions)
-    reports_dir: Path = declared_field(REPORTS_DIR)
-    allow_production: bool = declared_field(ALLOW_PRODUCTION)
     allow_remote: bool = declared_field(ALLOW_REMOTE)
     users: int | None = option(
         name="users",

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gatewatch.durations import format_duration
-from gatewatch.options.declare import Kind, Options, declared_field, embed, option
-from gatewatch.options.target import ALLOW_PRODUCTION, REPORTS_DIR, TargetOptions
+from gatewatch.options.declare import Kind, option
+from gatewatch.options.target import TargetRunOptions
 from gatewatch.probe.polling import Backoff
 from gatewatch.probe.settings import DEFAULT_CONFIRM_LOOKUPS, DEFAULT_JOB, DEFAULT_PENDING_MAX_AGE_S
 from gatewatch.reports_layout import RELATIVE
@@ -18,12 +18,9 @@ _BACKOFF = Backoff()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ProbeOptions(Options):
+class ProbeOptions(TargetRunOptions):
     """The options of one probe command: once (cron) or in a loop (a service)."""
 
-    target: TargetOptions = embed(TargetOptions)
-    reports_dir: Path = declared_field(REPORTS_DIR)
-    allow_production: bool = declared_field(ALLOW_PRODUCTION)
     channel: str = option(
         name="channel",
         default=ALL_CHANNELS,

@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from gatewatch.options.contract import PROFILE, SEED
-from gatewatch.options.declare import Options, declared_field, embed, option
+from gatewatch.options.declare import declared_field, option
 from gatewatch.options.load import ALLOW_REMOTE
-from gatewatch.options.target import ALLOW_PRODUCTION, REPORTS_DIR, TargetOptions
+from gatewatch.options.target import TargetRunOptions
 
 #: The parts of a run, in the order they run (each is the `gatewatch` command of that name).
 PARTS = ("contract", "load", "probe")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class RunOptions(Options):
+class RunOptions(TargetRunOptions):
     """The options of `gatewatch run`."""
 
-    target: TargetOptions = embed(TargetOptions)
-    reports_dir: Path = declared_field(REPORTS_DIR)
-    allow_production: bool = declared_field(ALLOW_PRODUCTION)
     only: str | None = option(
         name="only", metavar="PARTS", help=f"Run only these parts: some of {','.join(PARTS)}."
     )

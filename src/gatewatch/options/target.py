@@ -18,6 +18,8 @@ from gatewatch.options.declare import (
     Option,
     Options,
     Surface,
+    declared_field,
+    embed,
     option,
 )
 
@@ -118,3 +120,12 @@ class TargetOptions(Options):
             api_key_env=self.api_key_env,
             second_api_key_env=self.second_api_key_env,
         )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TargetRunOptions(Options):
+    """The base of a command that runs against a target: its flags, the reports folder, the opt-in."""
+
+    target: TargetOptions = embed(TargetOptions)
+    reports_dir: Path = declared_field(REPORTS_DIR)
+    allow_production: bool = declared_field(ALLOW_PRODUCTION)

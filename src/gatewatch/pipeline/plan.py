@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass, field
+from typing import Any
 
 from gatewatch.config import Run
 from gatewatch.durations import parse_duration
@@ -72,6 +73,15 @@ def _args(options: Options) -> tuple[str, ...]:
     return tuple(options.as_args(explicit=True))
 
 
+def _common(options: RunOptions) -> dict[str, Any]:
+    """What every part is told as the run was: the target flags, the reports folder, the opt-in."""
+    return {
+        "target": options.target,
+        "reports_dir": options.reports_dir.absolute(),
+        "allow_production": options.allow_production,
+    }
+
+
 def plan(run: Run, options: RunOptions) -> list[PartPlan]:
     """The parts of this run, in order; each one that is left out says why."""
     planners = {"contract": _contract, "load": _load, "probe": _probe}
@@ -79,13 +89,7 @@ def plan(run: Run, options: RunOptions) -> list[PartPlan]:
 
 
 def _contract(run: Run, options: RunOptions) -> PartPlan:
-    told = ContractOptions(
-        target=options.target,
-        reports_dir=options.reports_dir.absolute(),
-        allow_production=options.allow_production,
-        profile=options.profile,
-        seed=options.seed,
-    )
+    told = ContractOptions(**_common(options), profile=options.profile, seed=options.seed)
     return PartPlan("contract", _args(told))
 
 
@@ -96,12 +100,7 @@ def _probe(run: Run, options: RunOptions) -> PartPlan:
         return PartPlan("probe", skipped=f"production target: the probe sends, add {production}")
     if target.dry_run_sends:
         return PartPlan("probe", skipped="dry-run sends: the probe has nothing to follow")
-    told = ProbeOptions(
-        target=options.target,
-        reports_dir=options.reports_dir.absolute(),
-        allow_production=options.allow_production,
-        once=True,
-    )
+    told = ProbeOptions(**_common(options), once=True)
     return PartPlan("probe", _args(told), timeout_s=PROBE_TIMEOUT_S)
 
 
@@ -121,9 +120,7 @@ def _load(run: Run, options: RunOptions) -> PartPlan:
     if not _locust_installed():
         return PartPlan("load", skipped="Locust is not installed: pip install 'gatewatch[load]'")
     told = LoadOptions(
-        target=options.target,
-        reports_dir=options.reports_dir.absolute(),
-        allow_production=options.allow_production,
+        **_common(options),
         allow_remote=options.allow_remote,
         duration=options.load_duration,
         users=LOAD_USERS,
