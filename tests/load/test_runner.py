@@ -103,6 +103,7 @@ def test_every_locust_process_gets_the_contract_its_skipped_rules_and_the_limit(
     assert pairs["--gatewatch-skip-rule"] == "echo_id,error_body"
     assert pairs["--gatewatch-rate-limit"] == "20/s"
     assert "--gatewatch-ramp-past-limit" in argv
+    assert "--gatewatch-skip-rule" not in locust_command(plan(), "http://127.0.0.1:1/api", "r1")
     assert plan(ramp=True).user_count == 1  # the ramp is an open model: one dispatcher per process
 
 

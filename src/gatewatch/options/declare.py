@@ -122,13 +122,13 @@ class Option:
 
     def encode(self, value: Any, surface: Surface, *, explicit: bool = False) -> list[str]:
         """`value` as command-line words on `surface` (nothing for the default, unless `explicit`)."""
-        if value is None or (value == self.default and not explicit):
+        if value is None or value == () or (value == self.default and not explicit):
             return []
         flag = self.flag(surface)
         if self.kind is Kind.FLAG:
             return [flag] if value else []
         if self.kind is Kind.REST:
-            return ["--", *value] if value else []
+            return ["--", *value]
         if self.multiple:
             if surface is Surface.LOCUST:
                 return [flag, ",".join(map(str, value))]
