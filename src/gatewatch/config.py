@@ -180,9 +180,13 @@ def load_targets(path: Path, contract: Contract | None = None) -> dict[str, Targ
     return {name: _parse_target(name, spec, path, contract) for name, spec in _target_specs(path).items()}
 
 
-def load_target(path: Path, name: str, contract: Contract) -> Target:
-    """The target `name` of the file at `path`, validated against `contract` (its own dialect)."""
-    return _parse_target(name, _target_specs(path, name)[name], path, contract)
+def load_target(path: Path, name: str, contract: Contract, specs: Mapping[str, Any] | None = None) -> Target:
+    """The target `name` of the file at `path`, validated against `contract` (its own dialect).
+
+    `specs`: the file's targets as `_target_specs` read them, when the caller has already.
+    """
+    specs = _target_specs(path, name) if specs is None else specs
+    return _parse_target(name, specs[name], path, contract)
 
 
 def _target_specs(path: Path, name: str | None = None) -> dict[str, Any]:
@@ -373,6 +377,7 @@ def resolve_target(
     api_key_env: str | None = None,
     second_api_key_env: str | None = None,
     rate_limit: str | None = None,
+    specs: Mapping[str, Any] | None = None,
 ) -> Target:
     """The target a command runs against: --target from the file, --base-url, or the simulator.
 
@@ -380,7 +385,7 @@ def resolve_target(
     `rate_limit` (--rate-limit: none, a plan, or N/min,M/s) replaces the target's limit.
     """
     contract = contract or default_contract()
-    target = _resolve(config_file, target_name, base_url, contract)
+    target = _resolve(config_file, target_name, base_url, contract, specs)
     if api_key_env:
         target = replace(target, api_key_env=api_key_env)
     if second_api_key_env:
@@ -412,8 +417,13 @@ def resolve_run(
     api_key_env: str | None = None,
     second_api_key_env: str | None = None,
 ) -> Run:
-    """The target and contract of a command: --contracts, else the target's `contract`, else the default."""
-    choice = contracts if contracts not in (None, "") else _target_contract(config_file, target_name)
+    """The target and contract of a command: --contracts, else the target's `contract`, else the default.
+
+    The targets file is read once, for both.
+    """
+    path = find_config_file(config_file) if target_name is not None else None
+    specs = _target_specs(path, target_name) if path is not None else None
+    choice = contracts if contracts not in (None, "") else _target_contract(path, specs, target_name)
     contract = resolve_contract(choice)
     if skip_rules:
         contract = contract.without_rules(skip_rules, SKIPPED_BY_FLAG)
@@ -425,24 +435,20 @@ def resolve_run(
         api_key_env=api_key_env,
         second_api_key_env=second_api_key_env,
         rate_limit=rate_limit,
+        specs=specs,
     )
     if choice is not None:
         target = replace(target, contract=str(choice))
     return Run(target=target, contract=contract)
 
 
-def _target_contract(config_file: Path | None, target_name: str | None) -> str | None:
+def _target_contract(
+    path: Path | None, specs: Mapping[str, Any] | None, target_name: str | None
+) -> str | None:
     """The `contract` key of the named target, read before the target is validated against it."""
-    if target_name is None:
+    if path is None or specs is None or target_name is None:
         return None
-    path = find_config_file(config_file)
-    if path is None:
-        return None
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return None  # load_targets reports it properly
-    spec = doc.get("targets", {}).get(target_name) if isinstance(doc.get("targets"), dict) else None
+    spec = specs.get(target_name)
     value = spec.get("contract") if isinstance(spec, dict) else None
     if value is not None and not isinstance(value, str):
         raise ConfigError(
@@ -457,7 +463,11 @@ def _target_contract(config_file: Path | None, target_name: str | None) -> str |
 
 
 def _resolve(
-    config_file: Path | None, target_name: str | None, base_url: str | None, contract: Contract
+    config_file: Path | None,
+    target_name: str | None,
+    base_url: str | None,
+    contract: Contract,
+    specs: Mapping[str, Any] | None = None,
 ) -> Target:
     if base_url is not None:
         base_url = validate_base_url(base_url, key="--base-url")
@@ -470,7 +480,7 @@ def _resolve(
             f"(--config, ${CONFIG_ENV} or ./{DEFAULT_CONFIG_FILE})"
         )
     # Only the chosen target is validated: the others may speak another dialect.
-    target = load_target(path, target_name, contract)
+    target = load_target(path, target_name, contract, specs)
     return replace(target, base_url=base_url) if base_url else target
 
 

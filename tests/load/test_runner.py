@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,8 @@ from gatewatch.contract import default_contract
 from gatewatch.errors import ConfigError, ProductionRefused
 from gatewatch.loadtest.runner import PACKAGED_LOCUSTFILE, LoadPlan, locust_command, parse_duration
 from gatewatch.loadtest.safety import check_load_allowed
+from gatewatch.options import TargetOptions
+from gatewatch.options.load import LoadOptions
 
 CONTRACT = default_contract()
 
@@ -32,20 +34,16 @@ def test_bad_durations_name_the_flag(text: str) -> None:
 
 
 def plan(**overrides: object) -> LoadPlan:
-    base = LoadPlan(
-        users=None,
-        spawn_rate=None,
-        duration_s=30,
-        processes=0,
-        arrival_rate=0,
-        max_in_flight=None,
-        mix=None,
-        validate_sample=None,
+    target_fields = {f.name for f in fields(TargetOptions)}
+    where = {k: v for k, v in overrides.items() if k in target_fields}
+    own = {k: v for k, v in overrides.items() if k not in target_fields}
+    options = LoadOptions(
+        target=TargetOptions(**where),  # type: ignore[arg-type]
         slo_file=Path("/x/slo.yaml"),
-        reports_dir=Path("/x/reports/load"),
-        locustfile=PACKAGED_LOCUSTFILE,
+        load_dir="/x/reports/load",
+        **own,  # type: ignore[arg-type]
     )
-    return replace(base, **overrides)  # type: ignore[arg-type]
+    return LoadPlan(options=options, duration_s=30, locustfile=PACKAGED_LOCUSTFILE)
 
 
 def test_the_locust_command_carries_the_run_but_never_a_key() -> None:
@@ -105,6 +103,7 @@ def test_every_locust_process_gets_the_contract_its_skipped_rules_and_the_limit(
     assert pairs["--gatewatch-skip-rule"] == "echo_id,error_body"
     assert pairs["--gatewatch-rate-limit"] == "20/s"
     assert "--gatewatch-ramp-past-limit" in argv
+    assert "--gatewatch-skip-rule" not in locust_command(plan(), "http://127.0.0.1:1/api", "r1")
     assert plan(ramp=True).user_count == 1  # the ramp is an open model: one dispatcher per process
 
 

@@ -10,6 +10,7 @@ import pytest
 from gatewatch.config import Run, local_target
 from gatewatch.contract import default_contract
 from gatewatch.errors import ConfigError, ExitCode
+from gatewatch.options import TargetOptions
 from gatewatch.pipeline import PartResult, RunOptions, overall_exit, plan
 from gatewatch.pipeline.plan import choose
 
@@ -22,7 +23,7 @@ def run_of(**changes: object) -> Run:
 
 
 def options(**changes: object) -> RunOptions:
-    base = RunOptions(target_args=("--target", "x"), reports_dir=REPORTS)
+    base = RunOptions(target=TargetOptions(target_name="x"), reports_dir=REPORTS)
     return replace(base, **changes)
 
 

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-import click
-
 from gatewatch import interrupts
-from gatewatch.cli.options import GroupedCommand, production_option, reports_option, target_options
+from gatewatch.cli.options import options_command
+from gatewatch.config import Run
 from gatewatch.errors import ExitCode
-from gatewatch.options import PLUGIN_PREFIX, TargetOptions
+from gatewatch.options import Surface
+from gatewatch.options.contract import ContractOptions
 from gatewatch.reports_layout import ReportsLayout
 from gatewatch.suite.locate import suite_dir
 from gatewatch.suite.opening import preflight_target
-from gatewatch.suite.profiles import PROFILES
 
 if TYPE_CHECKING:  # pytest is imported only when the suite runs
     from gatewatch.suite.outcome import SuiteOutcome
@@ -31,31 +29,8 @@ _PYTEST_EXIT = {
 }
 
 
-@click.command(cls=GroupedCommand, context_settings={"ignore_unknown_options": False})
-@target_options
-@reports_option
-@production_option
-@click.option(
-    "--profile",
-    type=click.Choice(sorted(PROFILES)),
-    default="ci",
-    show_default=True,
-    help="ci: fast, for every deploy (adapts to a rate limit); deep: many more examples, for nightly runs.",
-)
-@click.option("--seed", type=int, default=None, help="Replay a run: the seed it printed.")
-@click.option("-k", "keyword", default=None, help="Only tests matching this pytest -k expression.")
-@click.option("-x", "--exitfirst", is_flag=True, help="Stop at the first failing test.")
-@click.option("-v", "--verbose", is_flag=True, help="One line per test.")
-def command(
-    where: TargetOptions,
-    reports_dir: Path,
-    allow_production: bool,
-    profile: str,
-    seed: int | None,
-    keyword: str | None,
-    exitfirst: bool,
-    verbose: bool,
-) -> int:
+@options_command(ContractOptions, name="contract")
+def command(options: ContractOptions) -> int:
     """Run the contract suite; exit 0 if the target conforms, 1 if any rule failed.
 
     With neither --target nor --base-url the embedded simulator is started and tested
@@ -64,13 +39,19 @@ def command(
     """
     # Configuration errors, a refused key or machine and an unreachable target end here,
     # before pytest starts, as `gatewatch: ...` on stderr like every other command. The
-    # plugin checks the same again (for plain pytest runs and the embedded simulator).
-    preflight_target(where.resolve())
+    # suite then runs on this resolved run, and does not check the target again.
+    run = options.target.resolve()
+    preflight_target(run)
     # From here a SIGTERM, like Ctrl-C, ends pytest's session as interrupted and stops the
     # embedded simulator instead of leaving it running.
     interrupts.install()
+    return exit_code(run_suite(pytest_args(options), run))
 
-    args = [
+
+def pytest_args(options: ContractOptions) -> list[str]:
+    """Pytest's command line for the suite: its own flags, then the plugin's from `options`."""
+    layout = ReportsLayout(options.reports_dir)
+    return [
         str(suite_dir()),
         "-p",
         "no:cacheprovider",
@@ -81,14 +62,10 @@ def command(
         "--rootdir",
         str(suite_dir()),
         "--junitxml",
-        str(ReportsLayout(reports_dir).junit),
+        str(layout.junit),
         "--alluredir",
-        str(ReportsLayout(reports_dir).allure_results),
+        str(layout.allure_results),
         "--clean-alluredir",
-        "--gatewatch-reports-dir",
-        str(reports_dir),
-        "--gatewatch-profile",
-        profile,
         "-o",
         "junit_family=xunit2",
         "-o",
@@ -98,28 +75,26 @@ def command(
         "--assert=plain",
         "-rfEs",
         "--tb=short",
-        "-v" if verbose else "-q",
-        *where.as_args(prefix=PLUGIN_PREFIX),
+        "-v" if options.verbose else "-q",
+        *(["-x"] if options.exitfirst else []),
+        *(["-k", options.keyword] if options.keyword is not None else []),
+        *options.as_args(Surface.PYTEST, explicit=True),
     ]
-    if seed is not None:
-        args += ["--gatewatch-seed", str(seed)]
-    if keyword is not None:
-        args += ["-k", keyword]
-    if allow_production:
-        args.append("--gatewatch-allow-production")
-    if exitfirst:
-        args.append("-x")
-    return exit_code(run_suite(args))
 
 
-def run_suite(args: list[str]) -> SuiteOutcome:
-    """Pytest in this process with `args`; the run's own outcome, pytest's exit code in it."""
+def run_suite(args: list[str], run: Run | None = None) -> SuiteOutcome:
+    """Pytest in this process with `args`; the run's own outcome, pytest's exit code in it.
+
+    With `run`, the suite runs on that target and contract, already resolved and checked.
+    """
     import pytest
 
     from gatewatch.suite.outcome import SuiteOutcome
+    from gatewatch.suite.plugin import GivenRun
 
     outcome = SuiteOutcome()
-    code = int(pytest.main(args, plugins=[outcome]))
+    plugins: list[object] = [outcome] if run is None else [outcome, GivenRun(run)]
+    code = int(pytest.main(args, plugins=plugins))
     # pytest.main returns without a session for a bad command line: no hook filled it in.
     outcome.exitstatus = code
     return outcome

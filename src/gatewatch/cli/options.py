@@ -1,82 +1,84 @@
-"""The shared options as click flags, built from the one table in `gatewatch.options`.
+"""A command's click flags, made from its options dataclass (`gatewatch.options`).
 
-`target_options` adds the target flags and hands the command one `TargetOptions` value
-(parameter `where`), which resolves to the run's target and contract through
-`gatewatch.config.resolve_run`. `GroupedCommand` shows `--help` in sections: Target,
-Reports, Safety, then the command's own options. Keys never come from a flag's value:
-only the names of the variables that hold them.
+`options_command(LoadOptions)` turns a function taking one `LoadOptions` into a click
+command whose flags are the declared ones, and whose `--help` lists them in sections:
+Target, Reports, Safety, then the command's own options.
 """
 
 from __future__ import annotations
 
-import functools
+import inspect
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from gatewatch.options import BY_NAME, TARGET_OPTIONS, Option, TargetOptions
+from gatewatch.options.declare import GROUPS, OWN, Declared, Kind, Options, Surface
 
-F = TypeVar("F", bound=Callable[..., Any])
+OptionsT = TypeVar("OptionsT", bound=Options)
 _GROUP_ATTR = "gatewatch_group"
-_OWN = "Options"
 
 
-def click_option(option: Option, **overrides: Any) -> Callable[[F], F]:
-    """The click flag of a shared option, tagged with its help group."""
-    settings: dict[str, Any] = {
-        "help": option.help,
-        "default": option.default,
-        "show_default": option.default not in (None, False),
-        "metavar": option.metavar,
-    }
-    if option.type is None:
-        settings.update(is_flag=True, metavar=None)
-    elif option.multiple:
-        settings.update(multiple=True, default=(), show_default=False)
-    if option.dest == "config_file":
-        settings["type"] = click.Path(path_type=Path, dir_okay=False)
-    elif option.dest == "reports_dir":
-        settings["type"] = click.Path(path_type=Path, file_okay=False)
-    settings.update(overrides)
-    made = click.option(option.flag, option.dest, **settings)
+_PATHS = {
+    Kind.FILE: click.Path(path_type=Path, dir_okay=False),
+    Kind.DIR: click.Path(path_type=Path, file_okay=False),
+}
 
-    def decorate(fn: F) -> F:
-        result: F = made(fn)
-        params = getattr(result, "__click_params__", [])
-        if params:
-            setattr(params[-1], _GROUP_ATTR, option.group)
-        return result
+
+def click_type(declared: Declared) -> Any:
+    """The click type of a declared option's value (None: text)."""
+    option = declared.option
+    bounded = option.low is not None or option.high is not None
+    if option.kind is Kind.INT:
+        return click.IntRange(min=_whole(option.low), max=_whole(option.high)) if bounded else int
+    if option.kind is Kind.FLOAT:
+        return (
+            click.FloatRange(min=option.low, max=option.high, min_open=option.low_open) if bounded else float
+        )
+    if option.choices is not None:
+        return click.Choice(list(option.choices()))
+    return _PATHS.get(option.kind)
+
+
+def _whole(bound: float | None) -> int | None:
+    return None if bound is None else int(bound)
+
+
+def click_param(declared: Declared) -> click.Parameter:
+    """The click flag (or trailing arguments) of one declared option, tagged with its help group."""
+    option = declared.option
+    if option.kind is Kind.REST:
+        return click.Argument([declared.dest], nargs=-1, type=click.UNPROCESSED)
+    settings: dict[str, Any] = {"help": option.help, "show_default": option.shows_default}
+    if option.kind is Kind.FLAG:
+        settings.update(is_flag=True, default=False)
+    else:
+        settings.update(default=option.default, metavar=option.metavar, type=click_type(declared))
+    if option.multiple:
+        settings.update(multiple=True, default=())
+    param = click.Option([*option.flags(), declared.dest], **settings)
+    setattr(param, _GROUP_ATTR, option.group)
+    return param
+
+
+def options_command(
+    options: type[OptionsT], *, name: str
+) -> Callable[[Callable[[OptionsT], Any]], click.Command]:
+    """A click command with `options`' declared flags; the function gets one `options` object."""
+
+    def decorate(fn: Callable[[OptionsT], Any]) -> click.Command:
+        def callback(**values: Any) -> Any:
+            return fn(options.from_values(values))
+
+        return GroupedCommand(
+            name=name,
+            callback=callback,
+            params=[click_param(d) for d in options.declared(Surface.CLI)],
+            help=inspect.getdoc(fn),
+        )
 
     return decorate
-
-
-def target_options(fn: F) -> F:
-    """The target flags of the table; the command gets them as one `where: TargetOptions`."""
-    names = [option.dest for option in TARGET_OPTIONS]
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        values = {name: kwargs.pop(name) for name in names}
-        values["skip_rules"] = tuple(values["skip_rules"] or ())
-        return fn(*args, where=TargetOptions(**values), **kwargs)
-
-    decorated: Any = wrapper
-    for option in reversed(TARGET_OPTIONS):
-        decorated = click_option(option)(decorated)
-    result: F = decorated
-    return result
-
-
-def reports_option(fn: F) -> F:
-    """--reports-dir: where the command writes everything."""
-    return click_option(BY_NAME["reports-dir"])(fn)
-
-
-def production_option(fn: F) -> F:
-    """--allow-production: the explicit opt-in to send messages or load to production."""
-    return click_option(BY_NAME["allow-production"])(fn)
 
 
 class GroupedCommand(click.Command):
@@ -88,8 +90,7 @@ class GroupedCommand(click.Command):
         for param in self.get_params(ctx):
             record = param.get_help_record(ctx)
             if record is not None:
-                groups.setdefault(getattr(param, _GROUP_ATTR, _OWN), []).append(record)
-        order = [g for g in ("Target", "Reports", "Safety") if g in groups] + [_OWN] * (_OWN in groups)
-        for group in order:
-            with formatter.section(f"{group} options" if group != _OWN else "Options"):
+                groups.setdefault(getattr(param, _GROUP_ATTR, OWN), []).append(record)
+        for group in (g for g in GROUPS if g in groups):
+            with formatter.section(f"{group} options" if group != OWN else "Options"):
                 formatter.write_dl(groups[group])

@@ -16,8 +16,10 @@ from types import FrameType
 
 import click
 
+from gatewatch.cli.options import options_command
 from gatewatch.contract import Contract, resolve_contract
 from gatewatch.durations import parse_duration
+from gatewatch.options.simulate import SimulateOptions
 from gatewatch.ratelimit import NO_LIMIT, RateLimit, parse_rate_limit
 from gatewatch.simulator import Faults, Simulator, SimulatorConfig, catalogue, keys_from_env
 
@@ -54,128 +56,14 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
-@click.command(name="simulate")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option("--port", default=0, show_default=True, type=int, help="Port (0: any free one).")
-@click.option(
-    "--defect",
-    "defects",
-    multiple=True,
-    metavar="NAME",
-    help="Switch on a named contract violation (repeatable; see --list-defects).",
-)
-@click.option("--list-defects", is_flag=True, help="Print the chosen dialect's defect catalogue and exit.")
-@click.option(
-    "--contracts",
-    "contracts",
-    default=None,
-    metavar="DIALECT|PATH",
-    help="The contract to serve: a dialect (vendor, strict) or a contracts/ folder. "
-    "Default: $GATEWATCH_CONTRACTS, else vendor.",
-)
-@click.option(
-    "--rate-limit",
-    "rate_limit",
-    default=None,
-    metavar="none|PLAN|N/min,M/s",
-    help="Limit each API key: none (the default), a plan of the contract (production, trial) "
-    "or N/min,M/s. Dialects without rate limits refuse it.",
-)
-@click.option(
-    "--latency",
-    default="0s",
-    show_default=True,
-    metavar="DURATION",
-    help="Added to every answer (e.g. 100ms), without holding up other requests meanwhile.",
-)
-@click.option(
-    "--jitter", default="0s", show_default=True, metavar="DURATION", help="Up to this much more, at random."
-)
-@click.option(
-    "--error-rate", default=0.0, type=click.FloatRange(0, 1), help="Fraction of answers that are 500."
-)
-@click.option(
-    "--drop-rate",
-    default=0.0,
-    type=click.FloatRange(0, 1),
-    help="Fraction of connections closed without an answer.",
-)
-@click.option(
-    "--malformed-rate",
-    default=0.0,
-    type=click.FloatRange(0, 1),
-    help="Fraction of 200s with a truncated JSON body.",
-)
-@click.option(
-    "--step-s",
-    default=None,
-    type=click.FloatRange(min=0),
-    help="Seconds between lifecycle steps, every channel.  [default: 0.2]",
-)
-@click.option(
-    "--realistic",
-    is_flag=True,
-    help="Lifecycle steps of seconds, slower on later channels (overrides --step-s).",
-)
-@click.option(
-    "--max-messages",
-    default=100_000,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Forget the oldest messages beyond this many.",
-)
-@click.option("--control", is_flag=True, help="Serve /_control/ (runtime faults, defects, reset).")
-@click.option(
-    "--keys-env",
-    "key_envs",
-    multiple=True,
-    metavar="NAME",
-    help="Environment variable holding extra keys as KEY=COMPANY,... (repeatable).",
-)
-def command(
-    host: str,
-    port: int,
-    defects: tuple[str, ...],
-    list_defects: bool,
-    contracts: str | None,
-    rate_limit: str | None,
-    latency: str,
-    jitter: str,
-    error_rate: float,
-    drop_rate: float,
-    malformed_rate: float,
-    step_s: float | None,
-    realistic: bool,
-    max_messages: int,
-    control: bool,
-    key_envs: tuple[str, ...],
-) -> None:
+@options_command(SimulateOptions, name="simulate")
+def command(options: SimulateOptions) -> None:
     """Run the embedded gateway simulator until SIGTERM or SIGINT."""
-    contract = resolve_contract(contracts)
-    if list_defects:
+    contract = resolve_contract(options.contracts)
+    if options.list_defects:
         _list_defects(contract)
         return
-    config = SimulatorConfig(
-        host=host,
-        port=port,
-        defects=defects,
-        rate_limit=_rate_limit(rate_limit, contract),
-        max_messages=max_messages,
-        control=control,
-        extra_api_keys=keys_from_env(key_envs),
-        faults=Faults(
-            latency_ms=_milliseconds(latency, "--latency"),
-            jitter_ms=_milliseconds(jitter, "--jitter"),
-            error_rate=error_rate,
-            drop_rate=drop_rate,
-            malformed_rate=malformed_rate,
-        ),
-    )
-    if realistic:
-        preset = SimulatorConfig.realistic(contract)
-        config = config.with_changes(step_s=preset.step_s, step_overrides=preset.step_overrides)
-    elif step_s is not None:
-        config = config.with_changes(step_s=step_s)
+    config = simulator_config(options, contract)
     stop = _stop_on_signals()
     with Simulator(config, contract) as sim:
         click.echo(f"READY {sim.base_url}")
@@ -183,3 +71,29 @@ def command(
         # A timed wait so that the signal handler runs promptly on every platform.
         while not stop.wait(0.5):
             pass
+
+
+def simulator_config(options: SimulateOptions, contract: Contract) -> SimulatorConfig:
+    """The simulator's configuration from the command's options."""
+    config = SimulatorConfig(
+        host=options.host,
+        port=options.port,
+        defects=options.defects,
+        rate_limit=_rate_limit(options.rate_limit, contract),
+        max_messages=options.max_messages,
+        control=options.control,
+        extra_api_keys=keys_from_env(options.key_envs),
+        faults=Faults(
+            latency_ms=_milliseconds(options.latency, SimulateOptions.flag_of("latency")),
+            jitter_ms=_milliseconds(options.jitter, SimulateOptions.flag_of("jitter")),
+            error_rate=options.error_rate,
+            drop_rate=options.drop_rate,
+            malformed_rate=options.malformed_rate,
+        ),
+    )
+    if options.realistic:
+        preset = SimulatorConfig.realistic(contract)
+        return config.with_changes(step_s=preset.step_s, step_overrides=preset.step_overrides)
+    if options.step_s is not None:
+        return config.with_changes(step_s=options.step_s)
+    return config

@@ -26,12 +26,11 @@ import locust
 from locust.runners import STATE_STOPPED, STATE_STOPPING, MasterRunner, WorkerRunner
 
 from gatewatch import progress_feed
-from gatewatch.config import SKIPPED_BY_FLAG
-from gatewatch.contract import Contract, resolve_contract
+from gatewatch.contract import resolve_contract
 from gatewatch.errors import ExitCode, GatewatchError
 from gatewatch.loadtest.gates import evaluate, load_slo, passed
 from gatewatch.loadtest.ramp import RampPlan, ramp_plan
-from gatewatch.loadtest.safety import load_target
+from gatewatch.loadtest.safety import load_run
 from gatewatch.loadtest.settings import OPTIONS, LoadSettings
 from gatewatch.loadtest.setup import auth_headers, prepare_known_ids
 from gatewatch.loadtest.state import ProcessState, current_state, set_state
@@ -69,17 +68,7 @@ def install(events: Any = None) -> None:
 
 def _add_options(parser: Any, **_: Any) -> None:
     for option in OPTIONS:
-        if option.type is None:
-            extra = {"env_var": option.env_var} if option.env_var else {}
-            parser.add_argument(option.flag, action="store_true", default=False, help=option.help, **extra)
-        else:
-            parser.add_argument(
-                option.flag,
-                type=option.type,
-                default=option.default,
-                env_var=option.env_var,
-                help=option.help,
-            )
+        parser.add_argument(option.flag, **option.argument())
 
 
 def _fatal(exc: GatewatchError) -> None:
@@ -100,12 +89,6 @@ def _state() -> ProcessState:
 # -- init: options, gates and target, checked before anything is sent ----------------------
 
 
-def _contract(settings: LoadSettings) -> Contract:
-    """The run's contract: --gatewatch-contracts (a dialect or a folder), less the skipped rules."""
-    contract = resolve_contract(settings.contracts)
-    return contract.without_rules(settings.skip_rules, SKIPPED_BY_FLAG) if settings.skip_rules else contract
-
-
 def _ramp(state: ProcessState) -> RampPlan | None:
     if not state.settings.ramp:
         return None
@@ -118,32 +101,22 @@ def _on_init(environment: Any, runner: Any = None, **_: Any) -> None:
     try:
         options = environment.parsed_options
         settings = LoadSettings.from_namespace(options)
-        state = ProcessState(settings=settings, contract=_contract(settings))
-        set_state(state)
         if isinstance(runner, WorkerRunner):
-            return  # a worker's options and host come with the master's spawn message
+            # A worker's options and host come with the master's spawn message; until then
+            # it holds the contract its own options name.
+            contract = resolve_contract(settings.options.target.contracts)
+            set_state(ProcessState(settings=settings, contract=contract))
+            return
+        run = load_run(settings.options, environment.host)
+        state = ProcessState(settings=settings, contract=run.contract, target=run.target)
+        set_state(state)
         state.slo = load_slo(settings.slo_file)
-        if settings.warmup_s is None:
+        if settings.options.warmup_s is None:
             # Set on the options so the spawn message carries it to the workers.
             options.gatewatch_warmup_s = state.slo.warmup_s
-        state.target = _target(state, environment.host)
         _ramp(state)  # a ramp with no limit to ramp past is refused before anything is sent
     except GatewatchError as exc:
         _fatal(exc)
-
-
-def _target(state: ProcessState, host: str | None) -> Any:
-    settings = state.settings
-    return load_target(
-        contract=state.contract,
-        host=host,
-        target_name=settings.target,
-        config_file=settings.config,
-        api_key_env=settings.api_key_env,
-        allow_production=settings.allow_production,
-        allow_remote=settings.allow_remote,
-        rate_limit=settings.rate_limit,
-    )
 
 
 # -- test start: the rate split (master) and the setup phase (where users run) --------------
@@ -154,37 +127,54 @@ def _on_test_start(environment: Any, **_: Any) -> None:
     runner = environment.runner
     options = environment.parsed_options
     if not isinstance(runner, WorkerRunner):
-        users = max(1, int(runner.target_user_count or 1))
-        # Each user dispatches an equal share of the arrival rate; the spawn message
-        # sent after this event carries the share to the workers. A ramp's share is of the
-        # per-second limit, scaled by the ramp; it ends with the run.
-        ramp = _ramp(state)
-        rate = ramp.per_second if ramp is not None else state.settings.arrival_rate
-        options.gatewatch_rate_per_user = rate / users
-        if ramp is not None:
-            options.gatewatch_ramp_end = time.time() + float(options.run_time or 0)
+        _split_rate(state, runner, options)
         gevent.spawn(_report_progress, runner, state)
     if isinstance(runner, MasterRunner):
         return
     try:
-        state.settings = LoadSettings.from_namespace(options)  # now with the master's options
-        contract = _contract(state.settings)
-        if contract is not state.contract:
-            state.use_contract(contract)  # a worker learns the run's contract from the master
-        state.rate_per_user = float(getattr(options, "gatewatch_rate_per_user", 0.0))
-        ramp_end = getattr(options, "gatewatch_ramp_end", None)
-        state.ramp_end = float(ramp_end) if ramp_end is not None else None
-        target = state.target = _target(state, environment.host)
-        key = run_keys(target).primary
-        state.known = prepare_known_ids(target, key, state.contract, state.settings.known_ids)
-        state.auth_headers = auth_headers(target, state.contract, key)
-        state.secrets = (key,)
+        if isinstance(runner, WorkerRunner):
+            _take_the_masters_options(state, options, environment.host)
+        _set_up(state, options)
     except GatewatchError as exc:
         log.error("gatewatch: the load setup failed: %s", exc)
         state.recorder.setup_error = {"message": str(exc), "exit_code": int(exc.exit_code)}
         if not isinstance(runner, WorkerRunner):
             gevent.spawn(runner.quit)
-        return
+
+
+def _split_rate(state: ProcessState, runner: Any, options: Any) -> None:
+    """Each user dispatches an equal share of the arrival rate (the spawn message carries it).
+
+    A ramp's share is of the per-second limit, scaled by the ramp; it ends with the run.
+    """
+    users = max(1, int(runner.target_user_count or 1))
+    ramp = _ramp(state)
+    rate = ramp.per_second if ramp is not None else state.settings.options.arrival_rate
+    options.gatewatch_rate_per_user = rate / users
+    if ramp is not None:
+        options.gatewatch_ramp_end = time.time() + float(options.run_time or 0)
+
+
+def _take_the_masters_options(state: ProcessState, options: Any, host: str | None) -> None:
+    """A worker's run: the options, target and contract the master sent, resolved once here."""
+    state.settings = LoadSettings.from_namespace(options)
+    run = load_run(state.settings.options, host)
+    if run.contract is not state.contract:
+        state.use_contract(run.contract)
+    state.target = run.target
+
+
+def _set_up(state: ProcessState, options: Any) -> None:
+    """The setup phase where users run: their rate, the known ids sent, the key's headers ready."""
+    state.rate_per_user = float(getattr(options, "gatewatch_rate_per_user", 0.0))
+    ramp_end = getattr(options, "gatewatch_ramp_end", None)
+    state.ramp_end = float(ramp_end) if ramp_end is not None else None
+    target = state.target
+    assert target is not None
+    key = run_keys(target).primary
+    state.known = prepare_known_ids(target, key, state.contract, state.settings.options.known_ids)
+    state.auth_headers = auth_headers(target, state.contract, key)
+    state.secrets = (key,)
     warmup = float(getattr(options, "gatewatch_warmup_s", None) or 0.0)
     state.recorder.measure_from = time.time() + warmup
     log.info(
@@ -275,13 +265,13 @@ def _on_quitting(environment: Any, **_: Any) -> None:
     code = int(error["exit_code"]) if error else (ExitCode.OK if passed(results) else ExitCode.TARGET_FAILED)
     total = runner.stats.total
     info = RunInfo(
-        run_id=settings.run_id,
+        run_id=settings.options.run_id,
         target_name=state.target.name,
         target_kind=state.target.kind,
         base_url=state.target.base_url or "",
         model="open" if settings.open_model else "closed",
         users=environment.parsed_options.num_users,
-        arrival_rate=settings.arrival_rate,
+        arrival_rate=settings.options.arrival_rate,
         workers=len(state.workers_seen) if isinstance(runner, MasterRunner) else 1,
         mix=settings.mix.as_text(),
         validate_sample=settings.validate_sample,
@@ -298,8 +288,8 @@ def _on_quitting(environment: Any, **_: Any) -> None:
         exit_code=int(code),
         ramp=ramp,
     )
-    path = write_summary(summary, settings.reports_dir)
-    write_histograms(state.recorder.histograms, settings.reports_dir)
+    path = write_summary(summary, settings.options.load_dir)
+    write_histograms(state.recorder.histograms, settings.options.load_dir)
     table = (
         f"RESULT: ERROR (setup failed: {error['message']})"  # own-name: the recorder's setup error
         if error

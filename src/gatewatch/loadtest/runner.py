@@ -19,21 +19,24 @@ import sys
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from gatewatch import durations
-from gatewatch.config import Run, Target
+from gatewatch.config import Run
 from gatewatch.contract import Contract, contracts_dir, dialect_names
 from gatewatch.errors import ConfigError, ExitCode, GatewatchError
 from gatewatch.loadtest.gates import load_slo
 from gatewatch.loadtest.kinds import parse_mix
 from gatewatch.loadtest.ramp import RAMP_FLAG, ramp_plan
 from gatewatch.loadtest.safety import check_load_allowed
+from gatewatch.loadtest.slo_file import default_slo_file
 from gatewatch.opening import PreflightPolicy, open_run
+from gatewatch.options import Surface
+from gatewatch.options.load import LoadOptions
 from gatewatch.processes import stop_group
-from gatewatch.reports_layout import LoadFiles
+from gatewatch.reports_layout import LoadFiles, ReportsLayout
 
 PACKAGED_LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 # Beyond the run time: Locust's start, the setup phase, workers connecting, the stop.
@@ -55,43 +58,54 @@ class LocustFailed(GatewatchError):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LoadPlan:
-    """What `gatewatch load` was asked to run."""
+    """What `gatewatch load` runs: its options, completed with what every Locust process is told."""
 
-    users: int | None
-    spawn_rate: float | None
+    #: The contract (a dialect name, or a contracts folder, absolute), the target's rate limit,
+    #: the gates file and the load folder filled in.
+    options: LoadOptions
     duration_s: float
-    processes: int
-    arrival_rate: float
-    max_in_flight: int | None
-    mix: str | None
-    validate_sample: float | None
-    slo_file: Path
-    reports_dir: Path
     locustfile: Path
-    locust_args: tuple[str, ...] = ()
-    target_name: str | None = None
-    config_file: Path | None = None
-    #: The contract for every Locust process: a dialect name, or a contracts folder (absolute).
-    contracts: str | None = None
-    skip_rules: tuple[str, ...] = ()
-    #: The target's rate limit as `parse_rate_limit` reads it (e.g. "20/s", "none").
-    rate_limit: str | None = None
-    ramp: bool = False
-    api_key_env: str | None = None
-    allow_production: bool = False
-    allow_remote: bool = False
 
     @property
-    def open_model(self) -> bool:
-        """True for an arrival rate or a ramp: requests start on a schedule."""
-        return self.arrival_rate > 0 or self.ramp
+    def load_dir(self) -> Path:
+        """Where the Locust processes write (a reports folder's load/)."""
+        return Path(self.options.load_dir)
+
+    @property
+    def slo_file(self) -> Path:
+        """The gates file."""
+        return Path(self.options.slo_file or default_slo_file())
+
+    @property
+    def processes(self) -> int:
+        """Locust worker processes on this machine (0: one process)."""
+        return self.options.processes
 
     @property
     def user_count(self) -> int:
-        """Closed model: 10 users by default; open model: one dispatcher per process."""
-        if self.users is not None:
-            return self.users
-        return max(1, self.processes) if self.open_model else 10
+        """The users Locust starts."""
+        return self.options.user_count
+
+
+def load_plan(options: LoadOptions, run: Run) -> LoadPlan:
+    """The plan of `gatewatch load OPTIONS` on `run` (paths made absolute for the child processes)."""
+    where = options.target
+    told = replace(
+        where,
+        config_file=where.config_file.absolute() if where.config_file else None,
+        contracts=contract_choice(run.contract),
+        rate_limit=str(run.target.rate_limit),
+    )
+    return LoadPlan(
+        options=replace(
+            options,
+            target=told,
+            slo_file=Path(options.slo_file or default_slo_file()).absolute(),
+            load_dir=str(ReportsLayout(options.reports_dir).load_dir.absolute()),
+        ),
+        duration_s=parse_duration(options.duration),
+        locustfile=(options.locustfile or PACKAGED_LOCUSTFILE).absolute(),
+    )
 
 
 def contract_choice(contract: Contract) -> str:
@@ -103,7 +117,7 @@ def contract_choice(contract: Contract) -> str:
     return str(root)
 
 
-def parse_duration(text: str, *, key: str = "--duration") -> float:
+def parse_duration(text: str, *, key: str = LoadOptions.flag_of("duration")) -> float:
     """Seconds in `text`, in gatewatch's one duration syntax (500ms, 30s, 5m, 1h30m)."""
     return durations.parse_duration(text, key=key)
 
@@ -111,36 +125,27 @@ def parse_duration(text: str, *, key: str = "--duration") -> float:
 def locust_command(plan: LoadPlan, base_url: str, run_id: str, *, master_port: int = 0) -> list[str]:
     """The argv of the headless Locust run (no secret in it: keys travel in the environment).
 
-    With `plan.processes` it is the master of that many workers on 127.0.0.1:`master_port`
-    (see `worker_command`).
+    Locust's own flags, then the plugin's from the plan's options. With `plan.processes` it
+    is the master of that many workers on 127.0.0.1:`master_port` (see `worker_command`).
     """
-    users = plan.user_count
-    out = plan.reports_dir
+    options = replace(plan.options, run_id=run_id)
+    users = options.user_count
+    files = LoadFiles(plan.load_dir)
     argv = [
-        sys.executable,
-        "-m",
-        "locust",
-        "-f",
-        str(plan.locustfile),
+        *_locust(plan),
         "--headless",
         "--host",
         base_url,
         "--users",
         str(users),
         "--spawn-rate",
-        f"{plan.spawn_rate if plan.spawn_rate is not None else users:g}",
+        f"{options.spawn_rate if options.spawn_rate is not None else users:g}",
         "--run-time",
         f"{plan.duration_s:g}s",
         "--csv",
-        str(LoadFiles(out).csv_prefix),
+        str(files.csv_prefix),
         "--html",
-        str(LoadFiles(out).html),
-        "--gatewatch-slo",
-        str(plan.slo_file),
-        "--gatewatch-load-dir",
-        str(out),
-        "--gatewatch-run-id",
-        run_id,
+        str(files.html),
     ]
     if plan.processes:
         argv += [
@@ -154,39 +159,17 @@ def locust_command(plan: LoadPlan, base_url: str, run_id: str, *, master_port: i
             "--expect-workers-max-wait",
             f"{WORKERS_WAIT_S:g}",
         ]
-    if plan.arrival_rate > 0:
-        argv += ["--gatewatch-arrival-rate", f"{plan.arrival_rate:g}"]
-    optional: list[tuple[str, object]] = [
-        ("--gatewatch-max-in-flight", plan.max_in_flight),
-        ("--gatewatch-mix", plan.mix),
-        ("--gatewatch-validate-sample", plan.validate_sample),
-        ("--gatewatch-target", plan.target_name),
-        ("--gatewatch-config", plan.config_file),
-        ("--gatewatch-contracts", plan.contracts),
-        ("--gatewatch-skip-rule", ",".join(plan.skip_rules) or None),
-        ("--gatewatch-rate-limit", plan.rate_limit),
-        ("--gatewatch-api-key-env", plan.api_key_env),
-    ]
-    for flag, value in optional:
-        if value is not None:
-            argv += [flag, str(value)]
-    if plan.ramp:
-        argv.append("--gatewatch-ramp-past-limit")
-    if plan.allow_production:
-        argv.append("--gatewatch-allow-production")
-    if plan.allow_remote:
-        argv.append("--gatewatch-allow-remote")
-    return [*argv, *plan.locust_args]
+    return [*argv, *options.as_args(Surface.LOCUST, explicit=True), *options.locust_args]
+
+
+def _locust(plan: LoadPlan) -> list[str]:
+    return [sys.executable, "-m", "locust", "-f", str(plan.locustfile)]
 
 
 def worker_command(plan: LoadPlan, master_port: int) -> list[str]:
     """The argv of one worker; the master sends it the run's options when the test starts."""
     return [
-        sys.executable,
-        "-m",
-        "locust",
-        "-f",
-        str(plan.locustfile),
+        *_locust(plan),
         "--worker",
         "--master-host",
         LOOPBACK,
@@ -230,20 +213,22 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def run_load(plan: LoadPlan, target: Target, contract: Contract) -> int:
-    """Run the plan against `target` (the embedded simulator when it has no URL); the exit code."""
-    check_load_allowed(target, allow_production=plan.allow_production, allow_remote=plan.allow_remote)
-    if plan.ramp:
-        if plan.arrival_rate > 0:
+def run_load(plan: LoadPlan, run: Run) -> int:
+    """Run the plan against `run`'s target (the embedded simulator when it has no URL); the exit code."""
+    options, target = plan.options, run.target
+    check_load_allowed(target, allow_production=options.allow_production, allow_remote=options.allow_remote)
+    if options.ramp:
+        if options.arrival_rate > 0:
             raise ConfigError("the ramp sets the arrival rate itself: drop --arrival-rate", key=RAMP_FLAG)
         ramp_plan(target.rate_limit)  # no per-second limit to ramp past: exit 2, now
     load_slo(plan.slo_file)  # a broken gates file fails now, not after the run
-    if plan.mix is not None:
-        parse_mix(plan.mix, key="--mix")
+    parse_mix(options.mix, key=LoadOptions.flag_of("mix"))
     if not plan.locustfile.is_file():
-        raise ConfigError("locustfile not found", file=str(plan.locustfile), key="--locustfile")
+        raise ConfigError(
+            "locustfile not found", file=str(plan.locustfile), key=LoadOptions.flag_of("locustfile")
+        )
     with ExitStack() as stack:
-        opened = open_run(Run(target=target, contract=contract), stack, policy=LOAD_PREFLIGHT)
+        opened = open_run(run, stack, policy=LOAD_PREFLIGHT)
         opened.preflight()
         # Locust's processes get the run's key the way any key travels: in their environment
         # (for the embedded simulator, its own key, whatever the user's environment holds).
@@ -255,7 +240,7 @@ def _run(plan: LoadPlan, base_url: str, env_extra: dict[str, str]) -> int:
     run_id = uuid.uuid4().hex
     port = _free_port() if plan.processes else 0
     argv = locust_command(plan, base_url, run_id, master_port=port)
-    plan.reports_dir.mkdir(parents=True, exist_ok=True)
+    plan.load_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, **env_extra}
     timeout_s = plan.duration_s + GRACE_S + (WORKERS_WAIT_S if plan.processes else 0)
     if plan.processes:
@@ -263,7 +248,7 @@ def _run(plan: LoadPlan, base_url: str, env_extra: dict[str, str]) -> int:
             code = run_process(argv, env, timeout_s=timeout_s)
     else:
         code = run_process(argv, env, timeout_s=timeout_s)
-    summary = _summary(LoadFiles(plan.reports_dir).summary)
+    summary = _summary(LoadFiles(plan.load_dir).summary)
     if summary.get("run_id") == run_id:
         exit_code = summary.get("exit_code")
         return exit_code if isinstance(exit_code, int) else code

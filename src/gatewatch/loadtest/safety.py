@@ -12,11 +12,10 @@ too) before its setup phase sends a message.
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
-from gatewatch.config import Target, resolve_target
-from gatewatch.contract import Contract
+from gatewatch.config import Run, Target
 from gatewatch.errors import ConfigError
+from gatewatch.options.load import LoadOptions
 
 WHAT = "run a load test"
 
@@ -31,28 +30,12 @@ def check_load_allowed(target: Target, *, allow_production: bool, allow_remote: 
             raise type(exc)(f"{exc} (pass --allow-remote to load another host)") from None
 
 
-def load_target(
-    *,
-    contract: Contract,
-    host: str | None,
-    target_name: str | None,
-    config_file: str | Path | None,
-    api_key_env: str | None,
-    allow_production: bool,
-    allow_remote: bool,
-    rate_limit: str | None = None,
-) -> Target:
-    """The target a Locust process loads (from --host and the targets file), checked."""
+def load_run(options: LoadOptions, host: str | None) -> Run:
+    """The run a Locust process loads: its target flags with --host as the base URL, checked."""
     if not host:
         raise ConfigError("the load test needs the target's base URL", key="--host")
-    target = resolve_target(
-        config_file=Path(config_file) if config_file else None,
-        target_name=target_name,
-        base_url=host,
-        contract=contract,
-        rate_limit=rate_limit,
+    run = replace(options.target, base_url=host).resolve()
+    check_load_allowed(
+        run.target, allow_production=options.allow_production, allow_remote=options.allow_remote
     )
-    if api_key_env:
-        target = replace(target, api_key_env=api_key_env)
-    check_load_allowed(target, allow_production=allow_production, allow_remote=allow_remote)
-    return target
+    return run

@@ -1,8 +1,8 @@
-"""The load test's own options: one definition each, giving a Locust flag, an env var and a config key.
+"""The Locust plugin's options, made from `gatewatch load`'s declarations (`LoadOptions`).
 
-`OPTIONS` is the table the Locust plugin registers (so ``locust -f load/locustfile.py
---gatewatch-mix ...``, ``GATEWATCH_LOAD_MIX=...`` and ``gatewatch-mix = ...`` in
-locust.conf all work); `LoadSettings.from_namespace` validates what Locust parsed.
+Each option the declarations give the Locust surface is one `--gatewatch-NAME` flag, a
+`GATEWATCH_LOAD_NAME` variable (unless it is a per-run opt-in) and a `gatewatch-NAME`
+key in locust.conf; `LoadSettings.from_namespace` reads and checks what Locust parsed.
 """
 
 from __future__ import annotations
@@ -12,178 +12,146 @@ from pathlib import Path
 from typing import Any
 
 from gatewatch.errors import ConfigError
-from gatewatch.loadtest.arrival import DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_LAG_S
-from gatewatch.loadtest.kinds import DEFAULT_MIX_TEXT, Mix, parse_mix
-from gatewatch.options import BY_NAME as SHARED_BY_NAME
+from gatewatch.loadtest.kinds import Mix, parse_mix
+from gatewatch.loadtest.slo_file import DEFAULT_SLO_FILE, PACKAGED_SLO_FILE, default_slo_file
+from gatewatch.options import Declared, Kind, Surface
+from gatewatch.options.load import LoadOptions
 
-DEFAULT_SLO_FILE = "load/slo.yaml"
-DEFAULT_REPORTS_DIR = "reports/load"
-ENV_PREFIX = "GATEWATCH_LOAD_"
+__all__ = [
+    "DEFAULT_SLO_FILE",
+    "OPTIONS",
+    "PACKAGED_SLO_FILE",
+    "LoadSettings",
+    "LocustOption",
+    "default_slo_file",
+]
 
-
-# The wheel carries load/slo.yaml here (pyproject.toml force-include), so an installed
-# gatewatch has its default gates wherever it runs.
-PACKAGED_SLO_FILE = Path(__file__).resolve().parents[1] / "_load" / "slo.yaml"
-
-
-def default_slo_file() -> str:
-    """./load/slo.yaml when it exists, else the source checkout's, else the installed copy."""
-    local = Path(DEFAULT_SLO_FILE)
-    if local.is_file():
-        return DEFAULT_SLO_FILE
-    checkout = Path(__file__).resolve().parents[3] / DEFAULT_SLO_FILE
-    if checkout.is_file():
-        return str(checkout)
-    return str(PACKAGED_SLO_FILE)
+LOCUST = Surface.LOCUST
 
 
 @dataclass(frozen=True, slots=True)
-class Option:
-    """One option: flag --gatewatch-NAME, env GATEWATCH_LOAD_NAME (unless `env` is False)."""
+class LocustOption:
+    """One declared option as Locust's parser takes it."""
 
-    name: str
-    type: type | None  # None: an on/off flag
-    default: Any
-    help: str
-    env: bool = True
+    declared: Declared
+
+    @property
+    def name(self) -> str:
+        """The option's name, e.g. mix."""
+        return str(self.declared.option.name)
 
     @property
     def flag(self) -> str:
         """The Locust flag, e.g. --gatewatch-mix."""
-        return f"--gatewatch-{self.name}"
+        return self.declared.option.flag(LOCUST)
 
     @property
     def dest(self) -> str:
         """The attribute on Locust's parsed options."""
-        return "gatewatch_" + self.name.replace("-", "_")
+        return self.declared.option.plugin_dest
 
     @property
     def env_var(self) -> str | None:
         """The environment variable, e.g. GATEWATCH_LOAD_MIX."""
-        return ENV_PREFIX + self.name.replace("-", "_").upper() if self.env else None
+        return self.declared.option.env_var
+
+    @property
+    def default(self) -> Any:
+        """The default as Locust holds it: plain text or a number, which its messages carry to workers."""
+        value = self.declared.option.default
+        if isinstance(value, Path):
+            return str(value)
+        return None if value == () else value
+
+    @property
+    def help(self) -> str:
+        """The declared help (a repeatable option takes commas here)."""
+        option = self.declared.option
+        return option.help + (" Several: comma separated." if option.multiple else "")
+
+    def argument(self) -> dict[str, Any]:
+        """The keywords of Locust's `add_argument` for this option (besides its flag)."""
+        settings: dict[str, Any] = {"help": self.help, "default": self.default}
+        if self.env_var is not None:
+            settings["env_var"] = self.env_var
+        if self.declared.option.kind is Kind.FLAG:
+            settings["action"] = "store_true"
+        return settings
 
 
-def _shared(name: str, *, env: bool = True) -> Option:
-    """A Locust option made from the shared table's (a repeatable one takes commas here)."""
-    shared = SHARED_BY_NAME[name]
-    text = shared.help + (" Several: comma separated." if shared.multiple else "")
-    return Option(name, shared.type, shared.default, text, env=env)
-
-
-OPTIONS: tuple[Option, ...] = (
-    Option("slo", str, None, f"YAML file declaring the SLO gates (default ./{DEFAULT_SLO_FILE})."),
-    # The load test's own folder (a reports folder's load/), so not --gatewatch-reports-dir,
-    # which names the reports folder itself everywhere else.
-    Option("load-dir", str, DEFAULT_REPORTS_DIR, "Where the load summary, histograms and gates are written."),
-    Option(
-        "mix", str, DEFAULT_MIX_TEXT, "Weights of the request kinds (known, other_channel, unknown, batch)."
-    ),
-    Option("validate-sample", float, 0.1, "Share of answers validated with the contract checks (0 to 1)."),
-    Option("known-ids", int, 24, "Messages each load process sends in its setup phase."),
-    Option("batch-size", int, 10, "Ids per batch lookup (known ids of one channel plus 2 unknown)."),
-    Option("think-time", float, 0.1, "Closed model: mean pause of a user between requests, seconds."),
-    Option("arrival-rate", float, 0.0, "Open model: requests per second started in total (0: closed model)."),
-    Option("max-in-flight", int, DEFAULT_MAX_IN_FLIGHT, "Open model: requests in flight per user at most."),
-    Option(
-        "max-lag-s",
-        float,
-        DEFAULT_MAX_LAG_S,
-        "Open model: how late a start may be made before it is dropped.",
-    ),
-    Option("warmup-s", float, None, "Seconds not gated at the start (default: warmup_s of the SLO file)."),
-    # The shared target options, defined once in gatewatch.options (--host is Locust's base URL).
-    *(_shared(name) for name in ("target", "config", "contracts", "skip-rule", "rate-limit")),
-    Option(
-        "ramp-past-limit",
-        None,
-        False,
-        "Open model: ramp the arrival rate from 0.5x to 1.5x the target's per-second limit "
-        "and gate where throttling starts (throttle_onset_min_fraction).",
-    ),
-    _shared("api-key-env"),
-    _shared("allow-production", env=False),
-    Option("allow-remote", None, False, "Allow load on a host other than 127.0.0.1.", env=False),
-    Option("run-id", str, "", "An id copied into the summary (gatewatch load sets it)."),
-)
+OPTIONS: tuple[LocustOption, ...] = tuple(LocustOption(d) for d in LoadOptions.declared(LOCUST))
+_BY_DEST = {o.declared.dest: o for o in OPTIONS}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LoadSettings:
-    """The validated options of a load process."""
+    """The checked options of a load process."""
 
-    slo_file: str
-    reports_dir: str
+    #: Everything as given; the properties below are what the users read on every request.
+    options: LoadOptions
     mix: Mix
-    validate_sample: float
-    known_ids: int
-    batch_size: int
-    think_time_s: float
-    arrival_rate: float
-    max_in_flight: int
-    max_lag_s: float
-    warmup_s: float | None
-    target: str | None
-    config: str | None
-    contracts: str | None
-    skip_rules: tuple[str, ...]
-    rate_limit: str | None
-    ramp: bool
-    api_key_env: str | None
-    allow_production: bool
-    allow_remote: bool
-    run_id: str
+    slo_file: str
+
+    @classmethod
+    def from_options(cls, options: LoadOptions) -> LoadSettings:
+        """Check `options` as a Locust process needs them."""
+        if options.ramp and options.arrival_rate > 0:
+            raise ConfigError(
+                "the ramp sets the arrival rate itself: drop --arrival-rate",
+                key=LoadOptions.flag_of("ramp", LOCUST),
+            )
+        return cls(
+            options=options,
+            mix=parse_mix(options.mix, key=LoadOptions.flag_of("mix", LOCUST)),
+            slo_file=str(options.slo_file or default_slo_file()),
+        )
+
+    @classmethod
+    def from_namespace(cls, namespace: Any) -> LoadSettings:
+        """Read and check the gatewatch options on Locust's parsed options."""
+
+        def read(declared: Declared) -> Any:
+            option = _BY_DEST[declared.dest]
+            return getattr(namespace, option.dest, option.default)
+
+        return cls.from_options(LoadOptions.from_plugin(read, LOCUST))
+
+    @property
+    def skip_rules(self) -> tuple[str, ...]:
+        """The contract rules switched off for the run."""
+        return self.options.target.skip_rules
 
     @property
     def open_model(self) -> bool:
         """True when requests start on a schedule (an arrival rate, or the ramp) rather than per user."""
-        return self.arrival_rate > 0 or self.ramp
+        return self.options.open_model
 
-    @classmethod
-    def from_namespace(cls, options: Any) -> LoadSettings:
-        """Read and check the gatewatch options on Locust's parsed options."""
-        values = {o.name: getattr(options, o.dest, o.default) for o in OPTIONS}
-        sample = _bounded(values["validate-sample"], "validate-sample", 0.0, 1.0)
-        ramp = bool(values["ramp-past-limit"])
-        arrival_rate = _bounded(values["arrival-rate"], "arrival-rate", 0.0, 1e6)
-        if ramp and arrival_rate > 0:
-            raise ConfigError(
-                "the ramp sets the arrival rate itself: drop --arrival-rate",
-                key="--gatewatch-ramp-past-limit",
-            )
-        return cls(
-            slo_file=str(values["slo"] or default_slo_file()),
-            reports_dir=str(values["load-dir"]),
-            mix=parse_mix(str(values["mix"])),
-            validate_sample=sample,
-            known_ids=int(_bounded(values["known-ids"], "known-ids", 1, 1000)),
-            batch_size=int(_bounded(values["batch-size"], "batch-size", 1, 1000)),
-            think_time_s=_bounded(values["think-time"], "think-time", 0.0, 3600.0),
-            arrival_rate=arrival_rate,
-            max_in_flight=int(_bounded(values["max-in-flight"], "max-in-flight", 1, 10_000)),
-            max_lag_s=_bounded(values["max-lag-s"], "max-lag-s", 0.001, 60.0),
-            warmup_s=None
-            if values["warmup-s"] is None
-            else _bounded(values["warmup-s"], "warmup-s", 0.0, 86_400.0),
-            target=values["target"] or None,
-            config=values["config"] or None,
-            contracts=values["contracts"] or None,
-            skip_rules=tuple(r.strip() for r in str(values["skip-rule"] or "").split(",") if r.strip()),
-            rate_limit=values["rate-limit"] or None,
-            ramp=ramp,
-            api_key_env=values["api-key-env"] or None,
-            allow_production=bool(values["allow-production"]),
-            allow_remote=bool(values["allow-remote"]),
-            run_id=str(values["run-id"] or ""),
-        )
+    @property
+    def ramp(self) -> bool:
+        """Ramp the arrival rate past the target's per-second limit."""
+        return self.options.ramp
 
+    @property
+    def validate_sample(self) -> float:
+        """Share of answers validated with every contract check."""
+        return self.options.validate_sample
 
-def _bounded(value: Any, name: str, low: float, high: float) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"expected a number, got {value!r}", key=f"--gatewatch-{name}") from None
-    if not low <= number <= high:
-        raise ConfigError(
-            f"expected a number from {low:g} to {high:g}, got {number:g}", key=f"--gatewatch-{name}"
-        )
-    return number
+    @property
+    def batch_size(self) -> int:
+        """Ids per batch lookup."""
+        return self.options.batch_size
+
+    @property
+    def think_time_s(self) -> float:
+        """Closed model: a user's mean pause between requests."""
+        return self.options.think_time_s
+
+    @property
+    def max_in_flight(self) -> int:
+        """Open model: requests in flight per user at most."""
+        return self.options.max_in_flight
+
+    @property
+    def max_lag_s(self) -> float:
+        """Open model: how late a start may be made before it is dropped."""
+        return self.options.max_lag_s

@@ -1,31 +1,31 @@
-"""Which parts a run runs, with what flags, and why a part is left out: a pure function."""
+"""Which parts a run runs, with what flags, and why a part is left out: a pure function.
+
+Each part's command line is its command's options object written out (`as_args`), so a
+flag is spelled where it is declared (`gatewatch.options`), not here.
+"""
 
 from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Any
 
 from gatewatch.config import Run
-from gatewatch.durations import format_duration
+from gatewatch.durations import parse_duration
 from gatewatch.errors import ConfigError
+from gatewatch.options import Options
+from gatewatch.options.contract import ContractOptions
+from gatewatch.options.load import LoadOptions
+from gatewatch.options.probe import ProbeOptions
+from gatewatch.options.run import PARTS, RunOptions
 
-PARTS = ("contract", "load", "probe")
+__all__ = ["PARTS", "PartPlan", "RunOptions", "choose", "parse_parts", "plan"]
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RunOptions:
-    """The flags of `gatewatch run` beyond the target's."""
-
-    target_args: tuple[str, ...]
-    reports_dir: Path
-    only: tuple[str, ...] = PARTS
-    allow_production: bool = False
-    allow_remote: bool = False
-    profile: str = "ci"
-    seed: int | None = None
-    load_duration_s: float = 15.0
-    load_users: int = 5
+#: Users of the run's short load test.
+LOAD_USERS = 5
+# Beyond its run time: the load part's start, setup phase and verdict.
+LOAD_GRACE_S = 300.0
+PROBE_TIMEOUT_S = 900.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +54,14 @@ def parse_parts(text: str | None, *, key: str) -> tuple[str, ...]:
 
 def choose(only: str | None, skip: str | None) -> tuple[str, ...]:
     """The parts --only and --skip leave, in run order."""
-    chosen = parse_parts(only, key="--only") or PARTS
-    dropped = parse_parts(skip, key="--skip")
+    chosen = parse_parts(only, key=RunOptions.flag_of("only")) or PARTS
+    dropped = parse_parts(skip, key=RunOptions.flag_of("skip"))
     left = tuple(p for p in chosen if p not in dropped)
     if not left:
-        raise ConfigError("--only and --skip leave no part to run", key="--skip")
+        raise ConfigError(
+            f"{RunOptions.flag_of('only')} and {RunOptions.flag_of('skip')} leave no part to run",
+            key=RunOptions.flag_of("skip"),
+        )
     return left
 
 
@@ -66,51 +69,61 @@ def _locust_installed() -> bool:
     return importlib.util.find_spec("locust") is not None
 
 
+def _args(options: Options) -> tuple[str, ...]:
+    return tuple(options.as_args(explicit=True))
+
+
+def _common(options: RunOptions) -> dict[str, Any]:
+    """What every part is told as the run was: the target flags, the reports folder, the opt-in."""
+    return {
+        "target": options.target,
+        "reports_dir": options.reports_dir.absolute(),
+        "allow_production": options.allow_production,
+    }
+
+
 def plan(run: Run, options: RunOptions) -> list[PartPlan]:
     """The parts of this run, in order; each one that is left out says why."""
+    planners = {"contract": _contract, "load": _load, "probe": _probe}
+    return [planners[name](run, options) for name in choose(options.only, options.skip)]
+
+
+def _contract(run: Run, options: RunOptions) -> PartPlan:
+    told = ContractOptions(**_common(options), profile=options.profile, seed=options.seed)
+    return PartPlan("contract", _args(told))
+
+
+def _probe(run: Run, options: RunOptions) -> PartPlan:
     target = run.target
-    common = (*options.target_args, "--reports-dir", str(options.reports_dir))
-    production = ("--allow-production",) if options.allow_production else ()
-    found: list[PartPlan] = []
-    for name in options.only:
-        if name == "contract":
-            seed = ("--seed", str(options.seed)) if options.seed is not None else ()
-            found.append(PartPlan(name, (*common, "--profile", options.profile, *seed, *production)))
-        elif name == "load":
-            found.append(_load(run, options, common, production))
-        elif name == "probe":
-            if target.is_production and not options.allow_production:
-                found.append(
-                    PartPlan(name, skipped="production target: the probe sends, add --allow-production")
-                )
-            elif target.dry_run_sends:
-                found.append(PartPlan(name, skipped="dry-run sends: the probe has nothing to follow"))
-            else:
-                found.append(
-                    PartPlan(name, (*common, "--once", "--channel", "all", *production), timeout_s=900)
-                )
-    return found
+    production = RunOptions.flag_of("allow_production")
+    if target.is_production and not options.allow_production:
+        return PartPlan("probe", skipped=f"production target: the probe sends, add {production}")
+    if target.dry_run_sends:
+        return PartPlan("probe", skipped="dry-run sends: the probe has nothing to follow")
+    told = ProbeOptions(**_common(options), once=True)
+    return PartPlan("probe", _args(told), timeout_s=PROBE_TIMEOUT_S)
 
 
-def _load(run: Run, options: RunOptions, common: tuple[str, ...], production: tuple[str, ...]) -> PartPlan:
+def _load(run: Run, options: RunOptions) -> PartPlan:
     target = run.target
     if target.is_production and not options.allow_production:
-        return PartPlan("load", skipped="production target: load needs --allow-production")
+        return PartPlan(
+            "load", skipped=f"production target: load needs {RunOptions.flag_of('allow_production')}"
+        )
     if target.base_url is not None and not options.allow_remote:
         try:
             target.require_loopback("load")
         except ConfigError:
-            return PartPlan("load", skipped="load goes only to 127.0.0.1 unless --allow-remote")
+            return PartPlan(
+                "load", skipped=f"load goes only to 127.0.0.1 unless {RunOptions.flag_of('allow_remote')}"
+            )
     if not _locust_installed():
         return PartPlan("load", skipped="Locust is not installed: pip install 'gatewatch[load]'")
-    remote = ("--allow-remote",) if options.allow_remote else ()
-    args = (
-        *common,
-        "--duration",
-        format_duration(options.load_duration_s),
-        "--users",
-        str(options.load_users),
-        *production,
-        *remote,
+    told = LoadOptions(
+        **_common(options),
+        allow_remote=options.allow_remote,
+        duration=options.load_duration,
+        users=LOAD_USERS,
     )
-    return PartPlan("load", args, timeout_s=options.load_duration_s + 300)
+    duration_s = parse_duration(options.load_duration, key=RunOptions.flag_of("load_duration"))
+    return PartPlan("load", _args(told), timeout_s=duration_s + LOAD_GRACE_S)

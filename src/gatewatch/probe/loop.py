@@ -27,10 +27,10 @@ from gatewatch.probe.clock import SystemClock
 from gatewatch.probe.engine import ProbeClient, RunResult, not_sent, run_channel
 from gatewatch.probe.history import History
 from gatewatch.probe.late import recheck
-from gatewatch.probe.metrics import DEFAULT_JOB, ProbeMetrics, push, write_textfile
+from gatewatch.probe.metrics import ProbeMetrics, push, write_textfile
 from gatewatch.probe.outcomes import Outcome, combined_exit_code
 from gatewatch.probe.run_line import late_line, run_line
-from gatewatch.probe.settings import ChannelPlan, ProbeSettings
+from gatewatch.probe.settings import DEFAULT_JOB, ChannelPlan, ProbeSettings
 
 log = logging.getLogger(__name__)
 

@@ -31,13 +31,13 @@ from gatewatch.probe.engine import RunResult
 from gatewatch.probe.history import ChannelState
 from gatewatch.probe.late import LateCheck
 from gatewatch.probe.outcomes import VERDICTS, Outcome
+from gatewatch.probe.settings import DEFAULT_JOB
 
 log = logging.getLogger(__name__)
 
 PREFIX = "gatewatch_probe"
 # The label every per-channel metric carries (a Prometheus label name, not a contract field).
 CHANNEL_LABEL = "channel"
-DEFAULT_JOB = "gatewatch_probe"
 PUSH_TIMEOUT_S = 10.0
 # From a fast simulator (tenths of a second) to a slow channel's deadline (minutes).
 TIME_BUCKETS_S = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0)

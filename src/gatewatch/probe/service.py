@@ -28,11 +28,12 @@ from gatewatch.opening import PreflightPolicy, open_run
 from gatewatch.probe.clock import SystemClock
 from gatewatch.probe.history import History
 from gatewatch.probe.loop import CycleReport, Exports, LoopOptions, Probe, stop_on_signals
-from gatewatch.probe.metrics import DEFAULT_JOB, ProbeMetrics, serve
+from gatewatch.probe.metrics import ProbeMetrics, serve
 from gatewatch.probe.outcomes import Outcome, check_contract
 from gatewatch.probe.polling import Backoff
 from gatewatch.probe.settings import (
     DEFAULT_CONFIRM_LOOKUPS,
+    DEFAULT_JOB,
     DEFAULT_PENDING_MAX_AGE_S,
     ProbeSettings,
     channel_plans,

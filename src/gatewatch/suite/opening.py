@@ -39,8 +39,12 @@ def open_session(
     seed: int,
     allow_production: bool,
     tests: Sequence[PlannedTest],
+    checked: bool = False,
 ) -> SuiteSession:
-    """A suite session on `run`: simulator started if needed (closed by `stack`), preflight passed."""
+    """A suite session on `run`: simulator started if needed (closed by `stack`), preflight passed.
+
+    `checked`: the caller ran `preflight_target` on this run already (not run twice).
+    """
     opened = open_run(run, stack, policy=SUITE_PREFLIGHT)
     target, contract = run.target, run.contract
     budget = plan_run(
@@ -61,7 +65,8 @@ def open_session(
         pacer=opened.pacer,
     )
     stack.callback(session.close)
-    opened.preflight(session.client)
+    if not checked:
+        opened.preflight(session.client)
     # Only a 500 can be judged against its retries; a gateway that never answers one
     # leaves the rule honestly unexercised, and this says why.
     session.skip_rules(["server_error_retried"], "no 500 came during the run, so no retry was judged")

@@ -31,12 +31,13 @@ from gatewatch import interrupts
 from gatewatch.config import Run, debug_frames
 from gatewatch.contract import Contract, default_contract
 from gatewatch.errors import GatewatchError
+from gatewatch.options.contract import SEED
 from gatewatch.suite import progress as suite_progress
 from gatewatch.suite.failures import FailureOutput, SetupFailed
 from gatewatch.suite.fleet import Fleet, send_fleet
 from gatewatch.suite.locate import suite_dir
 from gatewatch.suite.opening import open_session
-from gatewatch.suite.options import SuiteOptions, add_options
+from gatewatch.suite.options import add_options, dest, from_config
 from gatewatch.suite.outcome import STOPPED_KEY
 from gatewatch.suite.profiles import PROFILES, PlannedTest
 from gatewatch.suite.session import ContractViolation, SuiteSession
@@ -52,6 +53,8 @@ _STASH_REPORTER = pytest.StashKey[SuiteReporter]()
 _STASH_ALLURE = pytest.StashKey[Any]()
 _STASH_SUITE_PROPERTY = pytest.StashKey[Callable[[str, object], None]]()
 _STASH_OUTPUT = pytest.StashKey[FailureOutput]()
+_STASH_CHECKED = pytest.StashKey[bool]()
+_SEED = dest("seed")
 FLEET = "fleet"
 
 
@@ -70,16 +73,16 @@ def pytest_configure(config: pytest.Config) -> None:
         "(or state-machine step) makes",
     )
     suite_progress.register(config)
-    seed = config.getoption("gw_seed")
+    seed = config.getoption(_SEED)
     if seed is None:
         seed = random.SystemRandom().randrange(2**31)
-    config.option.gw_seed = seed
+    setattr(config.option, _SEED, seed)
     # Only a run of the suite gets the suite's seed: a guest plugin leaves others' runs alone.
     if runs_the_suite(config) and getattr(config.option, "hypothesis_seed", None) is None:
         config.option.hypothesis_seed = seed
     settings.register_profile(
         "gatewatch",
-        max_examples=PROFILES[config.getoption("gw_profile")].examples,
+        max_examples=PROFILES[from_config(config).profile].examples,
         deadline=None,
         database=None,
         derandomize=False,
@@ -109,8 +112,25 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     """Print the seed, so every run can be replayed (only in a run of the suite)."""
     if not runs_the_suite(config):
         return None
-    seed = config.getoption("gw_seed")
-    return f"gatewatch: seed {seed} (replay with --seed {seed})"
+    seed = config.getoption(_SEED)
+    return f"gatewatch: seed {seed} (replay with {SEED.flag()} {seed})"
+
+
+class GivenRun:
+    """A plugin object for `pytest.main`: the run its caller already resolved and checked.
+
+    `gatewatch contract` resolves the target and contract and runs the preflight before
+    pytest starts; with this the suite uses that run, and does not resolve or check it again.
+    """
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        """Hand the run to the suite's session (the caller checked a remote target, not a simulator)."""
+        config.stash[_STASH_RUN] = self.run
+        config.stash[_STASH_CHECKED] = not self.run.target.embedded
 
 
 def resolved_run(config: pytest.Config) -> Run:
@@ -118,7 +138,7 @@ def resolved_run(config: pytest.Config) -> Run:
     found = config.stash.get(_STASH_RUN, None)
     if found is None:
         try:
-            found = SuiteOptions.from_config(config).resolve()
+            found = from_config(config).target.resolve()
         except GatewatchError as exc:
             found = exc
         config.stash[_STASH_RUN] = found
@@ -151,15 +171,16 @@ def pytest_collection_modifyitems(
     if not suite_items or config.option.collectonly:
         return
     stack = ExitStack()
-    options = SuiteOptions.from_config(config)
+    options = from_config(config)
     try:
         gw = open_session(
             resolved_run(config),
             stack,
             profile=options.profile,
-            seed=config.getoption("gw_seed"),
+            seed=config.getoption(_SEED),
             allow_production=options.allow_production,
             tests=[planned_test(item) for item in suite_items],
+            checked=config.stash.get(_STASH_CHECKED, False),
         )
     except GatewatchError as exc:
         stack.close()
@@ -171,7 +192,7 @@ def pytest_collection_modifyitems(
     reporter = config.stash.get(_STASH_REPORTER, None)
     if reporter is not None:
         reporter.attach(gw)
-        reporter.replay_args = options.replay_args()
+        reporter.replay_options = options
     if getattr(config.option, "allure_report_dir", None):
         from gatewatch.suite.allure_glue import AllureRecorder
 
@@ -291,14 +312,11 @@ def gw_test(request: pytest.FixtureRequest) -> None:
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Create the reporter (it writes only if the suite's session was opened), and the failure text."""
     config = session.config
-    reporter = SuiteReporter(
-        reports_dir=Path(config.getoption("gw_reports_dir")),
-        profile=config.getoption("gw_profile"),
-        started=time.time(),
-    )
+    options = from_config(config)
+    reporter = SuiteReporter(reports_dir=options.reports_dir, profile=options.profile, started=time.time())
     config.stash[_STASH_REPORTER] = reporter
     if not debug_frames():
-        seed = config.getoption("gw_seed")
+        seed = config.getoption(_SEED)
         config.stash[_STASH_OUTPUT] = FailureOutput(lambda test: reporter.replay_command(seed, test))
 
 
@@ -354,7 +372,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = int(early)
     reporter = config.stash.get(_STASH_REPORTER, None)
     if reporter is not None and reporter.session is not None:
-        reporter.write(exitstatus, seed=config.getoption("gw_seed"), environ=os.environ)
+        reporter.write(exitstatus, seed=config.getoption(_SEED), environ=os.environ)
         record = config.stash.get(_STASH_SUITE_PROPERTY, None)
         if record is not None:
             for name, value in reporter.junit_properties():
@@ -370,5 +388,5 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if reporter is not None and reporter.session is not None:
         # Each failure's text carries its replay line, unless pytest's own reports are shown.
         replays = _STASH_OUTPUT not in config.stash
-        for line in reporter.terminal_lines(seed=config.getoption("gw_seed"), replays=replays):
+        for line in reporter.terminal_lines(seed=config.getoption(_SEED), replays=replays):
             terminalreporter.write_line(line)

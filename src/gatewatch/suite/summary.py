@@ -10,7 +10,6 @@ from Exchanges and Violations, which are already redacted.
 from __future__ import annotations
 
 import json
-import shlex
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from gatewatch import interrupts
+from gatewatch.options.contract import ContractOptions
 from gatewatch.records import encode
 from gatewatch.records.suite_summary import (
     FAILED,
@@ -54,8 +54,8 @@ class SuiteReporter:
     profile: str
     started: float
     session: SuiteSession | None = None
-    #: Flags a replay needs besides the target and the seed (--contracts, --rate-limit, ...).
-    replay_args: tuple[str, ...] = ()
+    #: The run's options as given: a replay line repeats them (`ContractOptions.replay_line`).
+    replay_options: ContractOptions = field(default_factory=ContractOptions)
     tests: dict[str, int] = field(default_factory=lambda: {PASSED: 0, FAILED: 0, SKIPPED: 0})
     failures: list[_Failure] = field(default_factory=list)
     skip_reasons: dict[str, str] = field(default_factory=dict)
@@ -143,21 +143,11 @@ class SuiteReporter:
 
     def replay_command(self, seed: int, test: str | None = None) -> str:
         """The one-line command that replays this run (or one test of it)."""
-        assert self.session is not None
-        target = self.session.target
-        parts = ["gatewatch", "contract"]
-        if target.name not in ("local", "base-url"):
-            parts += ["--target", target.name]
-        if target.base_url and target.name in ("local", "base-url"):
-            parts += ["--base-url", target.base_url]
-        parts += list(self.replay_args)
-        if self.profile != "ci":
-            parts += ["--profile", self.profile]
-        parts += ["--seed", str(seed)]
+        keyword = None
         if test:
             name, _, param = test.rsplit("::", 1)[-1].partition("[")
-            parts += ["-k", f"{name} and {param.rstrip(']')}" if param else name]
-        return " ".join(shlex.quote(p) for p in parts)
+            keyword = f"{name} and {param.rstrip(']')}" if param else name
+        return self.replay_options.replay_line(seed=seed, keyword=keyword)
 
     def summary(self, exitstatus: int, *, seed: int) -> SuiteSummary:
         """The run as summary.json records it."""

@@ -1,0 +1,115 @@
+"""`gatewatch probe`'s options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from gatewatch.durations import format_duration
+from gatewatch.options.declare import Kind, option
+from gatewatch.options.target import TargetRunOptions
+from gatewatch.probe.polling import Backoff
+from gatewatch.probe.settings import DEFAULT_CONFIRM_LOOKUPS, DEFAULT_JOB, DEFAULT_PENDING_MAX_AGE_S
+from gatewatch.reports_layout import RELATIVE
+
+#: --channel's value for every channel of the contract.
+ALL_CHANNELS = "all"
+_BACKOFF = Backoff()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProbeOptions(TargetRunOptions):
+    """The options of one probe command: once (cron) or in a loop (a service)."""
+
+    channel: str = option(
+        name="channel",
+        default=ALL_CHANNELS,
+        help=f"A channel of the contract (exact spelling), or '{ALL_CHANNELS}'.",
+    )
+    to: str | None = option(
+        name="to", help="Recipient number. Default: the target's delivered test recipient."
+    )
+    deadline: str | None = option(
+        name="deadline", help="How long a message may take to become final, e.g. 120s. Default: the target's."
+    )
+    initial_delays: tuple[str, ...] = option(
+        name="initial-delay",
+        multiple=True,
+        default=(),
+        metavar="[CHANNEL=]DURATION",
+        help="Wait before the first lookup (repeatable). Default: the target's, else 2s for the first "
+        "channel and 5s for the others (0.1s for a local target, e.g. the embedded simulator).",
+    )
+    once: bool = option(
+        name="once", kind=Kind.FLAG, default=False, help="One run, then exit with its outcome (the default)."
+    )
+    every: str | None = option(
+        name="every", metavar="DURATION", help="Run in a loop, one cycle every DURATION (e.g. 60s)."
+    )
+    jitter: float = option(
+        name="jitter",
+        kind=Kind.FLOAT,
+        default=0.1,
+        low=0,
+        high=0.5,
+        help="Loop spread, as a fraction of --every.",
+    )
+    max_runs: int | None = option(
+        name="max-runs", kind=Kind.INT, low=1, help="End the loop after this many cycles."
+    )
+    history: Path | None = option(
+        name="history",
+        kind=Kind.FILE,
+        help=f"JSON-lines history to append to. Default: REPORTS_DIR/{RELATIVE.probe_history.as_posix()}.",
+    )
+    pending_max_age: str = option(
+        name="pending-max-age",
+        default=format_duration(DEFAULT_PENDING_MAX_AGE_S),
+        help="Stop looking up an unsettled message after this long.",
+    )
+    max_lookups: int = option(
+        name="max-lookups",
+        kind=Kind.INT,
+        default=_BACKOFF.max_lookups,
+        low=2,
+        help="Lookups a message may cost.",
+    )
+    first_interval: str = option(
+        name="first-interval",
+        default=format_duration(_BACKOFF.first_interval_s),
+        help="First interval between lookups.",
+    )
+    backoff_factor: float = option(
+        name="backoff-factor", kind=Kind.FLOAT, default=_BACKOFF.factor, low=1.0, help="Interval growth."
+    )
+    max_interval: str = option(
+        name="max-interval",
+        default=format_duration(_BACKOFF.max_interval_s),
+        help="Longest interval between lookups.",
+    )
+    confirm_lookups: int = option(
+        name="confirm-lookups",
+        kind=Kind.INT,
+        default=DEFAULT_CONFIRM_LOOKUPS,
+        low=0,
+        help="Lookups after a final status to check it holds.",
+    )
+    pushgateway: str | None = option(
+        name="pushgateway", metavar="URL", help="Push metrics to this Pushgateway after each cycle."
+    )
+    push_job: str = option(name="push-job", default=DEFAULT_JOB, help="The Pushgateway job name.")
+    textfile: Path | None = option(
+        name="textfile", kind=Kind.FILE, help="Write metrics for node-exporter's textfile collector (*.prom)."
+    )
+    metrics_listen: str | None = option(
+        name="metrics-listen",
+        metavar="HOST:PORT",
+        help="Serve /metrics here in loop mode (port 0: any free port).",
+    )
+    simulator_args: tuple[str, ...] = option(
+        name="simulator-arg",
+        multiple=True,
+        default=(),
+        metavar="ARG",
+        help="With no target: an argument for the embedded simulator (e.g. --simulator-arg=--step-s=1).",
+    )

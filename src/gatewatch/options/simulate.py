@@ -1,0 +1,108 @@
+"""`gatewatch simulate`'s options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gatewatch.options.declare import Kind, Options, option
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SimulateOptions(Options):
+    """The options of the embedded gateway simulator run as a process."""
+
+    host: str = option(name="host", default="127.0.0.1", help="Address to bind.")
+    port: int = option(name="port", kind=Kind.INT, default=0, help="Port (0: any free one).")
+    defects: tuple[str, ...] = option(
+        name="defect",
+        multiple=True,
+        default=(),
+        metavar="NAME",
+        help="Switch on a named contract violation (repeatable; see --list-defects).",
+    )
+    list_defects: bool = option(
+        name="list-defects",
+        kind=Kind.FLAG,
+        default=False,
+        help="Print the chosen dialect's defect catalogue and exit.",
+    )
+    contracts: str | None = option(
+        name="contracts",
+        metavar="DIALECT|PATH",
+        help="The contract to serve: a dialect (vendor, strict) or a contracts/ folder. "
+        "Default: $GATEWATCH_CONTRACTS, else vendor.",
+    )
+    rate_limit: str | None = option(
+        name="rate-limit",
+        metavar="none|PLAN|N/min,M/s",
+        help="Limit each API key: none (the default), a plan of the contract (production, trial) "
+        "or N/min,M/s. Dialects without rate limits refuse it.",
+    )
+    latency: str = option(
+        name="latency",
+        default="0s",
+        metavar="DURATION",
+        help="Added to every answer (e.g. 100ms), without holding up other requests meanwhile.",
+    )
+    jitter: str = option(
+        name="jitter", default="0s", metavar="DURATION", help="Up to this much more, at random."
+    )
+    error_rate: float = option(
+        name="error-rate",
+        kind=Kind.FLOAT,
+        default=0.0,
+        low=0,
+        high=1,
+        show_default=False,
+        help="Fraction of answers that are 500.",
+    )
+    drop_rate: float = option(
+        name="drop-rate",
+        kind=Kind.FLOAT,
+        default=0.0,
+        low=0,
+        high=1,
+        show_default=False,
+        help="Fraction of connections closed without an answer.",
+    )
+    malformed_rate: float = option(
+        name="malformed-rate",
+        kind=Kind.FLOAT,
+        default=0.0,
+        low=0,
+        high=1,
+        show_default=False,
+        help="Fraction of 200s with a truncated JSON body.",
+    )
+    step_s: float | None = option(
+        name="step-s",
+        kind=Kind.FLOAT,
+        low=0,
+        help="Seconds between lifecycle steps, every channel.  [default: 0.2]",
+    )
+    realistic: bool = option(
+        name="realistic",
+        kind=Kind.FLAG,
+        default=False,
+        help="Lifecycle steps of seconds, slower on later channels (overrides --step-s).",
+    )
+    max_messages: int = option(
+        name="max-messages",
+        kind=Kind.INT,
+        default=100_000,
+        low=1,
+        help="Forget the oldest messages beyond this many.",
+    )
+    control: bool = option(
+        name="control",
+        kind=Kind.FLAG,
+        default=False,
+        help="Serve /_control/ (runtime faults, defects, reset).",
+    )
+    key_envs: tuple[str, ...] = option(
+        name="keys-env",
+        multiple=True,
+        default=(),
+        metavar="NAME",
+        help="Environment variable holding extra keys as KEY=COMPANY,... (repeatable).",
+    )
