@@ -21,9 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from gatewatch.loadtest.ramp import ConstantRate, RateProfile
-
-DEFAULT_MAX_LAG_S = 0.1
-DEFAULT_MAX_IN_FLIGHT = 50
+from gatewatch.options.load import DEFAULT_MAX_LAG_S
 
 
 @dataclass(frozen=True, slots=True)

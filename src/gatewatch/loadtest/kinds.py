@@ -98,9 +98,6 @@ class Mix:
         return ",".join(f"{k}={self.weights[k]}" for k in KINDS if k in self.weights)
 
 
-DEFAULT_MIX_TEXT = "known=70,other_channel=10,unknown=10,batch=10"
-
-
 def parse_mix(text: str, *, key: str = "--gatewatch-mix") -> Mix:
     """Parse `known=70,other_channel=10,...`; kinds left out get weight 0."""
     weights: dict[str, int] = {}

@@ -12,9 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gatewatch.config import DEFAULT_REPORTS_DIR
-from gatewatch.loadtest.arrival import DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_LAG_S
-from gatewatch.loadtest.kinds import DEFAULT_MIX_TEXT
-from gatewatch.loadtest.slo_file import DEFAULT_SLO_FILE
 from gatewatch.options.declare import (
     CLI_ONLY,
     SAFETY,
@@ -26,6 +23,16 @@ from gatewatch.options.declare import (
 )
 from gatewatch.options.target import TargetRunOptions
 from gatewatch.reports_layout import ReportsLayout
+
+# The load test's defaults, here with their flags; the load test reads them from here.
+#: How late the open model may start a request before it counts as lag, and the cap on
+#: requests in flight per process.
+DEFAULT_MAX_LAG_S = 0.1
+DEFAULT_MAX_IN_FLIGHT = 50
+#: The request mix, in the form `loadtest.kinds.parse_mix` reads.
+DEFAULT_MIX_TEXT = "known=70,other_channel=10,unknown=10,batch=10"
+#: The gates, relative to where the load test runs (or the checkout, or the wheel's copy).
+DEFAULT_SLO_FILE = "load/slo.yaml"
 
 LOCUST_ONLY = frozenset({Surface.LOCUST})
 ALLOW_REMOTE = Option(

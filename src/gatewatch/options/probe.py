@@ -8,13 +8,21 @@ from pathlib import Path
 from gatewatch.durations import format_duration
 from gatewatch.options.declare import Kind, option
 from gatewatch.options.target import TargetRunOptions
-from gatewatch.probe.polling import Backoff
-from gatewatch.probe.settings import DEFAULT_CONFIRM_LOOKUPS, DEFAULT_JOB, DEFAULT_PENDING_MAX_AGE_S
 from gatewatch.reports_layout import RELATIVE
 
 #: --channel's value for every channel of the contract.
 ALL_CHANNELS = "all"
-_BACKOFF = Backoff()
+
+# The probe's defaults, here with their flags; the probe reads them from here.
+DEFAULT_CONFIRM_LOOKUPS = 2
+#: The Pushgateway job the probe pushes as.
+DEFAULT_JOB = "gatewatch_probe"
+DEFAULT_PENDING_MAX_AGE_S = 24 * 3600.0
+#: How lookups space out after the initial delay, and how many a message may cost.
+DEFAULT_FIRST_INTERVAL_S = 0.1
+DEFAULT_BACKOFF_FACTOR = 1.5
+DEFAULT_MAX_INTERVAL_S = 30.0
+DEFAULT_MAX_LOOKUPS = 15
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,21 +78,25 @@ class ProbeOptions(TargetRunOptions):
     max_lookups: int = option(
         name="max-lookups",
         kind=Kind.INT,
-        default=_BACKOFF.max_lookups,
+        default=DEFAULT_MAX_LOOKUPS,
         low=2,
         help="Lookups a message may cost.",
     )
     first_interval: str = option(
         name="first-interval",
-        default=format_duration(_BACKOFF.first_interval_s),
+        default=format_duration(DEFAULT_FIRST_INTERVAL_S),
         help="First interval between lookups.",
     )
     backoff_factor: float = option(
-        name="backoff-factor", kind=Kind.FLOAT, default=_BACKOFF.factor, low=1.0, help="Interval growth."
+        name="backoff-factor",
+        kind=Kind.FLOAT,
+        default=DEFAULT_BACKOFF_FACTOR,
+        low=1.0,
+        help="Interval growth.",
     )
     max_interval: str = option(
         name="max-interval",
-        default=format_duration(_BACKOFF.max_interval_s),
+        default=format_duration(DEFAULT_MAX_INTERVAL_S),
         help="Longest interval between lookups.",
     )
     confirm_lookups: int = option(

@@ -25,19 +25,14 @@ from gatewatch.config import Run, Target, check_recipient
 from gatewatch.contract import Contract
 from gatewatch.errors import ConfigError, ExitCode
 from gatewatch.opening import PreflightPolicy, open_run
+from gatewatch.options.probe import DEFAULT_CONFIRM_LOOKUPS, DEFAULT_JOB, DEFAULT_PENDING_MAX_AGE_S
 from gatewatch.probe.clock import SystemClock
 from gatewatch.probe.history import History
 from gatewatch.probe.loop import CycleReport, Exports, LoopOptions, Probe, stop_on_signals
 from gatewatch.probe.metrics import ProbeMetrics, serve
 from gatewatch.probe.outcomes import Outcome, check_contract
 from gatewatch.probe.polling import Backoff
-from gatewatch.probe.settings import (
-    DEFAULT_CONFIRM_LOOKUPS,
-    DEFAULT_JOB,
-    DEFAULT_PENDING_MAX_AGE_S,
-    ProbeSettings,
-    channel_plans,
-)
+from gatewatch.probe.settings import ProbeSettings, channel_plans
 
 log = logging.getLogger(__name__)
 
