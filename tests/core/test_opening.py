@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from gatewatch.config import SIMULATOR_KEYS, Run, local_target
 from gatewatch.contract import default_contract, resolve_contract
-from gatewatch.errors import ConfigError
-from gatewatch.opening import SIM_KEYS_ENV, open_run, run_keys, shared_pacer, simulator_args
-from gatewatch.ratelimit import DEFAULT_PACE_FRACTION, RateLimit
-from gatewatch.secrets import Secret
+from gatewatch.core.config import SIMULATOR_KEYS, Run, local_target
+from gatewatch.core.errors import ConfigError
+from gatewatch.core.opening import SIM_KEYS_ENV, open_run, run_keys, shared_pacer, simulator_args
+from gatewatch.core.ratelimit import DEFAULT_PACE_FRACTION, RateLimit
+from gatewatch.core.secrets import Secret
 
 CONTRACT = default_contract()
 EMBEDDED = local_target(CONTRACT)

@@ -20,8 +20,8 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from gatewatch.core.options.load import DEFAULT_MAX_LAG_S
 from gatewatch.loadtest.ramp import ConstantRate, RateProfile
-from gatewatch.options.load import DEFAULT_MAX_LAG_S
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,9 +21,9 @@ from gatewatch.checks import (
 )
 from gatewatch.contract import Contract
 from gatewatch.contract.operations import Operation
-from gatewatch.errors import ConfigError
-from gatewatch.exchange import Exchange
-from gatewatch.records.load_summary import ALL_KINDS
+from gatewatch.core.errors import ConfigError
+from gatewatch.core.exchange import Exchange
+from gatewatch.core.records.load_summary import ALL_KINDS
 
 KNOWN = "known"
 OTHER_CHANNEL = "other_channel"

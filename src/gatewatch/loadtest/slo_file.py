@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gatewatch.options.load import DEFAULT_SLO_FILE
+from gatewatch.core.options.load import DEFAULT_SLO_FILE
 
 # The wheel carries load/slo.yaml here (pyproject.toml force-include), so an installed
 # gatewatch has its default gates wherever it runs.

@@ -22,8 +22,8 @@ from pathlib import Path
 from types import FrameType
 
 from gatewatch.contract import Contract
-from gatewatch.errors import ExitCode
-from gatewatch.options.probe import DEFAULT_JOB
+from gatewatch.core.errors import ExitCode
+from gatewatch.core.options.probe import DEFAULT_JOB
 from gatewatch.probe.clock import SystemClock
 from gatewatch.probe.engine import ProbeClient, RunResult, not_sent, run_channel
 from gatewatch.probe.history import History

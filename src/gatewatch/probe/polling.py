@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from gatewatch.errors import ConfigError
-from gatewatch.options.probe import (
+from gatewatch.core.errors import ConfigError
+from gatewatch.core.options.probe import (
     DEFAULT_BACKOFF_FACTOR,
     DEFAULT_FIRST_INTERVAL_S,
     DEFAULT_MAX_INTERVAL_S,

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from gatewatch.config import Target
 from gatewatch.contract import Contract
-from gatewatch.durations import parse_duration
-from gatewatch.errors import ConfigError
-from gatewatch.options.probe import DEFAULT_CONFIRM_LOOKUPS, DEFAULT_PENDING_MAX_AGE_S
+from gatewatch.core.config import LOCAL_KIND, Target
+from gatewatch.core.durations import parse_duration
+from gatewatch.core.errors import ConfigError
+from gatewatch.core.options.probe import DEFAULT_CONFIRM_LOOKUPS, DEFAULT_PENDING_MAX_AGE_S
 from gatewatch.probe.polling import Backoff
 
 DEFAULT_FIRST_DELAY_S = 2.0
@@ -106,7 +106,7 @@ def channel_plans(
         if delay is None:
             delay = target.initial_delay_s.get(channel, target.initial_delay_s.get("default"))
         if delay is None:
-            delay = default_initial_delay(contract, channel, target.kind == "local")
+            delay = default_initial_delay(contract, channel, target.kind == LOCAL_KIND)
         deadline = target.deadline_for(channel) if deadline_s is None else deadline_s
         if delay >= deadline:
             raise ConfigError(

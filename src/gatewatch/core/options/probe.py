@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from gatewatch.durations import format_duration
-from gatewatch.options.declare import Kind, option
-from gatewatch.options.target import TargetRunOptions
-from gatewatch.reports_layout import RELATIVE
+from gatewatch.core.durations import format_duration
+from gatewatch.core.options.declare import ValueKind, option
+from gatewatch.core.options.target import TargetRunOptions
+from gatewatch.core.reports_layout import RELATIVE
 
 #: --channel's value for every channel of the contract.
 ALL_CHANNELS = "all"
@@ -49,25 +49,28 @@ class ProbeOptions(TargetRunOptions):
         "channel and 5s for the others (0.1s for a local target, e.g. the embedded simulator).",
     )
     once: bool = option(
-        name="once", kind=Kind.FLAG, default=False, help="One run, then exit with its outcome (the default)."
+        name="once",
+        kind=ValueKind.FLAG,
+        default=False,
+        help="One run, then exit with its outcome (the default).",
     )
     every: str | None = option(
         name="every", metavar="DURATION", help="Run in a loop, one cycle every DURATION (e.g. 60s)."
     )
     jitter: float = option(
         name="jitter",
-        kind=Kind.FLOAT,
+        kind=ValueKind.FLOAT,
         default=0.1,
         low=0,
         high=0.5,
         help="Loop spread, as a fraction of --every.",
     )
     max_runs: int | None = option(
-        name="max-runs", kind=Kind.INT, low=1, help="End the loop after this many cycles."
+        name="max-runs", kind=ValueKind.INT, low=1, help="End the loop after this many cycles."
     )
     history: Path | None = option(
         name="history",
-        kind=Kind.FILE,
+        kind=ValueKind.FILE,
         help=f"JSON-lines history to append to. Default: REPORTS_DIR/{RELATIVE.probe_history.as_posix()}.",
     )
     pending_max_age: str = option(
@@ -77,7 +80,7 @@ class ProbeOptions(TargetRunOptions):
     )
     max_lookups: int = option(
         name="max-lookups",
-        kind=Kind.INT,
+        kind=ValueKind.INT,
         default=DEFAULT_MAX_LOOKUPS,
         low=2,
         help="Lookups a message may cost.",
@@ -89,7 +92,7 @@ class ProbeOptions(TargetRunOptions):
     )
     backoff_factor: float = option(
         name="backoff-factor",
-        kind=Kind.FLOAT,
+        kind=ValueKind.FLOAT,
         default=DEFAULT_BACKOFF_FACTOR,
         low=1.0,
         help="Interval growth.",
@@ -101,7 +104,7 @@ class ProbeOptions(TargetRunOptions):
     )
     confirm_lookups: int = option(
         name="confirm-lookups",
-        kind=Kind.INT,
+        kind=ValueKind.INT,
         default=DEFAULT_CONFIRM_LOOKUPS,
         low=0,
         help="Lookups after a final status to check it holds.",
@@ -111,7 +114,9 @@ class ProbeOptions(TargetRunOptions):
     )
     push_job: str = option(name="push-job", default=DEFAULT_JOB, help="The Pushgateway job name.")
     textfile: Path | None = option(
-        name="textfile", kind=Kind.FILE, help="Write metrics for node-exporter's textfile collector (*.prom)."
+        name="textfile",
+        kind=ValueKind.FILE,
+        help="Write metrics for node-exporter's textfile collector (*.prom).",
     )
     metrics_listen: str | None = option(
         name="metrics-listen",

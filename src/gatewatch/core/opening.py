@@ -25,14 +25,14 @@ from typing import Any
 
 import requests
 
-from gatewatch.client import GatewayClient
-from gatewatch.config import SIMULATOR_KEYS, Keys, Run, Target, read_keys
 from gatewatch.contract import Contract
-from gatewatch.embedded import SimulatorProcess, simulator_process
-from gatewatch.errors import ConfigError, NotAllowed, TargetUnreachable
-from gatewatch.preflight import preflight
-from gatewatch.ratelimit import Pacer
-from gatewatch.secrets import FILE_SUFFIX, Secret
+from gatewatch.core.client import GatewayClient
+from gatewatch.core.config import SIMULATOR_KEYS, Keys, Run, Target, read_keys
+from gatewatch.core.embedded import SimulatorProcess, simulator_process
+from gatewatch.core.errors import ConfigError, NotAllowed, TargetUnreachable
+from gatewatch.core.preflight import preflight
+from gatewatch.core.ratelimit import Pacer
+from gatewatch.core.secrets import FILE_SUFFIX, Secret
 
 # The variable the embedded simulator reads the run's keys from (KEY=COMPANY,...): the
 # keys travel in its environment, never on its command line.
@@ -63,7 +63,7 @@ class RunKeys:
 
     @property
     def keys(self) -> Keys:
-        """The same keys as `gatewatch.config.Keys`."""
+        """The same keys as `gatewatch.core.config.Keys`."""
         return Keys(primary=self.primary, second=self.second)
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from gatewatch.contract import Contract
-from gatewatch.errors import ConfigError, GatewatchError
+from gatewatch.core.errors import ConfigError, GatewatchError
 
 READY_PREFIX = "READY "
 START_TIMEOUT_S = 30.0
