@@ -366,7 +366,7 @@ def local_target(contract: Contract, base_url: str | None = None, name: str = "l
     """A target for the embedded simulator (or a given URL) with the pinned test recipients."""
     kind: TargetKind = LOCAL_KIND
     if base_url is not None and urlsplit(base_url).hostname not in LOOPBACK_HOSTS:
-        kind = "staging"
+        kind = TargetKind.STAGING
     return Target(
         name=name,
         kind=kind,

@@ -13,9 +13,9 @@ from typing import Any
 
 from gatewatch.core.errors import ConfigError
 from gatewatch.core.options import Declared, Surface, ValueKind
-from gatewatch.core.options.load import LoadOptions
+from gatewatch.core.options.load import DEFAULT_SLO_FILE, LoadOptions
 from gatewatch.loadtest.kinds import Mix, parse_mix
-from gatewatch.loadtest.slo_file import DEFAULT_SLO_FILE, PACKAGED_SLO_FILE, default_slo_file
+from gatewatch.loadtest.slo_file import PACKAGED_SLO_FILE, default_slo_file
 
 __all__ = [
     "DEFAULT_SLO_FILE",
