@@ -36,11 +36,11 @@ from urllib.parse import quote
 import psutil
 
 from gatewatch.checks import sent_id
-from gatewatch.client import GatewayClient
 from gatewatch.contract import resolve_contract
-from gatewatch.embedded import simulator_process
+from gatewatch.core.client import GatewayClient
+from gatewatch.core.embedded import simulator_process
+from gatewatch.core.secrets import Secret
 from gatewatch.loadtest.runner import PACKAGED_LOCUSTFILE
-from gatewatch.secrets import Secret
 
 HERE = Path(__file__).resolve().parent
 BARE_LOCUSTFILE = HERE / "load_bare_locustfile.py"

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import psutil
 
-from gatewatch.config import resolve_target
 from gatewatch.contract import default_contract
-from gatewatch.embedded import simulator_process
+from gatewatch.core.config import resolve_target
+from gatewatch.core.embedded import simulator_process
 from gatewatch.probe import Backoff, CycleReport, LoopOptions, ServiceConfig, run_service
 from gatewatch.probe.outcomes import Outcome
 

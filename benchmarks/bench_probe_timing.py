@@ -21,12 +21,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from gatewatch.client import GatewayClient
-from gatewatch.config import default_recipients
 from gatewatch.contract import default_contract
+from gatewatch.core.client import GatewayClient
+from gatewatch.core.config import default_recipients
+from gatewatch.core.secrets import Secret
 from gatewatch.probe import Backoff, ChannelPlan, ProbeSettings, SystemClock, run_channel
 from gatewatch.probe.outcomes import Outcome
-from gatewatch.secrets import Secret
 from gatewatch.simulator import Faults, Simulator, SimulatorConfig
 from gatewatch.simulator.app import GatewayApp
 

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from gatewatch.embedded import simulator_process
+from gatewatch.core.embedded import simulator_process
 
 KEYS = {"GATEWATCH_API_KEY": "key-a", "GATEWATCH_SECOND_API_KEY": "key-b"}
 TRANSIENT_500S = ["--error-rate", "0.02"]

@@ -27,8 +27,8 @@ from typing import IO
 
 import requests
 
-from gatewatch.config import SIMULATOR_KEYS
 from gatewatch.contract import default_contract
+from gatewatch.core.config import SIMULATOR_KEYS
 
 KEY = next(iter(SIMULATOR_KEYS))
 MESSAGES_PER_CHANNEL = 20

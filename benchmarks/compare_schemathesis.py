@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from gatewatch.contract import default_contract
-from gatewatch.embedded import simulator_process
+from gatewatch.core.embedded import simulator_process
 from gatewatch.simulator import catalogue
 
 SPEC = Path(__file__).resolve().parents[1] / "contracts" / "openapi.yaml"

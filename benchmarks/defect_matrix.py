@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gatewatch.contract import dialect_names, resolve_contract
-from gatewatch.embedded import simulator_process
+from gatewatch.core.embedded import simulator_process
 from gatewatch.simulator import catalogue
 
 KEYS = {"GATEWATCH_API_KEY": "key-a", "GATEWATCH_SECOND_API_KEY": "key-b"}

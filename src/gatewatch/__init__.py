@@ -8,10 +8,10 @@ The simulator (`gatewatch.simulator`), the suite (`gatewatch.suite`), the load t
 from __future__ import annotations
 
 from gatewatch.checks import Findings, LifecycleTracker, Violation, run_checks
-from gatewatch.client import GatewayClient
-from gatewatch.config import Run, Target, Timeouts, read_keys, resolve_run, resolve_target
 from gatewatch.contract import Contract, default_contract, load_contract, resolve_contract
-from gatewatch.errors import (
+from gatewatch.core.client import GatewayClient
+from gatewatch.core.config import Run, Target, Timeouts, read_keys, resolve_run, resolve_target
+from gatewatch.core.errors import (
     ConfigError,
     ContractError,
     ExitCode,
@@ -21,10 +21,10 @@ from gatewatch.errors import (
     ProductionRefused,
     TargetUnreachable,
 )
-from gatewatch.exchange import Exchange, Throttle
-from gatewatch.preflight import preflight
-from gatewatch.ratelimit import Pacer, RateLimit
-from gatewatch.secrets import Secret
+from gatewatch.core.exchange import Exchange, Throttle
+from gatewatch.core.preflight import preflight
+from gatewatch.core.ratelimit import Pacer, RateLimit
+from gatewatch.core.secrets import Secret
 
 __version__ = "0.1.0"
 

@@ -25,8 +25,8 @@ from gatewatch.checks import (
 )
 from gatewatch.contract import Contract, default_contract, resolve_contract
 from gatewatch.contract.operations import Operation
-from gatewatch.exchange import Exchange, RecordedRequest, RecordedResponse, Throttle
-from gatewatch.ratelimit import RateLimit
+from gatewatch.core.exchange import Exchange, RecordedRequest, RecordedResponse, Throttle
+from gatewatch.core.ratelimit import RateLimit
 
 CONTRACT = default_contract()
 STRICT = resolve_contract("strict")

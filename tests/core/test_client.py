@@ -8,12 +8,12 @@ import socket
 
 import pytest
 
-from gatewatch.client import GatewayClient
-from gatewatch.config import Timeouts
 from gatewatch.contract import resolve_contract
-from gatewatch.errors import TargetUnreachable
-from gatewatch.ratelimit import Pacer, RateLimit, header_int
-from gatewatch.secrets import Secret
+from gatewatch.core.client import GatewayClient
+from gatewatch.core.config import Timeouts
+from gatewatch.core.errors import TargetUnreachable
+from gatewatch.core.ratelimit import Pacer, RateLimit, header_int
+from gatewatch.core.secrets import Secret
 from tests.stubs import Scripted, StubServer
 
 KEY = Secret("sentinel-key-5f1c2d")

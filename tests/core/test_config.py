@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gatewatch.config import (
+from gatewatch.contract import default_contract
+from gatewatch.core.config import (
     Target,
     default_recipients,
     load_target,
@@ -17,9 +18,8 @@ from gatewatch.config import (
     resolve_run,
     resolve_target,
 )
-from gatewatch.contract import default_contract
-from gatewatch.errors import ConfigError, ProductionRefused
-from gatewatch.secrets import Secret, read_secret, redact
+from gatewatch.core.errors import ConfigError, ProductionRefused
+from gatewatch.core.secrets import Secret, read_secret, redact
 
 CONTRACT = default_contract()
 

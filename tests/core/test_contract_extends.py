@@ -11,7 +11,7 @@ import yaml
 
 from gatewatch.contract import contracts_dir, load_contract, resolve_contract
 from gatewatch.contract.extends import merge
-from gatewatch.errors import ContractError
+from gatewatch.core.errors import ContractError
 
 FULL_STRICT = Path(__file__).resolve().parents[1] / "fixtures" / "strict-rules.full.yaml"
 

@@ -14,8 +14,8 @@ from gatewatch.checks import run_checks
 from gatewatch.contract import contracts_dir, default_contract, dialect_names, load_contract, resolve_contract
 from gatewatch.contract.ecma import matches
 from gatewatch.contract.loader import packaged_contracts_dir
-from gatewatch.errors import ContractError
-from gatewatch.exchange import Exchange, RecordedRequest, RecordedResponse
+from gatewatch.core.errors import ContractError
+from gatewatch.core.exchange import Exchange, RecordedRequest, RecordedResponse
 
 ROOT = packaged_contracts_dir()
 

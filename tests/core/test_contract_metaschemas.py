@@ -23,7 +23,7 @@ from jsonschema import Draft202012Validator
 from gatewatch.contract import load_contract
 from gatewatch.contract.loader import packaged_contracts_dir
 from gatewatch.contract.metaschemas import RULES_SCHEMA, TARGETS_SCHEMA
-from gatewatch.errors import ContractError
+from gatewatch.core.errors import ContractError
 
 CLI = [sys.executable, "-c", "from gatewatch.cli import main; main()"]
 LOOKUP = "/partner-gateway/v1/messages/status/{customerMessageId}"

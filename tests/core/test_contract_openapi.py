@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator
 
 from gatewatch.contract import Contract, load_contract, resolve_contract
 from gatewatch.contract.shapes import OPERATION_KEY
-from gatewatch.errors import ContractError
+from gatewatch.core.errors import ContractError
 
 DIALECTS = ("vendor", "strict")
 

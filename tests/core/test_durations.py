@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gatewatch.durations import format_duration, parse_duration
-from gatewatch.errors import ConfigError
+from gatewatch.core.durations import format_duration, parse_duration
+from gatewatch.core.errors import ConfigError
 
 
 @pytest.mark.parametrize(

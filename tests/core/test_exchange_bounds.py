@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from gatewatch.bounds import BODY_KEPT_BYTES, HEADER_KEPT_CHARS, TEXT_SHOWN_CHARS, clip
 from gatewatch.checks import Violation
-from gatewatch.client import GatewayClient
-from gatewatch.exchange import Exchange, RecordedRequest, RecordedResponse
+from gatewatch.core.bounds import BODY_KEPT_BYTES, HEADER_KEPT_CHARS, TEXT_SHOWN_CHARS, clip
+from gatewatch.core.client import GatewayClient
+from gatewatch.core.exchange import Exchange, RecordedRequest, RecordedResponse
 from tests.stubs import Scripted, StubServer
 
 BIG = 2 * 1024 * 1024

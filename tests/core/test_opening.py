@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from gatewatch.config import SIMULATOR_KEYS, Run, local_target
 from gatewatch.contract import default_contract, resolve_contract
-from gatewatch.errors import ConfigError
-from gatewatch.opening import SIM_KEYS_ENV, open_run, run_keys, shared_pacer, simulator_args
-from gatewatch.ratelimit import DEFAULT_PACE_FRACTION, RateLimit
-from gatewatch.secrets import Secret
+from gatewatch.core.config import SIMULATOR_KEYS, Run, local_target
+from gatewatch.core.errors import ConfigError
+from gatewatch.core.opening import SIM_KEYS_ENV, open_run, run_keys, shared_pacer, simulator_args
+from gatewatch.core.ratelimit import DEFAULT_PACE_FRACTION, RateLimit
+from gatewatch.core.secrets import Secret
 
 CONTRACT = default_contract()
 EMBEDDED = local_target(CONTRACT)
@@ -50,7 +50,8 @@ def test_a_real_target_without_a_key_is_one_error_naming_the_variable() -> None:
 def test_the_embedded_simulator_enforces_the_runs_limit_or_refuses_a_dialect_without_limits() -> None:
     assert simulator_args(EMBEDDED, CONTRACT) == ["--keys-env", SIM_KEYS_ENV]  # no limit: none enforced
     limited = replace(EMBEDDED, rate_limit=RateLimit(per_second=20))
-    assert simulator_args(limited, CONTRACT)[-2:] == ["--rate-limit", "20/s"]
+    # The flags in the order SimulateOptions declares them: the limit, then the keys.
+    assert simulator_args(limited, CONTRACT) == ["--rate-limit", "20/s", "--keys-env", SIM_KEYS_ENV]
     with pytest.raises(ConfigError, match="strict dialect has no rate limits") as caught:
         simulator_args(limited, resolve_contract("strict"))
     assert caught.value.key == "--rate-limit"

@@ -1,7 +1,7 @@
 """Every command's options are declared once: click, pytest and Locust agree, and command lines read back.
 
 The click commands, the pytest plugin's options and the Locust plugin's options are all
-made from the dataclasses in `gatewatch.options`; these tests take each of them apart
+made from the dataclasses in `gatewatch.core.options`; these tests take each of them apart
 again and check it says what the declaration says. The round trips write an options
 object as a command line (a child's, or a replay line) and parse it with the command
 that reads it: the same options come back.
@@ -20,19 +20,19 @@ from typing import Any
 import click
 import pytest
 
-from gatewatch.config import Run, local_target, resolve_run
 from gatewatch.contract import default_contract
+from gatewatch.core.config import Run, local_target, resolve_run
+from gatewatch.core.options import Declared, Options, Surface, TargetOptions, ValueKind
+from gatewatch.core.options.contract import ContractOptions
+from gatewatch.core.options.declare import ALL_SURFACES, embed, option
+from gatewatch.core.options.load import LoadOptions
+from gatewatch.core.options.probe import ProbeOptions
+from gatewatch.core.options.report import ReportOptions
+from gatewatch.core.options.run import RunOptions
+from gatewatch.core.options.simulate import SimulateOptions
 from gatewatch.loadtest.runner import load_plan, locust_command
 from gatewatch.loadtest.settings import OPTIONS as LOCUST_OPTIONS
 from gatewatch.loadtest.settings import LoadSettings, LocustOption
-from gatewatch.options import Declared, Kind, Options, Surface, TargetOptions
-from gatewatch.options.contract import ContractOptions
-from gatewatch.options.declare import ALL_SURFACES, embed, option
-from gatewatch.options.load import LoadOptions
-from gatewatch.options.probe import ProbeOptions
-from gatewatch.options.report import ReportOptions
-from gatewatch.options.run import RunOptions
-from gatewatch.options.simulate import SimulateOptions
 from gatewatch.pipeline import plan
 from gatewatch.suite.options import add_options, dest, pytest_settings
 
@@ -62,17 +62,17 @@ def parse(name: str, args: list[str]) -> Options:
 def sample_value(declared: Declared) -> Any:
     """A value for the option that is not its default, within its bounds."""
     o = declared.option
-    if o.kind is Kind.FLAG:
+    if o.kind is ValueKind.FLAG:
         return True
-    if o.kind is Kind.REST:
+    if o.kind is ValueKind.REST:
         return ("--loglevel", "DEBUG")
     if o.multiple:
         return (f"{declared.dest}-1", f"{declared.dest}-2")
-    if o.kind in (Kind.FILE, Kind.DIR):
+    if o.kind in (ValueKind.FILE, ValueKind.DIR):
         return Path(f"/tmp/gw/{declared.dest}")
-    if o.kind is Kind.INT:
+    if o.kind is ValueKind.INT:
         return int(o.low or 0) + 2
-    if o.kind is Kind.FLOAT:
+    if o.kind is ValueKind.FLOAT:
         low = o.low or 0.0
         return (low + o.high) / 2 if o.high is not None else low + 0.25
     if o.choices is not None:
@@ -100,14 +100,14 @@ def test_each_commands_click_flags_are_its_declarations(name: str) -> None:
     assert set(params) == {d.dest for d in declared}
     for d in declared:
         param = params[d.dest]
-        if d.option.kind is Kind.REST:
+        if d.option.kind is ValueKind.REST:
             assert isinstance(param, click.Argument) and param.nargs == -1
             continue
         assert isinstance(param, click.Option)
         assert param.opts + param.secondary_opts == d.option.flags(), d.dest
         assert param.help == d.option.help
         assert param.default == (() if d.option.multiple else d.option.default), d.dest
-        assert param.is_flag == (d.option.kind is Kind.FLAG)
+        assert param.is_flag == (d.option.kind is ValueKind.FLAG)
 
 
 class _PytestParser:
@@ -157,7 +157,9 @@ def test_an_option_declared_once_appears_on_every_surface() -> None:
         SURFACES = ALL_SURFACES
 
         target: TargetOptions = embed(TargetOptions)
-        extra_calls: int = option(name="extra-calls", kind=Kind.INT, default=3, low=1, help="More calls.")
+        extra_calls: int = option(
+            name="extra-calls", kind=ValueKind.INT, default=3, low=1, help="More calls."
+        )
 
     from gatewatch.cli.options import options_command
 
@@ -195,8 +197,8 @@ def test_each_default_is_the_declarations() -> None:
 
 
 def default_load_dir() -> Path:
-    from gatewatch.config import DEFAULT_REPORTS_DIR
-    from gatewatch.reports_layout import ReportsLayout
+    from gatewatch.core.config import DEFAULT_REPORTS_DIR
+    from gatewatch.core.reports_layout import ReportsLayout
 
     return ReportsLayout(DEFAULT_REPORTS_DIR).load_dir
 

@@ -6,12 +6,12 @@ import socket
 
 import pytest
 
-from gatewatch.client import GatewayClient
-from gatewatch.config import Timeouts
 from gatewatch.contract import default_contract, resolve_contract
-from gatewatch.errors import ConfigError, ExitCode, KeyRejected, NotAllowed, TargetUnreachable
-from gatewatch.preflight import candidate_base_url, operations_prefix, preflight
-from gatewatch.secrets import Secret
+from gatewatch.core.client import GatewayClient
+from gatewatch.core.config import Timeouts
+from gatewatch.core.errors import ConfigError, ExitCode, KeyRejected, NotAllowed, TargetUnreachable
+from gatewatch.core.preflight import candidate_base_url, operations_prefix, preflight
+from gatewatch.core.secrets import Secret
 from tests.stubs import Scripted, StubServer
 
 KEY = Secret("sentinel-preflight-7a1b")

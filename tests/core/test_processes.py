@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 
-from gatewatch.processes import descendants, stop_group, stop_pids
+from gatewatch.core.processes import descendants, stop_group, stop_pids
 
 
 def _alive(pid: int) -> bool:

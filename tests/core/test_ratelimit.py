@@ -8,8 +8,8 @@ from email.utils import format_datetime
 
 import pytest
 
-from gatewatch.errors import ConfigError
-from gatewatch.ratelimit import (
+from gatewatch.core.errors import ConfigError
+from gatewatch.core.ratelimit import (
     NO_LIMIT,
     Pacer,
     PacingTimeout,

@@ -13,9 +13,9 @@ from urllib.parse import quote
 
 import pytest
 
-from gatewatch.client import GatewayClient
-from gatewatch.exchange import RecordedResponse
-from gatewatch.secrets import Secret, redact, redact_bytes
+from gatewatch.core.client import GatewayClient
+from gatewatch.core.exchange import RecordedResponse
+from gatewatch.core.secrets import Secret, redact, redact_bytes
 from tests.stubs import Scripted, StubServer
 
 

@@ -1,4 +1,4 @@
-"""One place for each file name: the reports folder's files are named in gatewatch.reports_layout only.
+"""One place for each file name: the reports folder's files are named in gatewatch.core.reports_layout only.
 
 The suite, the load test, the probe, `gatewatch run` and the report page write and read the
 same folder. This scans every other module's AST for a string constant that is one of the
@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from gatewatch.reports_layout import RELATIVE, LoadFiles, ReportsLayout
+from gatewatch.core.reports_layout import RELATIVE, LoadFiles, ReportsLayout
 from tests.core.ast_scan import docstring_ids
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "gatewatch"
-LAYOUT = SRC / "reports_layout.py"
+LAYOUT = SRC / "core" / "reports_layout.py"
 
 
 def layout_names() -> set[str]:
@@ -69,7 +69,7 @@ def test_the_layout_names_the_files_the_scan_looks_for() -> None:
 def test_no_reports_file_name_is_spelled_outside_the_layout(path: Path) -> None:
     found = list(file_names(path))
     assert not found, (
-        f"{path.relative_to(SRC)} spells reports file names (use gatewatch.reports_layout): "
+        f"{path.relative_to(SRC)} spells reports file names (use gatewatch.core.reports_layout): "
         + (", ".join(f"line {line}: {value!r}" for line, value in found))
     )
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gatewatch.config import DEFAULT_KEY_ENV
+from gatewatch.core.config import DEFAULT_KEY_ENV
 from tests.hostile.conftest import TRACEBACK, files_under, run_cli
 from tests.hostile.servers import HostileServer
 

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import pytest
 
-from gatewatch.config import DEFAULT_KEY_ENV, DEFAULT_SECOND_KEY_ENV
+from gatewatch.core.config import DEFAULT_KEY_ENV, DEFAULT_SECOND_KEY_ENV
 from tests.hostile.conftest import TRACEBACK, Run, files_under, run_cli
 from tests.hostile.servers import HostileServer
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from gatewatch.embedded import simulator_process
+from gatewatch.core.embedded import simulator_process
 
 REPO = Path(__file__).resolve().parents[2]
 SLO_FILE = REPO / "load" / "slo.yaml"

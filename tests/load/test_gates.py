@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gatewatch.errors import ConfigError
+from gatewatch.core.errors import ConfigError
 from gatewatch.loadtest.gates import evaluate, load_slo, parse_slo, passed
 from gatewatch.loadtest.recorder import Recorder
 from gatewatch.loadtest.summary import render_table

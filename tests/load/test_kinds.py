@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gatewatch.contract import default_contract
-from gatewatch.errors import ConfigError
+from gatewatch.core.errors import ConfigError
 from gatewatch.loadtest.kinds import KINDS, parse_mix, request_name
 
 

@@ -7,13 +7,13 @@ import math
 
 import pytest
 
-from gatewatch.errors import ConfigError
+from gatewatch.core.errors import ConfigError
+from gatewatch.core.ratelimit import NO_LIMIT, RateLimit
 from gatewatch.loadtest.arrival import ArrivalSchedule
 from gatewatch.loadtest.gates import evaluate, parse_slo
 from gatewatch.loadtest.ramp import LinearRamp, RampPlan, Second, onset, ramp_plan
 from gatewatch.loadtest.recorder import Recorder
 from gatewatch.loadtest.summary import render_table
-from gatewatch.ratelimit import NO_LIMIT, RateLimit
 
 T0 = 1_800_000_000.0
 SLO = parse_slo({"max_throttled_ratio": 0.01, "throttle_onset_min_fraction": 0.8}, "slo.yaml")

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from gatewatch.config import local_target
 from gatewatch.contract import default_contract
-from gatewatch.errors import ConfigError, ProductionRefused
+from gatewatch.core.config import local_target
+from gatewatch.core.errors import ConfigError, ProductionRefused
+from gatewatch.core.options import TargetOptions
+from gatewatch.core.options.load import LoadOptions
 from gatewatch.loadtest.runner import PACKAGED_LOCUSTFILE, LoadPlan, locust_command, parse_duration
 from gatewatch.loadtest.safety import check_load_allowed
-from gatewatch.options import TargetOptions
-from gatewatch.options.load import LoadOptions
 
 CONTRACT = default_contract()
 

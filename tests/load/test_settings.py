@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from gatewatch.errors import ConfigError
+from gatewatch.core.errors import ConfigError
 from gatewatch.loadtest.settings import OPTIONS, LoadSettings
 
 

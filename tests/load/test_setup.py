@@ -7,11 +7,11 @@ from dataclasses import replace
 
 import pytest
 
-from gatewatch.config import KnownId, local_target
 from gatewatch.contract import default_contract
-from gatewatch.errors import ConfigError, TargetUnreachable
+from gatewatch.core.config import KnownId, local_target
+from gatewatch.core.errors import ConfigError, TargetUnreachable
+from gatewatch.core.secrets import Secret
 from gatewatch.loadtest.setup import SetupFailed, prepare_known_ids
-from gatewatch.secrets import Secret
 from gatewatch.simulator import Faults, Simulator, SimulatorConfig
 
 CONTRACT = default_contract()

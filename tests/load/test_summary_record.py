@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 from gatewatch.contract import default_contract
+from gatewatch.core.ratelimit import RateLimit
+from gatewatch.core.records.load_summary import ALL_KINDS, LOAD_SUMMARY_VERSION, LoadSummary
 from gatewatch.loadtest.gates import evaluate, parse_slo
 from gatewatch.loadtest.kinds import KINDS, KNOWN
 from gatewatch.loadtest.ramp import RampPlan
 from gatewatch.loadtest.recorder import Recorder
 from gatewatch.loadtest.summary import RunInfo, build_summary, write_summary
-from gatewatch.ratelimit import RateLimit
-from gatewatch.records.load_summary import ALL_KINDS, LOAD_SUMMARY_VERSION, LoadSummary
 from gatewatch.report._read import read_record
 from gatewatch.report.load_source import read_load
 from gatewatch.report.model import Verdict

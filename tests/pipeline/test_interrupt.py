@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from gatewatch.progress_feed import FEED_ENV, FeedReader, PartProgress, feed_file
+from gatewatch.core.progress_feed import FEED_ENV, FeedReader, PartProgress, feed_file
+from gatewatch.core.reports_layout import ReportsLayout
 from gatewatch.report.run_source import run_summary_path
-from gatewatch.reports_layout import ReportsLayout
 from tests.pipeline.test_run import CLI
 
 MARKER_ENV = "GATEWATCH_TEST_TREE"

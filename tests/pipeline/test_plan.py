@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from gatewatch.config import Run, local_target
 from gatewatch.contract import default_contract
-from gatewatch.errors import ConfigError, ExitCode
-from gatewatch.options import TargetOptions
+from gatewatch.core.config import Run, local_target
+from gatewatch.core.errors import ConfigError, ExitCode
+from gatewatch.core.options import TargetOptions
 from gatewatch.pipeline import PartResult, RunOptions, overall_exit, plan
 from gatewatch.pipeline.plan import choose
 

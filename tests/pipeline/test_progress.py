@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from gatewatch import progress_feed
+from gatewatch.core import progress_feed
+from gatewatch.core.progress_feed import FEED_ENV, FeedReader, PartProgress, feed_file
 from gatewatch.pipeline.progress import HEARTBEAT_S, Progress, heartbeat_line
 from gatewatch.pipeline.verdict import PartResult
-from gatewatch.progress_feed import FEED_ENV, FeedReader, PartProgress, feed_file
 
 
 class FakeClock:

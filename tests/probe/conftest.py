@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from gatewatch.contract import Contract, default_contract
-from gatewatch.errors import TargetUnreachable
-from gatewatch.exchange import Exchange, RecordedRequest, RecordedResponse, Throttle
+from gatewatch.core.errors import TargetUnreachable
+from gatewatch.core.exchange import Exchange, RecordedRequest, RecordedResponse, Throttle
 from gatewatch.probe.polling import Backoff
 from gatewatch.probe.settings import ChannelPlan, ProbeSettings
 

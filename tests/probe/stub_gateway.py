@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from gatewatch.contract import Contract
-from gatewatch.preflight import PREFLIGHT_ID
+from gatewatch.core.preflight import PREFLIGHT_ID
 from tests.stubs import BASE_PATH, LoopbackServer
 
 REASONS = {

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from gatewatch.cli.probe import command
-from gatewatch.config import load_targets
-from gatewatch.durations import parse_duration
+from gatewatch.core.config import load_targets
+from gatewatch.core.durations import parse_duration
 
 SYNTHETIC = Path(__file__).resolve().parents[2] / "synthetic"
 DURATION_FLAGS = ("--every", "--deadline", "--pending-max-age", "--first-interval", "--max-interval")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from gatewatch.checks import Violation
+from gatewatch.core.records.probe_history import HISTORY_VERSION, AbandonedLine, SentLine, read_lines
 from gatewatch.probe.engine import RunResult, SentMessage
 from gatewatch.probe.history import History, late_record, rfc3339, run_record
 from gatewatch.probe.late import LateCheck, PendingMessage
 from gatewatch.probe.outcomes import Outcome
 from gatewatch.probe.timing import StatusTiming
-from gatewatch.records.probe_history import HISTORY_VERSION, AbandonedLine, SentLine, read_lines
 from gatewatch.report.model import Verdict
 from gatewatch.report.probe_source import read_probe
 

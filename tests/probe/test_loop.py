@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gatewatch.errors import ExitCode
+from gatewatch.core.errors import ExitCode
 from gatewatch.probe.history import History
 from gatewatch.probe.loop import CycleReport, LoopOptions, Probe
 from gatewatch.probe.metrics import ProbeMetrics

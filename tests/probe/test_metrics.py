@@ -9,7 +9,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from gatewatch.config import resolve_target
+from gatewatch.core.config import resolve_target
 from gatewatch.probe.loop import CycleReport, LoopOptions
 from gatewatch.probe.service import ServiceConfig, run_service
 

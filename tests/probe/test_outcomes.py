@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from gatewatch.contract import Recipient
-from gatewatch.errors import ContractError, ExitCode
+from gatewatch.core.errors import ContractError, ExitCode
 from gatewatch.probe.outcomes import VERDICTS, Outcome, check_contract, combined_exit_code, final_outcome
 
 

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from gatewatch.errors import ConfigError
+from gatewatch.core.errors import ConfigError
 from gatewatch.probe.polling import Backoff, confirm_wait, schedule
 
 

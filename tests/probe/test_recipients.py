@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from gatewatch.config import load_targets
 from gatewatch.contract import resolve_contract
-from gatewatch.errors import ConfigError
+from gatewatch.core.config import load_targets
+from gatewatch.core.errors import ConfigError
 
 from .conftest import write_targets
 

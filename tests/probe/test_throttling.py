@@ -75,7 +75,7 @@ def test_a_run_that_gives_up_on_the_send_is_send_failed_never_resent_past_the_bo
 def test_the_channels_share_one_pacer_under_the_targets_limit(
     gateway_stub, stub_target, probe_cli, monkeypatch
 ):
-    from gatewatch.client import GatewayClient
+    from gatewatch.core.client import GatewayClient
 
     pacers = []
     original = GatewayClient.for_target.__func__  # type: ignore[attr-defined]

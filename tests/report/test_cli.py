@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gatewatch.errors import ConfigError
+from gatewatch.core.errors import ConfigError
 from gatewatch.report import allure as allure_module
 from gatewatch.report import build_allure
 from tests.report.conftest import write_allure_results

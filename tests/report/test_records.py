@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from gatewatch.records import RecordError, decode, encode
-from gatewatch.records.load_summary import LoadSummary
-from gatewatch.records.probe_history import RunLine, read_lines
-from gatewatch.records.suite_summary import SuiteSummary
+from gatewatch.core.records import RecordError, decode, encode
+from gatewatch.core.records.load_summary import LoadSummary
+from gatewatch.core.records.probe_history import RunLine, read_lines
+from gatewatch.core.records.suite_summary import SuiteSummary
 from gatewatch.report import Verdict, read_reports
 from tests.report.conftest import DELIVERED_PATH, load_summary, probe_records, probe_run, suite_summary
 

@@ -9,23 +9,23 @@ from pathlib import Path
 
 import pytest
 
+from gatewatch.core.records import suite_summary
+from gatewatch.core.reports_layout import ReportsLayout
 from gatewatch.loadtest import kinds as load_kinds
 from gatewatch.loadtest.histograms import LatencyHistograms
 from gatewatch.probe.outcomes import Outcome
-from gatewatch.records import suite_summary
 from gatewatch.report import load_source, probe_source, suite_source
 from gatewatch.report.load_source import HDR_FORMAT, percentile_histogram, read_load
 from gatewatch.report.model import RuleStatus, Verdict
 from gatewatch.report.probe_source import read_probe
 from gatewatch.report.suite_source import read_suite
-from gatewatch.reports_layout import ReportsLayout
 from gatewatch.suite import summary as suite_report
 from tests.report.conftest import exchange_attachment, write_allure_results
 
 
 def test_the_file_names_and_words_match_what_the_engines_write() -> None:
     # The report reads files, not the engines' modules; this is where a rename shows up.
-    # The file names themselves come from gatewatch.reports_layout (tests/core/test_reports_layout.py).
+    # The file names themselves come from gatewatch.core.reports_layout (tests/core/test_reports_layout.py).
     # The reason the reporter gives an unjudged rule is the one the reader looks for: one constant.
     assert "NOT_EXERCISED_REASON" in inspect.getsource(suite_report.SuiteReporter.rules)
     assert suite_source.NOT_EXERCISED_REASON is suite_summary.NOT_EXERCISED_REASON

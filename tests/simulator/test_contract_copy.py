@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from gatewatch.contract import Contract, load_contract, resolve_contract
-from gatewatch.errors import ConfigError
+from gatewatch.core.errors import ConfigError
 from gatewatch.simulator import Simulator, SimulatorConfig, catalogue
 
 from .client import Api

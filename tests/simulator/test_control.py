@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from gatewatch.contract import resolve_contract
-from gatewatch.ratelimit import NO_LIMIT, RateLimit
+from gatewatch.core.ratelimit import NO_LIMIT, RateLimit
 from gatewatch.simulator import Simulator, SimulatorConfig, catalogue
 
 from .client import Api

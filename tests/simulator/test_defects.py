@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from gatewatch.contract import resolve_contract
-from gatewatch.ratelimit import RateLimit
+from gatewatch.core.ratelimit import RateLimit
 from gatewatch.simulator import Simulator, catalogue
 from gatewatch.simulator.defects import registered
 

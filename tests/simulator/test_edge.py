@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from gatewatch.errors import ConfigError
+from gatewatch.core.errors import ConfigError
 from gatewatch.simulator import SimulatorConfig
 from gatewatch.simulator.config import MAX_TARGET_BYTES
 

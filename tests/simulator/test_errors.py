@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from gatewatch.contract import resolve_contract
-from gatewatch.ratelimit import RateLimit
+from gatewatch.core.ratelimit import RateLimit
 from gatewatch.simulator import Simulator
 
 from .client import KEY_A, Api

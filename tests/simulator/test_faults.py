@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from gatewatch.errors import ConfigError
+from gatewatch.core.errors import ConfigError
 from gatewatch.simulator import Faults, Simulator
 from gatewatch.simulator.faults import Spread
 

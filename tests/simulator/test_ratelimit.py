@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from gatewatch.contract import resolve_contract
-from gatewatch.ratelimit import NO_LIMIT, RateLimit
+from gatewatch.core.ratelimit import NO_LIMIT, RateLimit
 from gatewatch.simulator import Simulator, SimulatorConfig
 
 from .client import KEY_A, KEY_B, Api, error_problems

@@ -10,8 +10,8 @@ import requests
 
 import gatewatch.simulator
 from gatewatch.contract import default_contract, resolve_contract
-from gatewatch.errors import ConfigError
-from gatewatch.ratelimit import NO_LIMIT, RateLimit
+from gatewatch.core.errors import ConfigError
+from gatewatch.core.ratelimit import NO_LIMIT, RateLimit
 from gatewatch.simulator import Faults, Simulator, SimulatorConfig, keys_from_env
 
 

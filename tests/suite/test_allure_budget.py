@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from gatewatch.exchange import Exchange, RecordedRequest, RecordedResponse
+from gatewatch.core.exchange import Exchange, RecordedRequest, RecordedResponse
 from gatewatch.suite import allure_glue
 from gatewatch.suite.allure_glue import AllureRecorder
 

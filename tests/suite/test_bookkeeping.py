@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from gatewatch.config import Keys, local_target
 from gatewatch.contract import default_contract
-from gatewatch.embedded import simulator_process
-from gatewatch.exchange import Exchange, RecordedRequest, RecordedResponse
-from gatewatch.secrets import Secret
+from gatewatch.core.config import Keys, local_target
+from gatewatch.core.embedded import simulator_process
+from gatewatch.core.exchange import Exchange, RecordedRequest, RecordedResponse
+from gatewatch.core.secrets import Secret
 from gatewatch.suite import ContractViolation, SuiteSession
 from tests.suite.conftest import assert_every_rule_exercised, not_exercised, run_suite
 

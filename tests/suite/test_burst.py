@@ -7,8 +7,8 @@ from typing import cast
 
 import pytest
 
-from gatewatch.errors import TargetUnreachable
-from gatewatch.exchange import Exchange
+from gatewatch.core.errors import TargetUnreachable
+from gatewatch.core.exchange import Exchange
 from gatewatch.suite.conformance import MAX_CONNECTIONS, burst_connections, send_concurrently
 
 

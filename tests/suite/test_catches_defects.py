@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from gatewatch.contract import dialect_names, resolve_contract
-from gatewatch.embedded import simulator_process
+from gatewatch.core.embedded import simulator_process
 from gatewatch.simulator import catalogue
 from tests.suite.conftest import (
     RATE_LIMIT_RULES,

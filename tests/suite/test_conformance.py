@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from gatewatch.config import Keys, local_target
 from gatewatch.contract import resolve_contract
-from gatewatch.ratelimit import NO_LIMIT, RateLimit
-from gatewatch.secrets import Secret
+from gatewatch.core.config import Keys, local_target
+from gatewatch.core.ratelimit import NO_LIMIT, RateLimit
+from gatewatch.core.secrets import Secret
 from gatewatch.suite import SuiteSession
 from gatewatch.suite.conformance import burst_skip_reason, peak_per_second, rate_limit_skip_reason
 

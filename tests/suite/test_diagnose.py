@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from gatewatch.client import GatewayClient
 from gatewatch.contract import resolve_contract
-from gatewatch.secrets import Secret
+from gatewatch.core.client import GatewayClient
+from gatewatch.core.secrets import Secret
 from gatewatch.suite.diagnose import batch_param_drift
 from tests.stubs import Scripted, StubServer
 

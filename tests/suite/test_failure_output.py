@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from gatewatch.checks import Violation
-from gatewatch.config import DEBUG_ENV, debug_frames
 from gatewatch.contract import default_contract
-from gatewatch.embedded import simulator_process
-from gatewatch.exchange import Exchange, RecordedRequest, RecordedResponse
+from gatewatch.core.config import DEBUG_ENV, debug_frames
+from gatewatch.core.embedded import simulator_process
+from gatewatch.core.exchange import Exchange, RecordedRequest, RecordedResponse
 from gatewatch.suite import ContractViolation
 from gatewatch.suite.failures import SetupFailed, contract_violation, describe
 from tests.suite.conftest import SIMULATOR_KEYS, SuiteRun, run_suite

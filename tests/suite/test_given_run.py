@@ -19,8 +19,8 @@ from tests.suite.conftest import SIMULATOR_KEYS
 
 COUNTED = r"""
 import json, sys
-import gatewatch.opening as opening
-import gatewatch.options.target as target_options
+import gatewatch.core.opening as opening
+import gatewatch.core.options.target as target_options
 from gatewatch.cli.contract import command
 
 counts = {"resolved": 0, "preflights": 0}

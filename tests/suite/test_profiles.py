@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from gatewatch.contract import default_contract
-from gatewatch.ratelimit import NO_LIMIT, RateLimit
+from gatewatch.core.ratelimit import NO_LIMIT, RateLimit
 from gatewatch.suite.profiles import (
     FIXED_TEST_COST,
     MIN_EXAMPLES,

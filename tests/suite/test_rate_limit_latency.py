@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from gatewatch.contract import resolve_contract
-from gatewatch.embedded import simulator_process
+from gatewatch.core.embedded import simulator_process
 from tests.suite.conftest import SuiteRun, run_suite
 
 VENDOR = resolve_contract("vendor")

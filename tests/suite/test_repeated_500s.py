@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from gatewatch.config import Keys, local_target
 from gatewatch.contract import default_contract, resolve_contract
-from gatewatch.embedded import simulator_process
-from gatewatch.secrets import Secret
+from gatewatch.core.config import Keys, local_target
+from gatewatch.core.embedded import simulator_process
+from gatewatch.core.secrets import Secret
 from gatewatch.suite import SuiteSession
 from tests.stubs import Scripted, StubServer
 from tests.suite.conftest import run_suite

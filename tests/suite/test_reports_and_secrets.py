@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from gatewatch.contract import resolve_contract
-from gatewatch.embedded import simulator_process
+from gatewatch.core.embedded import simulator_process
 from gatewatch.simulator import Simulator
 from gatewatch.suite.locate import suite_dir
 from tests.stubs import Scripted, StubServer

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from gatewatch.config import Keys, local_target
 from gatewatch.contract import default_contract
-from gatewatch.exchange import Exchange, RecordedRequest, RecordedResponse
-from gatewatch.records.suite_summary import SUITE_SUMMARY_VERSION, SuiteSummary
+from gatewatch.core.config import Keys, local_target
+from gatewatch.core.exchange import Exchange, RecordedRequest, RecordedResponse
+from gatewatch.core.records.suite_summary import SUITE_SUMMARY_VERSION, SuiteSummary
+from gatewatch.core.secrets import Secret
 from gatewatch.report._read import read_record
 from gatewatch.report.model import RuleStatus, Verdict
 from gatewatch.report.suite_source import read_suite
-from gatewatch.secrets import Secret
 from gatewatch.suite import ContractViolation, SuiteSession
 from gatewatch.suite.summary import SuiteReporter, write_summary
 

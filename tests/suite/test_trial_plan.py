@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from gatewatch.contract import resolve_contract
-from gatewatch.embedded import simulator_process
+from gatewatch.core.embedded import simulator_process
 from gatewatch.suite.conformance import BURST_FACTOR
 from tests.suite.conftest import TRANSIENT_500S, assert_every_rule_exercised, run_suite
 

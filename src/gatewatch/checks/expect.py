@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping
 from gatewatch.checks.registry import Findings, findings, violation
 from gatewatch.checks.response import error_problems, status_bodies
 from gatewatch.contract import Contract
-from gatewatch.exchange import Exchange
+from gatewatch.core.exchange import Exchange
 
 
 def expect_status(

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from gatewatch.checks.registry import Findings, check, findings, violation
 from gatewatch.checks.response import error_problems
 from gatewatch.contract import Contract
-from gatewatch.exchange import Exchange, RecordedResponse
-from gatewatch.ratelimit import RateLimit, header_int
+from gatewatch.core.exchange import Exchange, RecordedResponse
+from gatewatch.core.ratelimit import RateLimit, header_int
 
 
 def _problems_429(answer: RecordedResponse, contract: Contract) -> list[str]:

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from gatewatch.bounds import clip
 from gatewatch.contract import Contract
 from gatewatch.contract.operations import CONTRACT_OPERATIONS, Operation
-from gatewatch.exchange import Exchange
+from gatewatch.core.bounds import clip
+from gatewatch.core.exchange import Exchange
 
 CheckFn = Callable[[Exchange, Contract], "list[str] | None"]
 ALL_OPERATIONS: frozenset[Operation] = frozenset(CONTRACT_OPERATIONS)

@@ -15,7 +15,7 @@ from gatewatch.checks.drift import schema_problems
 from gatewatch.checks.registry import check
 from gatewatch.contract import Contract
 from gatewatch.contract.operations import Operation
-from gatewatch.exchange import Exchange, RecordedResponse
+from gatewatch.core.exchange import Exchange, RecordedResponse
 
 # How much of a body a message quotes.
 _SNIPPET = 160

@@ -15,7 +15,7 @@ from gatewatch.checks.registry import Findings, findings, violation
 from gatewatch.checks.response import parse_updated_at, status_bodies
 from gatewatch.contract import Contract
 from gatewatch.contract.operations import Operation
-from gatewatch.exchange import Exchange
+from gatewatch.core.exchange import Exchange
 
 
 @dataclass(slots=True)

@@ -12,8 +12,8 @@ import sys
 
 import click
 
-from gatewatch import interrupts
-from gatewatch.errors import ExitCode, GatewatchError
+from gatewatch.core import interrupts
+from gatewatch.core.errors import ExitCode, GatewatchError
 
 _SUBCOMMANDS = {
     "simulate": "gatewatch.cli.simulate",
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("gatewatch: interrupted", err=True)
         sys.exit(interrupts.exit_code(interrupts.received() or signal.SIGINT))
     except Exception as exc:
-        from gatewatch.config import DEBUG_ENV, debug_frames
+        from gatewatch.core.config import DEBUG_ENV, debug_frames
 
         signum = interrupts.received()
         if signum is not None:

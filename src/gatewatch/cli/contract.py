@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gatewatch import interrupts
 from gatewatch.cli.options import options_command
-from gatewatch.config import Run
-from gatewatch.errors import ExitCode
-from gatewatch.options import Surface
-from gatewatch.options.contract import ContractOptions
-from gatewatch.reports_layout import ReportsLayout
+from gatewatch.core import interrupts
+from gatewatch.core.config import Run
+from gatewatch.core.errors import ExitCode
+from gatewatch.core.options import Surface
+from gatewatch.core.options.contract import ContractOptions
+from gatewatch.core.reports_layout import ReportsLayout
 from gatewatch.suite.locate import suite_dir
 from gatewatch.suite.opening import preflight_target
 

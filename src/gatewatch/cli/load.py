@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import importlib.util
 
-from gatewatch import interrupts
 from gatewatch.cli.options import options_command
-from gatewatch.errors import ConfigError
+from gatewatch.core import interrupts
+from gatewatch.core.errors import ConfigError
+from gatewatch.core.options.load import LoadOptions
 from gatewatch.loadtest.runner import load_plan, run_load
-from gatewatch.options.load import LoadOptions
 
 
 @options_command(LoadOptions, name="load")

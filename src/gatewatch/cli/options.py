@@ -1,4 +1,4 @@
-"""A command's click flags, made from its options dataclass (`gatewatch.options`).
+"""A command's click flags, made from its options dataclass (`gatewatch.core.options`).
 
 `options_command(LoadOptions)` turns a function taking one `LoadOptions` into a click
 command whose flags are the declared ones, and whose `--help` lists them in sections:
@@ -14,15 +14,15 @@ from typing import Any, TypeVar
 
 import click
 
-from gatewatch.options.declare import GROUPS, OWN, Declared, Kind, Options, Surface
+from gatewatch.core.options.declare import GROUPS, OWN, Declared, Options, Surface, ValueKind
 
 OptionsT = TypeVar("OptionsT", bound=Options)
 _GROUP_ATTR = "gatewatch_group"
 
 
 _PATHS = {
-    Kind.FILE: click.Path(path_type=Path, dir_okay=False),
-    Kind.DIR: click.Path(path_type=Path, file_okay=False),
+    ValueKind.FILE: click.Path(path_type=Path, dir_okay=False),
+    ValueKind.DIR: click.Path(path_type=Path, file_okay=False),
 }
 
 
@@ -30,9 +30,9 @@ def click_type(declared: Declared) -> Any:
     """The click type of a declared option's value (None: text)."""
     option = declared.option
     bounded = option.low is not None or option.high is not None
-    if option.kind is Kind.INT:
+    if option.kind is ValueKind.INT:
         return click.IntRange(min=_whole(option.low), max=_whole(option.high)) if bounded else int
-    if option.kind is Kind.FLOAT:
+    if option.kind is ValueKind.FLOAT:
         return (
             click.FloatRange(min=option.low, max=option.high, min_open=option.low_open) if bounded else float
         )
@@ -48,10 +48,10 @@ def _whole(bound: float | None) -> int | None:
 def click_param(declared: Declared) -> click.Parameter:
     """The click flag (or trailing arguments) of one declared option, tagged with its help group."""
     option = declared.option
-    if option.kind is Kind.REST:
+    if option.kind is ValueKind.REST:
         return click.Argument([declared.dest], nargs=-1, type=click.UNPROCESSED)
     settings: dict[str, Any] = {"help": option.help, "show_default": option.shows_default}
-    if option.kind is Kind.FLAG:
+    if option.kind is ValueKind.FLAG:
         settings.update(is_flag=True, default=False)
     else:
         settings.update(default=option.default, metavar=option.metavar, type=click_type(declared))

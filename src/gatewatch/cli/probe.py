@@ -8,16 +8,16 @@ import sys
 import click
 
 from gatewatch.cli.options import options_command
-from gatewatch.config import Run
-from gatewatch.durations import parse_duration
-from gatewatch.errors import ConfigError
-from gatewatch.options.probe import ALL_CHANNELS, ProbeOptions
+from gatewatch.core.config import Run
+from gatewatch.core.durations import parse_duration
+from gatewatch.core.errors import ConfigError
+from gatewatch.core.options.probe import ALL_CHANNELS, ProbeOptions
+from gatewatch.core.reports_layout import ReportsLayout
 from gatewatch.probe.loop import LoopOptions
 from gatewatch.probe.metrics import parse_listen
 from gatewatch.probe.polling import Backoff
 from gatewatch.probe.service import ServiceConfig, run_service
 from gatewatch.probe.settings import parse_channel_durations
-from gatewatch.reports_layout import ReportsLayout
 
 
 class _Stderr(logging.Handler):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from gatewatch.cli.options import options_command
-from gatewatch.errors import ExitCode
-from gatewatch.options.report import ReportOptions
+from gatewatch.core.errors import ExitCode
+from gatewatch.core.options.report import ReportOptions
 from gatewatch.report import build_allure, build_index
 
 

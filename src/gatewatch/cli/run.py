@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import click
 
-from gatewatch import interrupts
 from gatewatch.cli.options import options_command
-from gatewatch.options.run import RunOptions
+from gatewatch.core import interrupts
+from gatewatch.core.options.run import RunOptions
 from gatewatch.pipeline import plan, run_all
 from gatewatch.pipeline.progress import Progress
 

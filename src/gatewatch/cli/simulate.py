@@ -18,9 +18,9 @@ import click
 
 from gatewatch.cli.options import options_command
 from gatewatch.contract import Contract, resolve_contract
-from gatewatch.durations import parse_duration
-from gatewatch.options.simulate import SimulateOptions
-from gatewatch.ratelimit import NO_LIMIT, RateLimit, parse_rate_limit
+from gatewatch.core.durations import parse_duration
+from gatewatch.core.options.simulate import SimulateOptions
+from gatewatch.core.ratelimit import NO_LIMIT, RateLimit, parse_rate_limit
 from gatewatch.simulator import Faults, Simulator, SimulatorConfig, catalogue, keys_from_env
 
 _MS_PER_S = 1000.0

@@ -21,7 +21,7 @@ from gatewatch.contract.model import (
     StatusFields,
 )
 from gatewatch.contract.operations import Operation
-from gatewatch.errors import ContractError
+from gatewatch.core.errors import ContractError
 
 
 @dataclass(frozen=True, slots=True)

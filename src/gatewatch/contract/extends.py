@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gatewatch.errors import ContractError
+from gatewatch.core.errors import ContractError
 
 EXTENDS_KEY = "extends"
 DIALECT_KEY = "dialect"

@@ -26,7 +26,7 @@ from gatewatch.contract.contract import Contract
 from gatewatch.contract.ecma import compile_schemas
 from gatewatch.contract.extends import RULES_FILE, RulesChain, read_rules
 from gatewatch.contract.model import PATH_NOT_FOUND, AliasGroup, Codes, Precedence, Recipient, Rule
-from gatewatch.errors import ContractError
+from gatewatch.core.errors import ContractError
 
 CONTRACTS_ENV = "GATEWATCH_CONTRACTS"
 DIALECTS_DIR = "dialects"

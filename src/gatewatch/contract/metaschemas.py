@@ -6,7 +6,7 @@ default), rules.yaml (merged over its base, if it extends one) against rules.sch
 beside this module. A typo such as `"type": "strnig"` is then one ContractError (exit 2)
 naming the file, the path in it and what was expected, instead of a jsonschema traceback
 mid-run or nothing at all. targets.schema.json, also here, is the targets file's
-(gatewatch.config checks it with `first_problem`, worded by the schema's descriptions).
+(gatewatch.core.config checks it with `first_problem`, worded by the schema's descriptions).
 The validators are built once per process. jsonschema-rs answers "valid?" in well under
 a millisecond (Python's jsonschema takes about 100 ms over the OpenAPI 3.1 schema, on
 every command start); only an invalid file is walked again by jsonschema, whose
@@ -27,10 +27,10 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 from jsonschema.exceptions import best_match
 
 from gatewatch.contract.model import PATH_NOT_FOUND, PROVENANCES, Codes
-from gatewatch.errors import ContractError
+from gatewatch.core.errors import ContractError
 
 RULES_SCHEMA = Path(__file__).with_name("rules.schema.json")
-#: The targets file's schema (read by gatewatch.config; shipped here beside the contract's).
+#: The targets file's schema (read by gatewatch.core.config; shipped here beside the contract's).
 TARGETS_SCHEMA = Path(__file__).with_name("targets.schema.json")
 # The OpenAPI 3.1 schema as openapi-spec-validator ships it (read as a file: importing the
 # package costs a third of a second on every command start).

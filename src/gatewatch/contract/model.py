@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-from gatewatch.ratelimit import NO_LIMIT, RateLimit
+from gatewatch.core.ratelimit import NO_LIMIT, RateLimit
 
 Provenance = Literal["documented", "vendor", "pinned"]
 PROVENANCES: tuple[Provenance, ...] = ("documented", "vendor", "pinned")

@@ -23,8 +23,8 @@ from gatewatch.contract.model import (
     StatusFields,
 )
 from gatewatch.contract.operations import CONTRACT_OPERATIONS, Operation
-from gatewatch.errors import ContractError
-from gatewatch.ratelimit import DEFAULT_PACE_FRACTION, RateLimit
+from gatewatch.core.errors import ContractError
+from gatewatch.core.ratelimit import DEFAULT_PACE_FRACTION, RateLimit
 
 OPERATION_KEY = "x-gatewatch-operation"
 

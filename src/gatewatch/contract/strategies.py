@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from gatewatch.contract.contract import Contract
 from gatewatch.contract.ecma import matches
-from gatewatch.errors import ContractError
+from gatewatch.core.errors import ContractError
 
 _SUPPORTED = frozenset(
     {

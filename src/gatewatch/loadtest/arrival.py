@@ -20,10 +20,8 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from gatewatch.core.options.load import DEFAULT_MAX_LAG_S
 from gatewatch.loadtest.ramp import ConstantRate, RateProfile
-
-DEFAULT_MAX_LAG_S = 0.1
-DEFAULT_MAX_IN_FLIGHT = 50
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 import yaml
 
-from gatewatch.errors import ConfigError
+from gatewatch.core.errors import ConfigError
 from gatewatch.loadtest.kinds import ALL, KINDS
 from gatewatch.loadtest.ramp import RampPlan, onset
 from gatewatch.loadtest.recorder import Recorder

@@ -21,9 +21,9 @@ from gatewatch.checks import (
 )
 from gatewatch.contract import Contract
 from gatewatch.contract.operations import Operation
-from gatewatch.errors import ConfigError
-from gatewatch.exchange import Exchange
-from gatewatch.records.load_summary import ALL_KINDS
+from gatewatch.core.errors import ConfigError
+from gatewatch.core.exchange import Exchange
+from gatewatch.core.records.load_summary import ALL_KINDS
 
 KNOWN = "known"
 OTHER_CHANNEL = "other_channel"
@@ -96,9 +96,6 @@ class Mix:
     def as_text(self) -> str:
         """The mix in the form `parse_mix` reads."""
         return ",".join(f"{k}={self.weights[k]}" for k in KINDS if k in self.weights)
-
-
-DEFAULT_MIX_TEXT = "known=70,other_channel=10,unknown=10,batch=10"
 
 
 def parse_mix(text: str, *, key: str = "--gatewatch-mix") -> Mix:

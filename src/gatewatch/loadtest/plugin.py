@@ -25,9 +25,10 @@ import gevent
 import locust
 from locust.runners import STATE_STOPPED, STATE_STOPPING, MasterRunner, WorkerRunner
 
-from gatewatch import progress_feed
 from gatewatch.contract import resolve_contract
-from gatewatch.errors import ExitCode, GatewatchError
+from gatewatch.core import progress_feed
+from gatewatch.core.errors import ExitCode, GatewatchError
+from gatewatch.core.opening import run_keys
 from gatewatch.loadtest.gates import evaluate, load_slo, passed
 from gatewatch.loadtest.ramp import RampPlan, ramp_plan
 from gatewatch.loadtest.safety import load_run
@@ -36,7 +37,6 @@ from gatewatch.loadtest.setup import auth_headers, prepare_known_ids
 from gatewatch.loadtest.state import ProcessState, current_state, set_state
 from gatewatch.loadtest.summary import RunInfo, build_summary, render_table, write_histograms, write_summary
 from gatewatch.loadtest.users import CONTEXT_KIND, CONTEXT_LAG_MS, CONTEXT_THROTTLED
-from gatewatch.opening import run_keys
 
 log = logging.getLogger("gatewatch.load")
 DATA_KEY = "gatewatch"

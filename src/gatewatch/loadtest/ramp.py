@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from gatewatch.errors import ConfigError
-from gatewatch.ratelimit import RateLimit
+from gatewatch.core.errors import ConfigError
+from gatewatch.core.ratelimit import RateLimit
 
 RAMP_FROM = 0.5
 RAMP_TO = 1.5

@@ -23,20 +23,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from gatewatch import durations
-from gatewatch.config import Run
 from gatewatch.contract import Contract, contracts_dir, dialect_names
-from gatewatch.errors import ConfigError, ExitCode, GatewatchError
+from gatewatch.core import durations
+from gatewatch.core.config import Run
+from gatewatch.core.errors import ConfigError, ExitCode, GatewatchError
+from gatewatch.core.opening import PreflightPolicy, open_run
+from gatewatch.core.options import Surface
+from gatewatch.core.options.load import LoadOptions
+from gatewatch.core.processes import stop_group
+from gatewatch.core.reports_layout import LoadFiles, ReportsLayout
 from gatewatch.loadtest.gates import load_slo
 from gatewatch.loadtest.kinds import parse_mix
 from gatewatch.loadtest.ramp import RAMP_FLAG, ramp_plan
 from gatewatch.loadtest.safety import check_load_allowed
 from gatewatch.loadtest.slo_file import default_slo_file
-from gatewatch.opening import PreflightPolicy, open_run
-from gatewatch.options import Surface
-from gatewatch.options.load import LoadOptions
-from gatewatch.processes import stop_group
-from gatewatch.reports_layout import LoadFiles, ReportsLayout
 
 PACKAGED_LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 # Beyond the run time: Locust's start, the setup phase, workers connecting, the stop.

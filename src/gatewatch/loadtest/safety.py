@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from gatewatch.config import Run, Target
-from gatewatch.errors import ConfigError
-from gatewatch.options.load import LoadOptions
+from gatewatch.core.config import Run, Target
+from gatewatch.core.errors import ConfigError
+from gatewatch.core.options.load import LoadOptions
 
 WHAT = "run a load test"
 

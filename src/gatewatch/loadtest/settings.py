@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gatewatch.errors import ConfigError
+from gatewatch.core.errors import ConfigError
+from gatewatch.core.options import Declared, Surface, ValueKind
+from gatewatch.core.options.load import DEFAULT_SLO_FILE, LoadOptions
 from gatewatch.loadtest.kinds import Mix, parse_mix
-from gatewatch.loadtest.slo_file import DEFAULT_SLO_FILE, PACKAGED_SLO_FILE, default_slo_file
-from gatewatch.options import Declared, Kind, Surface
-from gatewatch.options.load import LoadOptions
+from gatewatch.loadtest.slo_file import PACKAGED_SLO_FILE, default_slo_file
 
 __all__ = [
     "DEFAULT_SLO_FILE",
@@ -74,7 +74,7 @@ class LocustOption:
         settings: dict[str, Any] = {"help": self.help, "default": self.default}
         if self.env_var is not None:
             settings["env_var"] = self.env_var
-        if self.declared.option.kind is Kind.FLAG:
+        if self.declared.option.kind is ValueKind.FLAG:
             settings["action"] = "store_true"
         return settings
 

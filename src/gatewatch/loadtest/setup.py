@@ -13,12 +13,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from gatewatch.checks import expect_send_accepted, sent_id
-from gatewatch.client import GatewayClient
-from gatewatch.config import Target
 from gatewatch.contract import Contract
-from gatewatch.errors import ConfigError, GatewatchError, NotAllowed, TargetUnreachable
-from gatewatch.preflight import forbidden_message
-from gatewatch.secrets import Secret
+from gatewatch.core.client import GatewayClient
+from gatewatch.core.config import Target
+from gatewatch.core.errors import ConfigError, GatewatchError, NotAllowed, TargetUnreachable
+from gatewatch.core.preflight import forbidden_message
+from gatewatch.core.secrets import Secret
 
 SETUP_TEXT = "gatewatch load test"
 # Attempts per wanted id: a fault-injecting target may refuse some sends.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-DEFAULT_SLO_FILE = "load/slo.yaml"
+from gatewatch.core.options.load import DEFAULT_SLO_FILE
+
 # The wheel carries load/slo.yaml here (pyproject.toml force-include), so an installed
 # gatewatch has its default gates wherever it runs.
 PACKAGED_SLO_FILE = Path(__file__).resolve().parents[1] / "_load" / "slo.yaml"

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gatewatch.config import Target
 from gatewatch.contract import Contract
+from gatewatch.core.config import Target
+from gatewatch.core.secrets import Secret
 from gatewatch.loadtest.gates import Slo
 from gatewatch.loadtest.kinds import KINDS, request_name, throttled_name
 from gatewatch.loadtest.recorder import Recorder
 from gatewatch.loadtest.settings import LoadSettings
 from gatewatch.loadtest.setup import KnownIds
-from gatewatch.secrets import Secret
 
 
 @dataclass(slots=True)

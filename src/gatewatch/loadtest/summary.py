@@ -1,4 +1,4 @@
-"""The load run's results: its summary (`gatewatch.records.load_summary`) and the gate table on the console.
+"""The load run's results: its summary (`core.records.load_summary`) and the gate table on the console.
 
 Both are built from the merged Recorder and the gate results; neither holds a key (the
 violation examples come from redacted Exchanges). Throttled requests (429) are shown on
@@ -14,13 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gatewatch.contract import Contract
-from gatewatch.loadtest.gates import GateResult, Slo, describe, passed
-from gatewatch.loadtest.histograms import PRECISION, LatencyHistograms, LatencySummary
-from gatewatch.loadtest.kinds import ALL, KINDS, request_name, throttled_name
-from gatewatch.loadtest.ramp import RampPlan, onset
-from gatewatch.loadtest.recorder import Counts, Recorder
-from gatewatch.records import encode
-from gatewatch.records.load_summary import (
+from gatewatch.core.records import encode
+from gatewatch.core.records.load_summary import (
     CrossCheck,
     GateRecord,
     KindRecord,
@@ -34,7 +29,12 @@ from gatewatch.records.load_summary import (
     ThrottledTotals,
     ViolationCount,
 )
-from gatewatch.reports_layout import LoadFiles
+from gatewatch.core.reports_layout import LoadFiles
+from gatewatch.loadtest.gates import GateResult, Slo, describe, passed
+from gatewatch.loadtest.histograms import PRECISION, LatencyHistograms, LatencySummary
+from gatewatch.loadtest.kinds import ALL, KINDS, request_name, throttled_name
+from gatewatch.loadtest.ramp import RampPlan, onset
+from gatewatch.loadtest.recorder import Counts, Recorder
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -30,14 +30,14 @@ from gevent.pool import Pool
 from locust import FastHttpUser, task
 from locust.exception import StopUser
 
-from gatewatch.bounds import clip
 from gatewatch.checks import Violation, run_checks
-from gatewatch.exchange import Exchange, RecordedRequest, RecordedResponse
+from gatewatch.core.bounds import clip
+from gatewatch.core.exchange import Exchange, RecordedRequest, RecordedResponse
+from gatewatch.core.secrets import REDACTED, redact
 from gatewatch.loadtest.arrival import ArrivalSchedule, dispatch
 from gatewatch.loadtest.kinds import BATCH, KNOWN, OTHER_CHANNEL, UNKNOWN, kind
 from gatewatch.loadtest.ramp import ramp_plan
 from gatewatch.loadtest.state import ProcessState, current_state
-from gatewatch.secrets import REDACTED, redact
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 Each part runs as its own `gatewatch <part>` process with the run's target flags (a
 process per part keeps Locust's gevent patching and pytest's state apart, and lets a
 hung part be stopped by its pid), its output kept in `REPORTS_DIR/run/<part>.log` and its
-progress (`gatewatch.progress_feed`, `REPORTS_DIR/run/<part>.progress.jsonl`) shown live.
+progress (`gatewatch.core.progress_feed`, `REPORTS_DIR/run/<part>.progress.jsonl`) shown live.
 The parts are planned by a pure function of the target and the flags (`plan`), and the
 verdict is a pure function of their exit codes (`overall_exit`); at the end the run's
 summary (`REPORTS_DIR/run/summary.json`) is written and the report page rebuilt. SIGINT or

@@ -19,8 +19,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from gatewatch.errors import ExitCode
-from gatewatch.processes import descendants, stop_group, stop_pids
+from gatewatch.core.errors import ExitCode
+from gatewatch.core.processes import descendants, stop_group, stop_pids
 
 STOP_WAIT_S = 10.0
 # How much of a part's output is kept in memory to show when it fails (all of it is in the log).
@@ -74,7 +74,7 @@ def run_part(
 ) -> tuple[int, list[str]]:
     """Run the part to its end (or its timeout); its exit code and the last lines it printed.
 
-    An interrupt (KeyboardInterrupt, `gatewatch.interrupts.Interrupted`) stops the part's
+    An interrupt (KeyboardInterrupt, `gatewatch.core.interrupts.Interrupted`) stops the part's
     whole process tree, then propagates.
     """
     log.parent.mkdir(parents=True, exist_ok=True)

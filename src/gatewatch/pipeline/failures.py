@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from gatewatch.core.reports_layout import ReportsLayout
 from gatewatch.report._read import Unreadable
 from gatewatch.report.load_source import read_load
 from gatewatch.report.model import RuleStatus, Verdict
 from gatewatch.report.probe_source import read_probe
 from gatewatch.report.suite_source import read_suite
-from gatewatch.reports_layout import ReportsLayout
 
 FAILED_GATE = "fail"  # a gate's status in load/summary.json (gatewatch.loadtest.gates)
 EXAMPLES_PER_RULE = 2

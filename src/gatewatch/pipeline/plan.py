@@ -1,7 +1,7 @@
 """Which parts a run runs, with what flags, and why a part is left out: a pure function.
 
 Each part's command line is its command's options object written out (`as_args`), so a
-flag is spelled where it is declared (`gatewatch.options`), not here.
+flag is spelled where it is declared (`gatewatch.core.options`), not here.
 """
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ import importlib.util
 from dataclasses import dataclass, field
 from typing import Any
 
-from gatewatch.config import Run
-from gatewatch.durations import parse_duration
-from gatewatch.errors import ConfigError
-from gatewatch.options import Options
-from gatewatch.options.contract import ContractOptions
-from gatewatch.options.load import LoadOptions
-from gatewatch.options.probe import ProbeOptions
-from gatewatch.options.run import PARTS, RunOptions
+from gatewatch.core.config import Run
+from gatewatch.core.durations import parse_duration
+from gatewatch.core.errors import ConfigError
+from gatewatch.core.options import Options
+from gatewatch.core.options.contract import ContractOptions
+from gatewatch.core.options.load import LoadOptions
+from gatewatch.core.options.probe import ProbeOptions
+from gatewatch.core.options.run import PARTS, RunOptions
 
 __all__ = ["PARTS", "PartPlan", "RunOptions", "choose", "parse_parts", "plan"]
 

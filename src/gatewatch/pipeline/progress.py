@@ -24,8 +24,8 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from gatewatch.core.progress_feed import FeedReader, PartProgress
 from gatewatch.pipeline.verdict import PartResult
-from gatewatch.progress_feed import FeedReader, PartProgress
 
 # Without a terminal (CI logs), a part that is still running says so this often.
 HEARTBEAT_S = 5.0

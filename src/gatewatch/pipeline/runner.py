@@ -1,6 +1,6 @@
 """Run the planned parts in order, show them live, rebuild the report page, and judge the run.
 
-SIGINT or SIGTERM (as `KeyboardInterrupt`, see `gatewatch.interrupts`) stops the running
+SIGINT or SIGTERM (as `KeyboardInterrupt`, see `gatewatch.core.interrupts`) stops the running
 part's whole process tree; that part and every part not yet started are `interrupted`,
 the run's summary says so (the report page reads it and shows no verdict for them), and
 the run's exit code is 130 (SIGINT) or 143 (SIGTERM).
@@ -15,15 +15,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gatewatch import interrupts
-from gatewatch.errors import ExitCode
+from gatewatch.core import interrupts
+from gatewatch.core.errors import ExitCode
+from gatewatch.core.progress_feed import FEED_ENV
+from gatewatch.core.reports_layout import ReportsLayout
 from gatewatch.pipeline.execute import run_part
 from gatewatch.pipeline.failures import what_failed
 from gatewatch.pipeline.plan import PartPlan
 from gatewatch.pipeline.progress import Progress
 from gatewatch.pipeline.verdict import PartResult, overall_exit, stops_the_run
-from gatewatch.progress_feed import FEED_ENV
-from gatewatch.reports_layout import ReportsLayout
 
 # The end of a failed part's log shown after what it found (all of it is in the log).
 LOG_TAIL_LINES = 15

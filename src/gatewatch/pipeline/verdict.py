@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gatewatch.errors import ExitCode
+from gatewatch.core.errors import ExitCode
 from gatewatch.report.run_source import INTERRUPTED
 
 VERDICTS = {

@@ -12,7 +12,7 @@ Layers, imports pointing down only::
 
 from __future__ import annotations
 
-from gatewatch.durations import parse_duration
+from gatewatch.core.durations import parse_duration
 from gatewatch.probe.clock import Clock, SystemClock
 from gatewatch.probe.engine import ProbeClient, RunResult, SentMessage, run_channel
 from gatewatch.probe.history import History

@@ -33,8 +33,6 @@ from typing import Protocol
 
 import requests
 
-from gatewatch import progress_feed
-from gatewatch.bounds import clip
 from gatewatch.checks import (
     LifecycleTracker,
     Violation,
@@ -46,9 +44,11 @@ from gatewatch.checks import (
     status_bodies,
 )
 from gatewatch.contract import Contract
-from gatewatch.errors import TargetUnreachable
-from gatewatch.exchange import Exchange
-from gatewatch.preflight import forbidden_message
+from gatewatch.core import progress_feed
+from gatewatch.core.bounds import clip
+from gatewatch.core.errors import TargetUnreachable
+from gatewatch.core.exchange import Exchange
+from gatewatch.core.preflight import forbidden_message
 from gatewatch.probe.clock import Clock
 from gatewatch.probe.outcomes import Outcome, final_outcome
 from gatewatch.probe.polling import confirm_wait, schedule

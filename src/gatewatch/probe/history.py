@@ -1,6 +1,6 @@
 """The probe's history: JSON lines, appended, flushed and fsynced as each fact is known.
 
-Record types (`gatewatch.records.probe_history`; each line has `type` and `v`, the format version):
+Record types (`gatewatch.core.records.probe_history`; each line has `type` and `v`, the format version):
 
 - `sent`: the gateway accepted a message (run id, channel, message id, sent_at). Written
   the moment the send returns, so a crash or SIGTERM mid-run still leaves the id.
@@ -30,13 +30,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from gatewatch.checks import Violation
-from gatewatch.errors import ConfigError
-from gatewatch.probe.engine import RunResult, SentMessage
-from gatewatch.probe.late import LateCheck, PendingMessage
-from gatewatch.probe.outcomes import Outcome
-from gatewatch.probe.timing import StatusTiming
-from gatewatch.records import encode
-from gatewatch.records.probe_history import (
+from gatewatch.core.errors import ConfigError
+from gatewatch.core.records import encode
+from gatewatch.core.records.probe_history import (
     AbandonedLine,
     HistoryLine,
     LateLine,
@@ -46,6 +42,10 @@ from gatewatch.records.probe_history import (
     ViolationLine,
     read_lines,
 )
+from gatewatch.probe.engine import RunResult, SentMessage
+from gatewatch.probe.late import LateCheck, PendingMessage
+from gatewatch.probe.outcomes import Outcome
+from gatewatch.probe.timing import StatusTiming
 
 log = logging.getLogger(__name__)
 

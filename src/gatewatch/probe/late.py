@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 
 import requests
 
-from gatewatch.bounds import clip
 from gatewatch.checks import Violation, parse_updated_at, run_checks, status_bodies, violation
 from gatewatch.contract import Contract
-from gatewatch.errors import TargetUnreachable
+from gatewatch.core.bounds import clip
+from gatewatch.core.errors import TargetUnreachable
 from gatewatch.probe.clock import Clock
 from gatewatch.probe.engine import ProbeClient
 from gatewatch.probe.outcomes import Outcome, final_outcome

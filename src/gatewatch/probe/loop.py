@@ -22,7 +22,8 @@ from pathlib import Path
 from types import FrameType
 
 from gatewatch.contract import Contract
-from gatewatch.errors import ExitCode
+from gatewatch.core.errors import ExitCode
+from gatewatch.core.options.probe import DEFAULT_JOB
 from gatewatch.probe.clock import SystemClock
 from gatewatch.probe.engine import ProbeClient, RunResult, not_sent, run_channel
 from gatewatch.probe.history import History
@@ -30,7 +31,7 @@ from gatewatch.probe.late import recheck
 from gatewatch.probe.metrics import ProbeMetrics, push, write_textfile
 from gatewatch.probe.outcomes import Outcome, combined_exit_code
 from gatewatch.probe.run_line import late_line, run_line
-from gatewatch.probe.settings import DEFAULT_JOB, ChannelPlan, ProbeSettings
+from gatewatch.probe.settings import ChannelPlan, ProbeSettings
 
 log = logging.getLogger(__name__)
 

@@ -27,11 +27,11 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import push_to_gateway, start_http_server, write_to_textfile
 
 from gatewatch.contract import Contract
+from gatewatch.core.options.probe import DEFAULT_JOB
 from gatewatch.probe.engine import RunResult
 from gatewatch.probe.history import ChannelState
 from gatewatch.probe.late import LateCheck
 from gatewatch.probe.outcomes import VERDICTS, Outcome
-from gatewatch.probe.settings import DEFAULT_JOB
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 
 from gatewatch.contract import Contract
-from gatewatch.errors import ContractError, ExitCode
+from gatewatch.core.errors import ContractError, ExitCode
 
 
 class Outcome(StrEnum):

@@ -13,7 +13,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from gatewatch.errors import ConfigError
+from gatewatch.core.errors import ConfigError
+from gatewatch.core.options.probe import (
+    DEFAULT_BACKOFF_FACTOR,
+    DEFAULT_FIRST_INTERVAL_S,
+    DEFAULT_MAX_INTERVAL_S,
+    DEFAULT_MAX_LOOKUPS,
+)
 
 # Bisection steps when stretching the growth factor; 60 halvings is float precision.
 _SEARCH_STEPS = 60
@@ -24,12 +30,12 @@ _MAX_FACTOR = 1000.0
 class Backoff:
     """How lookups space out after the initial delay, and how many a message may cost."""
 
-    first_interval_s: float = 0.1
-    factor: float = 1.5
-    max_interval_s: float = 30.0
+    first_interval_s: float = DEFAULT_FIRST_INTERVAL_S
+    factor: float = DEFAULT_BACKOFF_FACTOR
+    max_interval_s: float = DEFAULT_MAX_INTERVAL_S
     # Lookup calls per message, the confirmation of a final status included (500 retries
     # and reconnects are extra requests, counted but not planned).
-    max_lookups: int = 15
+    max_lookups: int = DEFAULT_MAX_LOOKUPS
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.first_interval_s) and self.first_interval_s > 0):

@@ -4,7 +4,7 @@ The CLI parses flags into a `ServiceConfig` and calls `run_service`; nothing her
 about click. With no base URL the embedded simulator is started as a child process,
 serving the command's contract (and its --rate-limit, if one was given).
 
-The run is opened by `gatewatch.opening`, as every command's is (keys, the shared pacer,
+The run is opened by `gatewatch.core.opening`, as every command's is (keys, the shared pacer,
 the embedded simulator). Before the first send the preflight runs: a 401 to the
 configured key or a base URL where every path answers 404 ends the command (exit 2); a
 403 is recorded as a `forbidden` run on every channel (exit 2); no answer at all lets
@@ -20,24 +20,19 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gatewatch.client import GatewayClient
-from gatewatch.config import Run, Target, check_recipient
 from gatewatch.contract import Contract
-from gatewatch.errors import ConfigError, ExitCode
-from gatewatch.opening import PreflightPolicy, open_run
+from gatewatch.core.client import GatewayClient
+from gatewatch.core.config import Run, Target, check_recipient
+from gatewatch.core.errors import ConfigError, ExitCode
+from gatewatch.core.opening import PreflightPolicy, open_run
+from gatewatch.core.options.probe import DEFAULT_CONFIRM_LOOKUPS, DEFAULT_JOB, DEFAULT_PENDING_MAX_AGE_S
 from gatewatch.probe.clock import SystemClock
 from gatewatch.probe.history import History
 from gatewatch.probe.loop import CycleReport, Exports, LoopOptions, Probe, stop_on_signals
 from gatewatch.probe.metrics import ProbeMetrics, serve
 from gatewatch.probe.outcomes import Outcome, check_contract
 from gatewatch.probe.polling import Backoff
-from gatewatch.probe.settings import (
-    DEFAULT_CONFIRM_LOOKUPS,
-    DEFAULT_JOB,
-    DEFAULT_PENDING_MAX_AGE_S,
-    ProbeSettings,
-    channel_plans,
-)
+from gatewatch.probe.settings import ProbeSettings, channel_plans
 
 log = logging.getLogger(__name__)
 

@@ -12,20 +12,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from gatewatch.config import Target
 from gatewatch.contract import Contract
-from gatewatch.durations import parse_duration
-from gatewatch.errors import ConfigError
+from gatewatch.core.config import LOCAL_KIND, Target
+from gatewatch.core.durations import parse_duration
+from gatewatch.core.errors import ConfigError
+from gatewatch.core.options.probe import DEFAULT_CONFIRM_LOOKUPS, DEFAULT_PENDING_MAX_AGE_S
 from gatewatch.probe.polling import Backoff
 
 DEFAULT_FIRST_DELAY_S = 2.0
 DEFAULT_OTHER_DELAY_S = 5.0
 # A local simulator moves a message every 0.2 s by default: look early.
 LOCAL_DELAY_S = 0.1
-DEFAULT_CONFIRM_LOOKUPS = 2
-#: The Pushgateway job the probe pushes as.
-DEFAULT_JOB = "gatewatch_probe"
-DEFAULT_PENDING_MAX_AGE_S = 24 * 3600.0
 # A probe message says what it is, so a person who sees it on a handset knows.
 DEFAULT_TEXT = "gatewatch synthetic probe {run_id}"
 
@@ -109,7 +106,7 @@ def channel_plans(
         if delay is None:
             delay = target.initial_delay_s.get(channel, target.initial_delay_s.get("default"))
         if delay is None:
-            delay = default_initial_delay(contract, channel, target.kind == "local")
+            delay = default_initial_delay(contract, channel, target.kind == LOCAL_KIND)
         deadline = target.deadline_for(channel) if deadline_s is None else deadline_s
         if delay >= deadline:
             raise ConfigError(

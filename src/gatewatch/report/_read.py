@@ -2,7 +2,7 @@
 
 Every reader of a reports folder goes through these, so a malformed file becomes one
 line on the page ("could not read X: why") rather than a traceback. The engines' own
-files are read as their records (`gatewatch.records`): fields of the wrong type read as
+files are read as their records (`gatewatch.core.records`): fields of the wrong type read as
 None (the page shows "-") and are named in one line; only a file whose overall shape or
 version is wrong is unreadable.
 """
@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from gatewatch.records import Decoded, RecordError, decode
-from gatewatch.records.codec import Record
+from gatewatch.core.records import Decoded, RecordError, decode
+from gatewatch.core.records.codec import Record
 
 R = TypeVar("R", bound=Record)
 

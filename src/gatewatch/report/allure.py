@@ -16,9 +16,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from gatewatch.errors import ConfigError
-from gatewatch.processes import stop_group
-from gatewatch.reports_layout import ReportsLayout, allure_page_in
+from gatewatch.core.errors import ConfigError
+from gatewatch.core.processes import stop_group
+from gatewatch.core.reports_layout import ReportsLayout, allure_page_in
 
 TIMEOUT_S = 180.0
 STOP_WAIT_S = 5.0

@@ -11,7 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
-from gatewatch.errors import ConfigError
+from gatewatch.core.errors import ConfigError
+from gatewatch.core.reports_layout import ReportsLayout
 from gatewatch.report.links import raw_links, read_links
 from gatewatch.report.load_source import read_load
 from gatewatch.report.model import LoadPart, ProbePart, Report, SuitePart, Verdict
@@ -19,7 +20,6 @@ from gatewatch.report.page import render
 from gatewatch.report.probe_source import read_probe
 from gatewatch.report.run_source import read_interrupted
 from gatewatch.report.suite_source import read_suite
-from gatewatch.reports_layout import ReportsLayout
 
 
 def read_reports(reports_dir: Path) -> Report:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gatewatch.core.reports_layout import RELATIVE, ReportsLayout
 from gatewatch.report.model import Link
-from gatewatch.reports_layout import RELATIVE, ReportsLayout
 
 RAW_FILES = (
     ("contract suite summary", RELATIVE.suite_summary.as_posix()),

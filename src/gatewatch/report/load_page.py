@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gatewatch.core.reports_layout import RELATIVE
 from gatewatch.report.charts import Bar, Series, histogram, line_chart
 from gatewatch.report.markup import (
     Html,
@@ -17,7 +18,6 @@ from gatewatch.report.markup import (
     tag,
 )
 from gatewatch.report.model import KindRow, LoadPart, Verdict
-from gatewatch.reports_layout import RELATIVE
 
 _SUMMARY = RELATIVE.load_summary.as_posix()
 

@@ -24,7 +24,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from gatewatch.records.load_summary import (
+from gatewatch.core.records.load_summary import (
     ALL_KINDS,
     GateRecord,
     KindTotals,
@@ -33,6 +33,7 @@ from gatewatch.records.load_summary import (
     OpenModelRecord,
     ThrottledTotals,
 )
+from gatewatch.core.reports_layout import RELATIVE, LoadFiles, ReportsLayout
 from gatewatch.report._read import (
     Unreadable,
     csv_number,
@@ -54,7 +55,6 @@ from gatewatch.report.model import (
     TimeSeries,
     Verdict,
 )
-from gatewatch.reports_layout import RELATIVE, LoadFiles, ReportsLayout
 
 HDR_FORMAT = "hdrhistogram-compressed-base64"  # HdrHistogram.encode(), as workers ship them
 HDR_UNIT = "us"

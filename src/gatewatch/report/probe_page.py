@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from gatewatch.core.reports_layout import RELATIVE
 from gatewatch.report.charts import Lane, Mark, Series, colors_for, line_chart, timeline
 from gatewatch.report.markup import (
     Html,
@@ -22,7 +23,6 @@ from gatewatch.report.markup import (
 )
 from gatewatch.report.model import ProbePart, ProbeRun, Verdict
 from gatewatch.report.probe_source import DELIVERED, INTERRUPTED
-from gatewatch.reports_layout import RELATIVE
 
 LANES_PER_CHANNEL = 20  # runs per timeline: the latest ones
 POINTS_PER_SERIES = 300  # runs per channel on the time-to-final chart

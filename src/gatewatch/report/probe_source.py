@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from gatewatch.records.probe_history import (
+from gatewatch.core.records.probe_history import (
     AbandonedLine,
     HistoryRead,
     LateLine,
@@ -20,6 +20,7 @@ from gatewatch.records.probe_history import (
     ViolationLine,
     read_lines,
 )
+from gatewatch.core.reports_layout import RELATIVE, ReportsLayout
 from gatewatch.report._read import Unreadable, epoch
 from gatewatch.report.model import (
     LateRecord,
@@ -31,7 +32,6 @@ from gatewatch.report.model import (
     TargetInfo,
     Verdict,
 )
-from gatewatch.reports_layout import RELATIVE, ReportsLayout
 
 TAIL_BYTES = 8 * 1024 * 1024
 # The history's outcome words (gatewatch.probe.outcomes.Outcome): the report reads files,

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from gatewatch.core.reports_layout import RELATIVE, ReportsLayout
 from gatewatch.report._read import Unreadable, obj, read_object, seq, text
-from gatewatch.reports_layout import RELATIVE, ReportsLayout
 
 INTERRUPTED = "interrupted"
 # Each part's own file, relative to the reports folder: newer than the run's summary means

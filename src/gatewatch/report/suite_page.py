@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gatewatch.core.reports_layout import RELATIVE
 from gatewatch.report.markup import (
     Html,
     count,
@@ -18,7 +19,6 @@ from gatewatch.report.markup import (
     tag,
 )
 from gatewatch.report.model import ExchangeView, FailedTest, RuleRow, RuleStatus, SuitePart, Verdict
-from gatewatch.reports_layout import RELATIVE
 
 _SUMMARY = RELATIVE.suite_summary.as_posix()
 _ALLURE_RESULTS = RELATIVE.allure_results.as_posix()

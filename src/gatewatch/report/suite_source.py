@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from gatewatch.records.suite_summary import (
+from gatewatch.core.records.suite_summary import (
     FAILED,
     INTERRUPTED,
     NOT_EXERCISED_REASON,
@@ -30,6 +30,7 @@ from gatewatch.records.suite_summary import (
     SuiteTarget,
     Throttled,
 )
+from gatewatch.core.reports_layout import RELATIVE, ReportsLayout
 from gatewatch.report._read import (
     Unreadable,
     epoch,
@@ -54,7 +55,6 @@ from gatewatch.report.model import (
     TargetInfo,
     Verdict,
 )
-from gatewatch.reports_layout import RELATIVE, ReportsLayout
 
 VENDOR = "vendor"  # the provenance that names a page (contract.model.Rule.origin: `vendor: <page>`)
 EVIDENCE_PER_RULE = 3

@@ -18,8 +18,8 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from gatewatch.contract import Contract
-from gatewatch.errors import ConfigError
-from gatewatch.ratelimit import RateLimit
+from gatewatch.core.errors import ConfigError
+from gatewatch.core.ratelimit import RateLimit
 from gatewatch.simulator import control, defects
 from gatewatch.simulator.config import Faults, SimulatorConfig, check_rate_limit
 from gatewatch.simulator.defects import DefectSpec

@@ -2,7 +2,7 @@
 
 `SimulatorConfig` says where to listen, which keys exist, how fast messages move and
 which faults and defects start switched on. `Faults` is the part that can also change
-at runtime. Extra API keys come from variables or files, read by gatewatch.secrets.
+at runtime. Extra API keys come from variables or files, read by gatewatch.core.secrets.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any
 
-from gatewatch.config import SIMULATOR_KEYS
 from gatewatch.contract import Contract
 from gatewatch.contract.operations import OPERATION_NAMES
-from gatewatch.errors import ConfigError
-from gatewatch.ratelimit import NO_LIMIT, RateLimit
-from gatewatch.secrets import FILE_SUFFIX, read_secret
+from gatewatch.core.config import SIMULATOR_KEYS
+from gatewatch.core.errors import ConfigError
+from gatewatch.core.ratelimit import NO_LIMIT, RateLimit
+from gatewatch.core.secrets import FILE_SUFFIX, read_secret
 
 #: The keys every simulator accepts out of the box (gateway-api.md, pinned): key -> company.
 DEFAULT_API_KEYS: Mapping[str, str] = SIMULATOR_KEYS
@@ -229,7 +229,7 @@ def check_rate_limit(limit: RateLimit, contract: Contract) -> None:
 def keys_from_env(names: Iterable[str], environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """Extra API keys from variables holding `KEY=COMPANY[,KEY=COMPANY...]`.
 
-    Each variable may instead name a file through NAME_FILE (gatewatch.secrets reads both).
+    Each variable may instead name a file through NAME_FILE (gatewatch.core.secrets reads both).
     Keys are secrets, so they never travel as flag values (visible in `ps`); errors name
     the variable, never its value.
     """

@@ -20,8 +20,8 @@ import json
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from gatewatch.errors import ConfigError
-from gatewatch.ratelimit import RateLimit, parse_rate_limit
+from gatewatch.core.errors import ConfigError
+from gatewatch.core.ratelimit import RateLimit, parse_rate_limit
 from gatewatch.simulator import defects
 from gatewatch.simulator.config import Faults
 from gatewatch.simulator.errors import (

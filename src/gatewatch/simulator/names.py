@@ -14,7 +14,7 @@ from urllib.request import HTTPBasicAuthHandler
 from gatewatch.contract import Contract
 from gatewatch.contract.operations import Operation
 from gatewatch.contract.shapes import OPERATION_KEY
-from gatewatch.errors import ContractError
+from gatewatch.core.errors import ContractError
 
 # HTTP's own header for Basic credentials (RFC 7617), taken from the standard library.
 BASIC_HEADER = HTTPBasicAuthHandler.auth_header

@@ -15,7 +15,7 @@ from http import HTTPStatus
 
 from gatewatch.contract import Contract
 from gatewatch.contract.shapes import roles
-from gatewatch.errors import ConfigError
+from gatewatch.core.errors import ConfigError
 from gatewatch.simulator.errors import (
     INTERNAL_ERROR,
     MESSAGE_NOT_FOUND,

@@ -17,7 +17,7 @@ from typing import NamedTuple
 from gatewatch.contract import Contract
 from gatewatch.contract.operations import Operation
 from gatewatch.contract.shapes import OPERATION_KEY
-from gatewatch.errors import ContractError
+from gatewatch.core.errors import ContractError
 from gatewatch.simulator.errors import ApiError, method_not_allowed
 
 

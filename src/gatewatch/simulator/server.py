@@ -19,8 +19,8 @@ from typing import Any
 import uvicorn
 
 from gatewatch.contract import Contract, default_contract
-from gatewatch.errors import ConfigError
-from gatewatch.ratelimit import RateLimit
+from gatewatch.core.errors import ConfigError
+from gatewatch.core.ratelimit import RateLimit
 from gatewatch.simulator import edge
 from gatewatch.simulator.app import GatewayApp
 from gatewatch.simulator.config import Faults, SimulatorConfig

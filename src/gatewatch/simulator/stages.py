@@ -20,7 +20,7 @@ from typing import Any
 
 from gatewatch.contract import Contract
 from gatewatch.contract.operations import Operation
-from gatewatch.ratelimit import NO_LIMIT, RateLimit
+from gatewatch.core.ratelimit import NO_LIMIT, RateLimit
 from gatewatch.simulator.auth import Authenticator, Caller
 from gatewatch.simulator.config import SimulatorConfig
 from gatewatch.simulator.errors import BAD_REQUEST, INVALID_ID, ApiError, ErrorKind

@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 
 import allure
 
-from gatewatch.bounds import ATTACHMENTS_BUDGET_BYTES
 from gatewatch.checks import REGISTRY, Violation
-from gatewatch.exchange import Exchange
+from gatewatch.core.bounds import ATTACHMENTS_BUDGET_BYTES
+from gatewatch.core.exchange import Exchange
 
 STEPS_PER_TEST = 5
 

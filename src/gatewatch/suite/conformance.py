@@ -26,11 +26,11 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from gatewatch.checks import Findings, burst_findings, expect_unknown_id, recovery_findings
-from gatewatch.client import GatewayClient
 from gatewatch.contract.operations import Operation
-from gatewatch.errors import TargetUnreachable
-from gatewatch.exchange import Exchange
-from gatewatch.ratelimit import retry_after_s
+from gatewatch.core.client import GatewayClient
+from gatewatch.core.errors import TargetUnreachable
+from gatewatch.core.exchange import Exchange
+from gatewatch.core.ratelimit import retry_after_s
 from gatewatch.suite.session import SuiteSession
 
 BURST_ID = "gatewatch-rate-limit-burst"

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gatewatch.checks import name_drift
-from gatewatch.client import GatewayClient
 from gatewatch.contract import Contract
-from gatewatch.exchange import Exchange
+from gatewatch.core.client import GatewayClient
+from gatewatch.core.exchange import Exchange
 
 WHAT = "batch parameter"
 

@@ -5,7 +5,7 @@ why, the request (a curl line), the answer, and the command that replays the tes
 shared fixture that fails while setting tests up (the fleet's sends) is one failure with
 its cause; every later test that needed it is reported as not run, in one line that
 names the cause. The harness's own stack frames are shown only with GATEWATCH_DEBUG=1
-(`gatewatch.config.debug_frames`), when the plugin leaves pytest's reports alone.
+(`gatewatch.core.config.debug_frames`), when the plugin leaves pytest's reports alone.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from gatewatch.checks import Violation
-from gatewatch.config import DEBUG_ENV
-from gatewatch.exchange import Exchange
+from gatewatch.core.config import DEBUG_ENV
+from gatewatch.core.exchange import Exchange
 from gatewatch.suite.session import ContractViolation
 
 #: Calls shown per failure, and broken rules per call; the others are counted in a line.

@@ -4,7 +4,7 @@ Everything that can stop a run before its first test is here, and raises a
 GatewatchError with the exit code it means: a bad targets file, flag or contract (2), a
 key the target refuses (401) or a machine it refuses (403) (2), a base URL where every
 path answers 404 (2), nothing answering (3). The pytest plugin and `gatewatch contract`
-both call it, so both say the same thing. The run is opened by `gatewatch.opening`, as
+both call it, so both say the same thing. The run is opened by `gatewatch.core.opening`, as
 every command's is.
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import ExitStack
 
-from gatewatch.config import Run
-from gatewatch.opening import PreflightPolicy, open_run
+from gatewatch.core.config import Run
+from gatewatch.core.opening import PreflightPolicy, open_run
 from gatewatch.suite.conformance import RATE_LIMIT_RULES, rate_limit_skip_reason
 from gatewatch.suite.profiles import PROFILES, PlannedTest, plan_run
 from gatewatch.suite.session import SuiteSession

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from gatewatch.options import Declared, Kind, Surface
-from gatewatch.options.contract import ContractOptions
+from gatewatch.core.options import Declared, Surface, ValueKind
+from gatewatch.core.options.contract import ContractOptions
 
 GROUP = "gatewatch"
 #: pytest's destinations are the option's field name behind this prefix (kept short for getoption).
@@ -28,12 +28,12 @@ def pytest_settings(declared: Declared) -> dict[str, Any]:
     """The `addoption` keywords of one declared option (besides its flag)."""
     option = declared.option
     settings: dict[str, Any] = {"dest": dest(declared.dest), "help": option.help}
-    if option.kind is Kind.FLAG:
+    if option.kind is ValueKind.FLAG:
         return {**settings, "action": "store_true", "default": False}
     if option.multiple:
         return {**settings, "action": "append", "default": [], "metavar": option.metavar}
     settings.update(default=option.default, metavar=option.metavar)
-    if option.kind is Kind.INT:
+    if option.kind is ValueKind.INT:
         settings["type"] = int
     if option.choices is not None:
         settings["choices"] = list(option.choices())

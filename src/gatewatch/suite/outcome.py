@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from gatewatch.errors import ExitCode
+from gatewatch.core.errors import ExitCode
 
 # Set by the plugin when it stops the run before the suite's tests (gatewatch.suite.plugin).
 STOPPED_KEY = pytest.StashKey[ExitCode]()

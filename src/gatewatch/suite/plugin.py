@@ -27,11 +27,11 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from gatewatch import interrupts
-from gatewatch.config import Run, debug_frames
 from gatewatch.contract import Contract, default_contract
-from gatewatch.errors import GatewatchError
-from gatewatch.options.contract import SEED
+from gatewatch.core import interrupts
+from gatewatch.core.config import Run, debug_frames
+from gatewatch.core.errors import GatewatchError
+from gatewatch.core.options.contract import SEED
 from gatewatch.suite import progress as suite_progress
 from gatewatch.suite.failures import FailureOutput, SetupFailed
 from gatewatch.suite.fleet import Fleet, send_fleet

@@ -26,13 +26,6 @@ from gatewatch.contract.operations import Operation
 # What the request is sent to: a send path, the lookup path, or a path the API does not have.
 PathKind = Literal[Operation.SEND, Operation.LOOKUP, Operation.OTHER]
 
-# The roles of contracts/rules.yaml error_precedence.order, as the loader names them.
-PAYLOAD_TOO_LARGE = CodeRole.PAYLOAD_TOO_LARGE
-METHOD_NOT_ALLOWED = CodeRole.METHOD_NOT_ALLOWED
-UNAUTHORIZED = CodeRole.UNAUTHORIZED
-TOO_MANY_REQUESTS = CodeRole.TOO_MANY_REQUESTS
-BAD_REQUEST = CodeRole.BAD_REQUEST
-NOT_FOUND = CodeRole.NOT_FOUND
 
 UNKNOWN_ID = "gatewatch-precedence-unknown"
 UNKNOWN_SEGMENT = "gatewatch-no-such-path"
@@ -100,7 +93,7 @@ def precedence_cases(
     skipped: list[SkippedPair] = []
     for first, second in itertools.combinations(order, 2):
         pair = (first, second)
-        if TOO_MANY_REQUESTS in pair:
+        if CodeRole.TOO_MANY_REQUESTS in pair:
             skipped.append(
                 SkippedPair(pair, "a 429 needs the key's limit used up first (rate_limit_enforced covers it)")
             )
@@ -165,7 +158,7 @@ def _build(
     kind: PathKind
     if PATH_NOT_FOUND in wanted:
         kind = Operation.OTHER
-    elif NOT_FOUND in wanted or PAYLOAD_TOO_LARGE not in wanted:
+    elif CodeRole.NOT_FOUND in wanted or CodeRole.PAYLOAD_TOO_LARGE not in wanted:
         kind = Operation.LOOKUP
     else:
         kind = Operation.SEND
@@ -176,8 +169,8 @@ def _build(
         Operation.OTHER: unknown_path(contract),
     }[kind]
     path = lookup_path(UNKNOWN_ID) if kind == Operation.LOOKUP else template
-    oversized = PAYLOAD_TOO_LARGE in wanted
-    invalid = BAD_REQUEST in wanted
+    oversized = CodeRole.PAYLOAD_TOO_LARGE in wanted
+    invalid = CodeRole.BAD_REQUEST in wanted
     body: bytes | None = None
     if oversized:
         padding = {PADDING_FIELD: "x" * (contract.send.body_max_bytes + 16)}
@@ -185,7 +178,7 @@ def _build(
     elif kind == Operation.SEND:
         body = b"{}" if invalid else json.dumps(dict(valid_send_body)).encode()
     method = "POST" if kind == Operation.SEND or body is not None else "GET"
-    if METHOD_NOT_ALLOWED in wanted:
+    if CodeRole.METHOD_NOT_ALLOWED in wanted:
         method = disallowed_method(contract, template, with_body=body is not None) or method
     params: dict[str, str] = {}
     if kind != Operation.SEND:
@@ -197,7 +190,7 @@ def _build(
         params=params,
         body=body,
         body_valid=not (oversized and invalid) and body != b"{}",
-        keyed=UNAUTHORIZED not in wanted,
+        keyed=CodeRole.UNAUTHORIZED not in wanted,
     )
 
 
@@ -205,20 +198,20 @@ def _breaks(contract: Contract, request: _Request) -> set[str]:
     """Every precedence role `request` breaks."""
     found: set[str] = set()
     if request.body is not None and len(request.body) > contract.send.body_max_bytes:
-        found.add(PAYLOAD_TOO_LARGE)
+        found.add(CodeRole.PAYLOAD_TOO_LARGE)
     if request.kind == Operation.OTHER:
         found.add(PATH_NOT_FOUND)
     else:
         lookup = request.kind == Operation.LOOKUP
         template = contract.lookup_path if lookup else contract.send_paths[contract.channels[0]]
         if request.method not in allowed_methods(contract, template):
-            found.add(METHOD_NOT_ALLOWED)
+            found.add(CodeRole.METHOD_NOT_ALLOWED)
     if not request.keyed:
-        found.add(UNAUTHORIZED)
+        found.add(CodeRole.UNAUTHORIZED)
     if request.params.get(contract.channel_param, contract.channels[0]) not in contract.channels:
-        found.add(BAD_REQUEST)
+        found.add(CodeRole.BAD_REQUEST)
     if request.kind == Operation.SEND and not request.body_valid:
-        found.add(BAD_REQUEST)
+        found.add(CodeRole.BAD_REQUEST)
     if request.kind == Operation.LOOKUP:
-        found.add(NOT_FOUND)
+        found.add(CodeRole.NOT_FOUND)
     return found & set(contract.precedence.order)

@@ -27,7 +27,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gatewatch.ratelimit import RateLimit
+from gatewatch.core.ratelimit import RateLimit
 
 #: Requests a fixed (not generated) suite test makes, estimated: the median of the suite's
 #: own at the default recipients (the heaviest, the nasty ids and the recipient follow-ups,

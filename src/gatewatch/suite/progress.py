@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gatewatch import progress_feed
+from gatewatch.core import progress_feed
 
 PLUGIN_NAME = "gatewatch-progress"
 

@@ -22,12 +22,12 @@ from typing import Any, TypeVar
 from hypothesis import settings
 
 from gatewatch.checks import REGISTRY, Findings, LifecycleTracker, Violation, run_checks
-from gatewatch.client import GatewayClient
-from gatewatch.config import Keys, Target
 from gatewatch.contract import Contract
-from gatewatch.exchange import Exchange
-from gatewatch.ratelimit import Pacer
-from gatewatch.secrets import Secret
+from gatewatch.core.client import GatewayClient
+from gatewatch.core.config import Keys, Target
+from gatewatch.core.exchange import Exchange
+from gatewatch.core.ratelimit import Pacer
+from gatewatch.core.secrets import Secret
 from gatewatch.suite.budget import shrink_budget
 from gatewatch.suite.profiles import PROFILES, Budget
 

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from gatewatch import interrupts
-from gatewatch.options.contract import ContractOptions
-from gatewatch.records import encode
-from gatewatch.records.suite_summary import (
+from gatewatch.core import interrupts
+from gatewatch.core.options.contract import ContractOptions
+from gatewatch.core.records import encode
+from gatewatch.core.records.suite_summary import (
     FAILED,
     INTERRUPTED,
     NOT_EXERCISED_REASON,
@@ -32,7 +32,7 @@ from gatewatch.records.suite_summary import (
     SuiteTarget,
     Throttled,
 )
-from gatewatch.reports_layout import ReportsLayout
+from gatewatch.core.reports_layout import ReportsLayout
 from gatewatch.suite.failures import contract_violation
 from gatewatch.suite.session import SuiteSession
 

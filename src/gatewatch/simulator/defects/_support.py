@@ -6,7 +6,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from gatewatch.contract import Contract, Recipient, dialect_names, resolve_contract
-from gatewatch.errors import ConfigError
+from gatewatch.core.errors import ConfigError
 
 # Per-message counters are dropped oldest first beyond this, like the store's messages.
 _MAX_TRACKED = 100_000

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from gatewatch.contract import Contract
-from gatewatch.errors import ConfigError
+from gatewatch.core.errors import ConfigError
 from gatewatch.simulator.stages import Stages
 
 #: Installs a defect: the stages with one or two of them wrapped.

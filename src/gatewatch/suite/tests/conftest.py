@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gatewatch.config import KnownId
+from gatewatch.core.config import KnownId
 from gatewatch.suite import Fleet, SuiteSession
 from gatewatch.suite.plugin import no_delivery_reason, suite_contract
 

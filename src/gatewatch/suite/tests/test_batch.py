@@ -26,8 +26,8 @@ from gatewatch.checks import (
     status_bodies,
     violation,
 )
-from gatewatch.config import KnownId
-from gatewatch.exchange import Exchange
+from gatewatch.core.config import KnownId
+from gatewatch.core.exchange import Exchange
 from gatewatch.suite import SuiteSession
 from gatewatch.suite.diagnose import batch_param_drift
 from gatewatch.suite.strategies import unknown_ids

@@ -14,8 +14,8 @@ from gatewatch.checks import (
     expect_unauthorized,
     sent_id,
 )
-from gatewatch.config import KnownId
-from gatewatch.secrets import Secret
+from gatewatch.core.config import KnownId
+from gatewatch.core.secrets import Secret
 from gatewatch.suite import SuiteSession
 from gatewatch.suite.strategies import invalid_channels, wrong_case_channels
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from gatewatch.checks import Findings
-from gatewatch.exchange import Exchange
+from gatewatch.core.exchange import Exchange
 from gatewatch.suite import SuiteSession
 from gatewatch.suite.conformance import RATE_LIMIT_RULES, burst_skip_reason, run_burst
 

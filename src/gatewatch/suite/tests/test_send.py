@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gatewatch.checks import expect_bad_request, expect_send_accepted, expect_status, expect_unauthorized
-from gatewatch.secrets import Secret
+from gatewatch.core.secrets import Secret
 from gatewatch.suite import SuiteSession
 from gatewatch.suite.strategies import (
     invalid_destinations,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import example, given
 
 from gatewatch.checks import expect_unknown_id
-from gatewatch.config import KnownId
+from gatewatch.core.config import KnownId
 from gatewatch.suite import SuiteSession
 from gatewatch.suite.strategies import lookalike_ids, nasty_ids, unknown_ids
 

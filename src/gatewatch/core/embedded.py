@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import IO
 
 from gatewatch.contract import Contract
-from gatewatch.errors import ConfigError, GatewatchError
+from gatewatch.core.errors import ConfigError, GatewatchError
+from gatewatch.core.options.simulate import SimulateOptions
 
 READY_PREFIX = "READY "
 START_TIMEOUT_S = 30.0
@@ -47,12 +48,12 @@ def simulator_process(
 
     With `contract`, the child serves that contract (the command's own dialect).
     """
-    if contract is not None:
-        args = ["--contracts", str(contract.root.resolve()), *args]
+    served = SimulateOptions(port=0, contracts=None if contract is None else str(contract.root.resolve()))
+    args = [*served.as_args(), *args]
     # stderr goes to a file, not a pipe nobody drains, so a chatty child cannot block.
     with tempfile.TemporaryFile(mode="w+") as errors:
         proc = subprocess.Popen(
-            simulate_command(["--port", "0", *args]),
+            simulate_command(args),
             stdout=subprocess.PIPE,
             stderr=errors,
             text=True,

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
-from gatewatch.errors import ConfigError
+from gatewatch.core.errors import ConfigError
 
 REDACTED = "***"
 # How a file variant of any key variable is named: GATEWATCH_API_KEY_FILE holds a path.

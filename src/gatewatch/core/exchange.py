@@ -18,9 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from gatewatch.bounds import BODY_KEPT_BYTES, HEADER_KEPT_CHARS, TEXT_SHOWN_CHARS, clip, cut_note
 from gatewatch.contract.operations import Operation
-from gatewatch.secrets import Secret, redact, redact_bytes
+from gatewatch.core.bounds import BODY_KEPT_BYTES, HEADER_KEPT_CHARS, TEXT_SHOWN_CHARS, clip, cut_note
+from gatewatch.core.secrets import Secret, redact, redact_bytes
 
 _NOT_JSON = object()
 _UNPARSED = object()

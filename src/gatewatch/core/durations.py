@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 
-from gatewatch.errors import ConfigError
+from gatewatch.core.errors import ConfigError
 
 _UNITS_S = {"d": 86_400.0, "h": 3_600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 _ORDER = list(_UNITS_S)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from gatewatch.options.declare import Kind, Options, declared_field, option
-from gatewatch.options.target import REPORTS_DIR
-from gatewatch.reports_layout import RELATIVE
+from gatewatch.core.options.declare import Options, ValueKind, declared_field, option
+from gatewatch.core.options.target import REPORTS_DIR
+from gatewatch.core.reports_layout import RELATIVE
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -17,7 +17,7 @@ class ReportOptions(Options):
     reports_dir: Path = declared_field(REPORTS_DIR)
     with_allure: bool = option(
         name="allure",
-        kind=Kind.FLAG,
+        kind=ValueKind.FLAG,
         default=False,
         help=f"Also build REPORTS_DIR/{RELATIVE.allure_report.as_posix()}/"
         f" from {RELATIVE.allure_results.as_posix()}/ with the allure tool on PATH.",

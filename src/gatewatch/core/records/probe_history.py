@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gatewatch.jsonlines import json_objects
-from gatewatch.records.codec import Decoded, RecordError, decode, json_name
+from gatewatch.core.jsonlines import json_objects
+from gatewatch.core.records.codec import Decoded, RecordError, decode, json_name
 
 #: The format of a history line; a reader refuses a newer one.
 HISTORY_VERSION = 1

@@ -16,6 +16,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
@@ -23,20 +24,28 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from gatewatch.contract import Contract, default_contract, metaschemas, resolve_contract
-from gatewatch.errors import ConfigError, ProductionRefused
-from gatewatch.ratelimit import NO_LIMIT, RateLimit, parse_rate_limit, rate_limit_from_table
-from gatewatch.secrets import Secret, read_secret
+from gatewatch.core.errors import ConfigError, ProductionRefused
+from gatewatch.core.ratelimit import NO_LIMIT, RateLimit, parse_rate_limit, rate_limit_from_table
+from gatewatch.core.secrets import Secret, read_secret
 
 AuthMode = Literal["key", "basic"]
 AUTH_MODES: tuple[AuthMode, ...] = ("key", "basic")
 DEFAULT_AUTH_MODE: AuthMode = "key"
 
-Kind = Literal["local", "staging", "production"]
-KINDS: tuple[Kind, ...] = ("local", "staging", "production")
-LOCAL_KIND: Kind = "local"
-PRODUCTION_KIND: Kind = "production"
+
+class TargetKind(StrEnum):
+    """What a target is: where it runs decides what may be sent to it."""
+
+    LOCAL = "local"
+    STAGING = "staging"
+    PRODUCTION = "production"
+
+
+KINDS: tuple[TargetKind, ...] = tuple(TargetKind)
+LOCAL_KIND = TargetKind.LOCAL
+PRODUCTION_KIND = TargetKind.PRODUCTION
 # A target that does not say its kind.
-DEFAULT_KIND: Kind = "staging"
+DEFAULT_KIND = TargetKind.STAGING
 
 CONFIG_ENV = "GATEWATCH_CONFIG"
 DEFAULT_CONFIG_FILE = "gatewatch.toml"
@@ -81,7 +90,7 @@ class Target:
     """One gateway to test: where it is, what kind, and how to talk to it."""
 
     name: str
-    kind: Kind
+    kind: TargetKind
     base_url: str | None  # None: the embedded simulator, started for the run
     channels: tuple[str, ...]
     recipients: Mapping[str, str]  # outcome -> number
@@ -228,7 +237,7 @@ def _targets_validator() -> metaschemas.SchemaValidator:
 def _parse_target(name: str, spec: Mapping[str, Any], path: Path, contract: Contract) -> Target:
     """A target from its schema-checked table; what the schema cannot say is checked here."""
     file, where = str(path), f"targets.{name}"
-    kind: Kind = spec.get("kind", DEFAULT_KIND)
+    kind = TargetKind(spec.get("kind", DEFAULT_KIND))
     base_url = spec.get("base_url")
     return Target(
         name=name,
@@ -266,7 +275,7 @@ def _channels(spec: Mapping[str, Any], contract: Contract, file: str, where: str
 
 
 def _recipients(
-    spec: Mapping[str, Any], kind: Kind, contract: Contract, file: str, where: str
+    spec: Mapping[str, Any], kind: TargetKind, contract: Contract, file: str, where: str
 ) -> dict[str, str]:
     """The target's test numbers: its own, else (but for production) the pinned ones."""
     if "recipients" not in spec:
@@ -322,12 +331,14 @@ def check_recipient(contract: Contract, number: str, *, key: str, file: str | No
     return number
 
 
-def default_rate_limit(kind: Kind, contract: Contract) -> RateLimit:
+def default_rate_limit(kind: TargetKind, contract: Contract) -> RateLimit:
     """A target's limit unless it says otherwise: none for a local one, else the documented plan."""
     return NO_LIMIT if kind == LOCAL_KIND else contract.rate_limits.default_limit()
 
 
-def _rate_limit(spec: Mapping[str, Any], kind: Kind, contract: Contract, file: str, key: str) -> RateLimit:
+def _rate_limit(
+    spec: Mapping[str, Any], kind: TargetKind, contract: Contract, file: str, key: str
+) -> RateLimit:
     value = spec.get("rate_limit")
     if value is None:
         return default_rate_limit(kind, contract)
@@ -353,9 +364,9 @@ def validate_base_url(url: str, *, file: str | None = None, key: str | None = No
 
 def local_target(contract: Contract, base_url: str | None = None, name: str = "local") -> Target:
     """A target for the embedded simulator (or a given URL) with the pinned test recipients."""
-    kind: Kind = LOCAL_KIND
+    kind: TargetKind = LOCAL_KIND
     if base_url is not None and urlsplit(base_url).hostname not in LOOPBACK_HOSTS:
-        kind = "staging"
+        kind = TargetKind.STAGING
     return Target(
         name=name,
         kind=kind,

@@ -1,4 +1,4 @@
-"""How a record (a frozen dataclass of `gatewatch.records`) becomes JSON and is read back.
+"""How a record (a frozen dataclass of `gatewatch.core.records`) becomes JSON and is read back.
 
 One codec for every file the engines write and the report reads, so a field is named and
 typed once: in its dataclass. `encode` gives the JSON object a writer dumps; `decode`

@@ -9,24 +9,24 @@ run` and `gatewatch load` write their children's command lines with `as_args`, a
 suite its replay lines with `ContractOptions.replay_line`. The defaults live here and
 nowhere else, and `--help` shows them.
 
-    declare    Option, Surface, Kind; the `Options` base: declarations, as_args, from_plugin
+    declare    Option, Surface, ValueKind; the `Options` base: declarations, as_args, from_plugin
     target     the target flags every command shares, --reports-dir, --allow-production
     contract   load   probe   simulate   run   report: one module a command
 """
 
 from __future__ import annotations
 
-from gatewatch.options.declare import PLUGIN_PREFIX, Declared, Kind, Option, Options, Surface
-from gatewatch.options.target import ALLOW_PRODUCTION, REPORTS_DIR, TargetOptions
+from gatewatch.core.options.declare import PLUGIN_PREFIX, Declared, Option, Options, Surface, ValueKind
+from gatewatch.core.options.target import ALLOW_PRODUCTION, REPORTS_DIR, TargetOptions
 
 __all__ = [
     "ALLOW_PRODUCTION",
     "PLUGIN_PREFIX",
     "REPORTS_DIR",
     "Declared",
-    "Kind",
     "Option",
     "Options",
     "Surface",
     "TargetOptions",
+    "ValueKind",
 ]

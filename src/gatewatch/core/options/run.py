@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gatewatch.options.contract import PROFILE, SEED
-from gatewatch.options.declare import declared_field, option
-from gatewatch.options.load import ALLOW_REMOTE
-from gatewatch.options.target import TargetRunOptions
+from gatewatch.core.options.contract import PROFILE, SEED
+from gatewatch.core.options.declare import declared_field, option
+from gatewatch.core.options.load import ALLOW_REMOTE
+from gatewatch.core.options.target import TargetRunOptions
 
 #: The parts of a run, in the order they run (each is the `gatewatch` command of that name).
 PARTS = ("contract", "load", "probe")

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
-from gatewatch.errors import ConfigError
+from gatewatch.core.errors import ConfigError
 
 PLUGIN_PREFIX = "--gatewatch-"
 #: Locust reads each of its options from GATEWATCH_LOAD_NAME too (unless the option says not).
@@ -54,7 +54,7 @@ ALL_SURFACES = frozenset(Surface)
 CLI_ONLY = frozenset({Surface.CLI})
 
 
-class Kind(enum.Enum):
+class ValueKind(enum.Enum):
     """What an option's value is."""
 
     TEXT = "text"
@@ -76,7 +76,7 @@ class Option:
     name: str | None
     help: str
     group: str = OWN
-    kind: Kind = Kind.TEXT
+    kind: ValueKind = ValueKind.TEXT
     default: Any = None
     short: str | None = None
     metavar: str | None = None
@@ -125,9 +125,9 @@ class Option:
         if value is None or value == () or (value == self.default and not explicit):
             return []
         flag = self.flag(surface)
-        if self.kind is Kind.FLAG:
+        if self.kind is ValueKind.FLAG:
             return [flag] if value else []
-        if self.kind is Kind.REST:
+        if self.kind is ValueKind.REST:
             return ["--", *value]
         if self.multiple:
             if surface is Surface.LOCUST:
@@ -138,17 +138,17 @@ class Option:
     def parse(self, raw: Any, surface: Surface) -> Any:
         """A plugin's parsed value (text, a list, or a number already) as this option's value."""
         key = self.flag(surface)
-        if self.kind is Kind.FLAG:
+        if self.kind is ValueKind.FLAG:
             return bool(raw)
         if self.multiple:
             items = raw.split(",") if isinstance(raw, str) else list(raw or ())
             return tuple(str(item).strip() for item in items if str(item).strip())
         if raw is None or (raw == "" and self.default is None):
             return None
-        if self.kind in (Kind.FILE, Kind.DIR):
+        if self.kind in (ValueKind.FILE, ValueKind.DIR):
             return Path(raw)
-        if self.kind in (Kind.INT, Kind.FLOAT):
-            return self.check(_number(raw, key, integer=self.kind is Kind.INT), key=key)
+        if self.kind in (ValueKind.INT, ValueKind.FLOAT):
+            return self.check(_number(raw, key, integer=self.kind is ValueKind.INT), key=key)
         if self.choices is not None and raw not in self.choices():
             raise ConfigError(f"expected one of {sorted(self.choices())}, got {raw!r}", key=key)
         return str(raw)
@@ -259,7 +259,7 @@ class Options:
         rest: list[str] = []
         for declared in self.declared(surface):
             words = declared.option.encode(self.value(declared), surface, explicit=explicit)
-            (rest if declared.option.kind is Kind.REST else args).extend(words)
+            (rest if declared.option.kind is ValueKind.REST else args).extend(words)
         return [*args, *rest]
 
 
@@ -279,5 +279,7 @@ def _build(cls: type, values: Mapping[str, Any]) -> Any:
         elif _OPTION in f.metadata and f.name in values:
             declared: Option = f.metadata[_OPTION]
             value = values[f.name]
-            kwargs[f.name] = tuple(value or ()) if declared.multiple or declared.kind is Kind.REST else value
+            kwargs[f.name] = (
+                tuple(value or ()) if declared.multiple or declared.kind is ValueKind.REST else value
+            )
     return cls(**kwargs)

@@ -5,16 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from gatewatch.durations import format_duration
-from gatewatch.options.declare import Kind, option
-from gatewatch.options.target import TargetRunOptions
-from gatewatch.probe.polling import Backoff
-from gatewatch.probe.settings import DEFAULT_CONFIRM_LOOKUPS, DEFAULT_JOB, DEFAULT_PENDING_MAX_AGE_S
-from gatewatch.reports_layout import RELATIVE
+from gatewatch.core.durations import format_duration
+from gatewatch.core.options.declare import ValueKind, option
+from gatewatch.core.options.target import TargetRunOptions
+from gatewatch.core.reports_layout import RELATIVE
 
 #: --channel's value for every channel of the contract.
 ALL_CHANNELS = "all"
-_BACKOFF = Backoff()
+
+# The probe's defaults, here with their flags; the probe reads them from here.
+DEFAULT_CONFIRM_LOOKUPS = 2
+#: The Pushgateway job the probe pushes as.
+DEFAULT_JOB = "gatewatch_probe"
+DEFAULT_PENDING_MAX_AGE_S = 24 * 3600.0
+#: How lookups space out after the initial delay, and how many a message may cost.
+DEFAULT_FIRST_INTERVAL_S = 0.1
+DEFAULT_BACKOFF_FACTOR = 1.5
+DEFAULT_MAX_INTERVAL_S = 30.0
+DEFAULT_MAX_LOOKUPS = 15
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,25 +49,28 @@ class ProbeOptions(TargetRunOptions):
         "channel and 5s for the others (0.1s for a local target, e.g. the embedded simulator).",
     )
     once: bool = option(
-        name="once", kind=Kind.FLAG, default=False, help="One run, then exit with its outcome (the default)."
+        name="once",
+        kind=ValueKind.FLAG,
+        default=False,
+        help="One run, then exit with its outcome (the default).",
     )
     every: str | None = option(
         name="every", metavar="DURATION", help="Run in a loop, one cycle every DURATION (e.g. 60s)."
     )
     jitter: float = option(
         name="jitter",
-        kind=Kind.FLOAT,
+        kind=ValueKind.FLOAT,
         default=0.1,
         low=0,
         high=0.5,
         help="Loop spread, as a fraction of --every.",
     )
     max_runs: int | None = option(
-        name="max-runs", kind=Kind.INT, low=1, help="End the loop after this many cycles."
+        name="max-runs", kind=ValueKind.INT, low=1, help="End the loop after this many cycles."
     )
     history: Path | None = option(
         name="history",
-        kind=Kind.FILE,
+        kind=ValueKind.FILE,
         help=f"JSON-lines history to append to. Default: REPORTS_DIR/{RELATIVE.probe_history.as_posix()}.",
     )
     pending_max_age: str = option(
@@ -69,27 +80,31 @@ class ProbeOptions(TargetRunOptions):
     )
     max_lookups: int = option(
         name="max-lookups",
-        kind=Kind.INT,
-        default=_BACKOFF.max_lookups,
+        kind=ValueKind.INT,
+        default=DEFAULT_MAX_LOOKUPS,
         low=2,
         help="Lookups a message may cost.",
     )
     first_interval: str = option(
         name="first-interval",
-        default=format_duration(_BACKOFF.first_interval_s),
+        default=format_duration(DEFAULT_FIRST_INTERVAL_S),
         help="First interval between lookups.",
     )
     backoff_factor: float = option(
-        name="backoff-factor", kind=Kind.FLOAT, default=_BACKOFF.factor, low=1.0, help="Interval growth."
+        name="backoff-factor",
+        kind=ValueKind.FLOAT,
+        default=DEFAULT_BACKOFF_FACTOR,
+        low=1.0,
+        help="Interval growth.",
     )
     max_interval: str = option(
         name="max-interval",
-        default=format_duration(_BACKOFF.max_interval_s),
+        default=format_duration(DEFAULT_MAX_INTERVAL_S),
         help="Longest interval between lookups.",
     )
     confirm_lookups: int = option(
         name="confirm-lookups",
-        kind=Kind.INT,
+        kind=ValueKind.INT,
         default=DEFAULT_CONFIRM_LOOKUPS,
         low=0,
         help="Lookups after a final status to check it holds.",
@@ -99,7 +114,9 @@ class ProbeOptions(TargetRunOptions):
     )
     push_job: str = option(name="push-job", default=DEFAULT_JOB, help="The Pushgateway job name.")
     textfile: Path | None = option(
-        name="textfile", kind=Kind.FILE, help="Write metrics for node-exporter's textfile collector (*.prom)."
+        name="textfile",
+        kind=ValueKind.FILE,
+        help="Write metrics for node-exporter's textfile collector (*.prom).",
     )
     metrics_listen: str | None = option(
         name="metrics-listen",

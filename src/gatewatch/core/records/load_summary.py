@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from gatewatch.records.codec import json_name
+from gatewatch.core.records.codec import json_name
 
 #: The format of the load summary; a reader refuses a newer one. Files without it are version 1.
 LOAD_SUMMARY_VERSION = 1

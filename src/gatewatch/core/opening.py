@@ -25,21 +25,21 @@ from typing import Any
 
 import requests
 
-from gatewatch.client import GatewayClient
-from gatewatch.config import SIMULATOR_KEYS, Keys, Run, Target, read_keys
 from gatewatch.contract import Contract
-from gatewatch.embedded import SimulatorProcess, simulator_process
-from gatewatch.errors import ConfigError, NotAllowed, TargetUnreachable
-from gatewatch.preflight import preflight
-from gatewatch.ratelimit import Pacer
-from gatewatch.secrets import FILE_SUFFIX, Secret
+from gatewatch.core.client import GatewayClient
+from gatewatch.core.config import SIMULATOR_KEYS, Keys, Run, Target, read_keys
+from gatewatch.core.embedded import SimulatorProcess, simulator_process
+from gatewatch.core.errors import ConfigError, NotAllowed, TargetUnreachable
+from gatewatch.core.options.simulate import SimulateOptions
+from gatewatch.core.preflight import preflight
+from gatewatch.core.ratelimit import Pacer
+from gatewatch.core.secrets import FILE_SUFFIX, Secret
 
 # The variable the embedded simulator reads the run's keys from (KEY=COMPANY,...): the
 # keys travel in its environment, never on its command line.
 SIM_KEYS_ENV = "GATEWATCH_SIM_KEYS"
 # The companies of the run's two keys: those of the simulator's own two keys, in order.
 _COMPANIES = tuple(SIMULATOR_KEYS.values())
-RATE_LIMIT_FLAG = "--rate-limit"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -63,7 +63,7 @@ class RunKeys:
 
     @property
     def keys(self) -> Keys:
-        """The same keys as `gatewatch.config.Keys`."""
+        """The same keys as `gatewatch.core.config.Keys`."""
         return Keys(primary=self.primary, second=self.second)
 
 
@@ -112,17 +112,15 @@ def simulator_args(target: Target, contract: Contract) -> list[str]:
     600/min,20/s` with no target tests rate limiting end to end on a laptop. A dialect
     without rate limits cannot enforce one: refused (exit 2) rather than ignored.
     """
-    args = ["--keys-env", SIM_KEYS_ENV]
     limit = target.rate_limit
-    if limit.unlimited:
-        return args
-    if not contract.rate_limits.enabled:
+    if not limit.unlimited and not contract.rate_limits.enabled:
         raise ConfigError(
             f"the {contract.dialect} dialect has no rate limits: the embedded simulator cannot "
             f"limit to {limit}",
-            key=RATE_LIMIT_FLAG,
+            key=SimulateOptions.flag_of("rate_limit"),
         )
-    return [*args, RATE_LIMIT_FLAG, str(limit)]
+    rate_limit = None if limit.unlimited else str(limit)
+    return SimulateOptions(key_envs=(SIM_KEYS_ENV,), rate_limit=rate_limit).as_args()
 
 
 def simulator_keys_env(keys: RunKeys) -> dict[str, str]:

@@ -137,7 +137,7 @@ class ReportsLayout:
         return self.run_dir / f"{part}{_PART_LOG_SUFFIX}"
 
     def part_feed(self, part: str) -> Path:
-        """A part's progress feed during `gatewatch run` (`gatewatch.progress_feed`)."""
+        """A part's progress feed during `gatewatch run` (`gatewatch.core.progress_feed`)."""
         return part_feed_in(self.run_dir, part)
 
     # The report page.

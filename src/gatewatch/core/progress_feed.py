@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gatewatch.jsonlines import json_objects
-from gatewatch.reports_layout import part_feed_in
+from gatewatch.core.jsonlines import json_objects
+from gatewatch.core.reports_layout import part_feed_in
 
 #: The environment variable naming the file a part reports its progress to.
 FEED_ENV = "GATEWATCH_PROGRESS_FEED"

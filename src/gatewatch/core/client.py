@@ -21,13 +21,13 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
-from gatewatch.config import Target, Timeouts
 from gatewatch.contract import Contract, default_contract
 from gatewatch.contract.operations import Operation
-from gatewatch.errors import TargetUnreachable
-from gatewatch.exchange import Exchange, RecordedRequest, RecordedResponse, Throttle
-from gatewatch.ratelimit import NO_LIMIT, Pacer, PacingTimeout, RateLimit, retry_after_s
-from gatewatch.secrets import REDACTED, Secret, basic_credential, redact
+from gatewatch.core.config import Target, Timeouts
+from gatewatch.core.errors import TargetUnreachable
+from gatewatch.core.exchange import Exchange, RecordedRequest, RecordedResponse, Throttle
+from gatewatch.core.ratelimit import NO_LIMIT, Pacer, PacingTimeout, RateLimit, retry_after_s
+from gatewatch.core.secrets import REDACTED, Secret, basic_credential, redact
 
 AuthMode = Literal["key", "basic"]
 # A 429 that names no wait is retried after this long (doubling), within max_wait_s.

@@ -20,10 +20,10 @@ from __future__ import annotations
 import posixpath
 from urllib.parse import urlsplit
 
-from gatewatch.client import GatewayClient
 from gatewatch.contract import Contract, default_contract
-from gatewatch.errors import ConfigError, KeyRejected, NotAllowed, TargetUnreachable
-from gatewatch.exchange import Exchange
+from gatewatch.core.client import GatewayClient
+from gatewatch.core.errors import ConfigError, KeyRejected, NotAllowed, TargetUnreachable
+from gatewatch.core.exchange import Exchange
 
 PREFLIGHT_ID = "gatewatch-preflight"
 

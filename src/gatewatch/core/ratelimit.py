@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 
-from gatewatch.errors import ConfigError
+from gatewatch.core.errors import ConfigError
 
 __all__ = [
     "NO_LIMIT",

@@ -11,6 +11,6 @@ and names the field, what was expected and what was found when it is wrong
 
 from __future__ import annotations
 
-from gatewatch.records.codec import Decoded, RecordError, decode, encode
+from gatewatch.core.records.codec import Decoded, RecordError, decode, encode
 
 __all__ = ["Decoded", "RecordError", "decode", "encode"]

@@ -11,27 +11,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from gatewatch.config import DEFAULT_REPORTS_DIR
-from gatewatch.loadtest.arrival import DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_LAG_S
-from gatewatch.loadtest.kinds import DEFAULT_MIX_TEXT
-from gatewatch.loadtest.slo_file import DEFAULT_SLO_FILE
-from gatewatch.options.declare import (
+from gatewatch.core.config import DEFAULT_REPORTS_DIR
+from gatewatch.core.options.declare import (
     CLI_ONLY,
     SAFETY,
-    Kind,
     Option,
     Surface,
+    ValueKind,
     declared_field,
     option,
 )
-from gatewatch.options.target import TargetRunOptions
-from gatewatch.reports_layout import ReportsLayout
+from gatewatch.core.options.target import TargetRunOptions
+from gatewatch.core.reports_layout import ReportsLayout
+
+# The load test's defaults, here with their flags; the load test reads them from here.
+#: How late the open model may start a request before it counts as lag, and the cap on
+#: requests in flight per process.
+DEFAULT_MAX_LAG_S = 0.1
+DEFAULT_MAX_IN_FLIGHT = 50
+#: The request mix, in the form `loadtest.kinds.parse_mix` reads.
+DEFAULT_MIX_TEXT = "known=70,other_channel=10,unknown=10,batch=10"
+#: The gates, relative to where the load test runs (or the checkout, or the wheel's copy).
+DEFAULT_SLO_FILE = "load/slo.yaml"
 
 LOCUST_ONLY = frozenset({Surface.LOCUST})
 ALLOW_REMOTE = Option(
     name="allow-remote",
     group=SAFETY,
-    kind=Kind.FLAG,
+    kind=ValueKind.FLAG,
     default=False,
     env=False,  # like --allow-production, a decision per run
     help="Allow load on a host other than 127.0.0.1 (refused otherwise, even with --allow-production).",
@@ -48,7 +55,7 @@ class LoadOptions(TargetRunOptions):
     users: int | None = option(
         name="users",
         short="-u",
-        kind=Kind.INT,
+        kind=ValueKind.INT,
         low=1,
         surfaces=CLI_ONLY,
         help="Users (default: 10; open model: one per process).",
@@ -56,7 +63,7 @@ class LoadOptions(TargetRunOptions):
     spawn_rate: float | None = option(
         name="spawn-rate",
         short="-r",
-        kind=Kind.FLOAT,
+        kind=ValueKind.FLOAT,
         low=0,
         low_open=True,
         surfaces=CLI_ONLY,
@@ -71,7 +78,7 @@ class LoadOptions(TargetRunOptions):
     )
     processes: int = option(
         name="processes",
-        kind=Kind.INT,
+        kind=ValueKind.INT,
         default=0,
         low=0,
         surfaces=CLI_ONLY,
@@ -79,7 +86,7 @@ class LoadOptions(TargetRunOptions):
     )
     arrival_rate: float = option(
         name="arrival-rate",
-        kind=Kind.FLOAT,
+        kind=ValueKind.FLOAT,
         default=0.0,
         low=0,
         high=1e6,
@@ -89,7 +96,7 @@ class LoadOptions(TargetRunOptions):
     )
     max_in_flight: int = option(
         name="max-in-flight",
-        kind=Kind.INT,
+        kind=ValueKind.INT,
         default=DEFAULT_MAX_IN_FLIGHT,
         low=1,
         high=10_000,
@@ -97,7 +104,7 @@ class LoadOptions(TargetRunOptions):
     )
     ramp: bool = option(
         name="ramp-past-limit",
-        kind=Kind.FLAG,
+        kind=ValueKind.FLAG,
         default=False,
         help="Open model: ramp the arrival rate from 0.5x to 1.5x the target's per-second rate limit "
         "(--rate-limit or the target's) and gate where throttling starts (throttle_onset_min_fraction).",
@@ -105,11 +112,11 @@ class LoadOptions(TargetRunOptions):
     mix: str = option(
         name="mix",
         default=DEFAULT_MIX_TEXT,
-        help="Kind weights, e.g. known=70,other_channel=10,unknown=10,batch=10.",
+        help="ValueKind weights, e.g. known=70,other_channel=10,unknown=10,batch=10.",
     )
     validate_sample: float = option(
         name="validate-sample",
-        kind=Kind.FLOAT,
+        kind=ValueKind.FLOAT,
         default=0.1,
         low=0,
         high=1,
@@ -117,17 +124,21 @@ class LoadOptions(TargetRunOptions):
     )
     slo_file: Path | None = option(
         name="slo",
-        kind=Kind.FILE,
+        kind=ValueKind.FILE,
         help=f"The gates (default ./{DEFAULT_SLO_FILE}, else the source checkout's).",
     )
     locustfile: Path | None = option(
         name="locustfile",
-        kind=Kind.FILE,
+        kind=ValueKind.FILE,
         surfaces=CLI_ONLY,
         help="A locustfile to run instead of the packaged one (e.g. load/locustfile.py).",
     )
     locust_args: tuple[str, ...] = option(
-        name="locust_args", kind=Kind.REST, default=(), surfaces=CLI_ONLY, help="Passed to Locust unchanged."
+        name="locust_args",
+        kind=ValueKind.REST,
+        default=(),
+        surfaces=CLI_ONLY,
+        help="Passed to Locust unchanged.",
     )
     # What only the Locust processes are told.
     # The load test's own folder (a reports folder's load/), so not --gatewatch-reports-dir,
@@ -140,7 +151,7 @@ class LoadOptions(TargetRunOptions):
     )
     known_ids: int = option(
         name="known-ids",
-        kind=Kind.INT,
+        kind=ValueKind.INT,
         default=24,
         low=1,
         high=1000,
@@ -149,7 +160,7 @@ class LoadOptions(TargetRunOptions):
     )
     batch_size: int = option(
         name="batch-size",
-        kind=Kind.INT,
+        kind=ValueKind.INT,
         default=10,
         low=1,
         high=1000,
@@ -158,7 +169,7 @@ class LoadOptions(TargetRunOptions):
     )
     think_time_s: float = option(
         name="think-time",
-        kind=Kind.FLOAT,
+        kind=ValueKind.FLOAT,
         default=0.1,
         low=0,
         high=3600,
@@ -167,7 +178,7 @@ class LoadOptions(TargetRunOptions):
     )
     max_lag_s: float = option(
         name="max-lag-s",
-        kind=Kind.FLOAT,
+        kind=ValueKind.FLOAT,
         default=DEFAULT_MAX_LAG_S,
         low=0.001,
         high=60,
@@ -176,7 +187,7 @@ class LoadOptions(TargetRunOptions):
     )
     warmup_s: float | None = option(
         name="warmup-s",
-        kind=Kind.FLOAT,
+        kind=ValueKind.FLOAT,
         low=0,
         high=86_400,
         surfaces=LOCUST_ONLY,

@@ -8,16 +8,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from gatewatch.config import DEFAULT_KEY_ENV, DEFAULT_REPORTS_DIR, DEFAULT_SECOND_KEY_ENV, Run, resolve_run
-from gatewatch.options.declare import (
+from gatewatch.core.config import (
+    DEFAULT_KEY_ENV,
+    DEFAULT_REPORTS_DIR,
+    DEFAULT_SECOND_KEY_ENV,
+    Run,
+    resolve_run,
+)
+from gatewatch.core.options.declare import (
     ALL_SURFACES,
     REPORTS,
     SAFETY,
     TARGET,
-    Kind,
     Option,
     Options,
     Surface,
+    ValueKind,
     declared_field,
     embed,
     option,
@@ -29,7 +35,7 @@ _NOT_LOCUST = frozenset({Surface.CLI, Surface.PYTEST})
 REPORTS_DIR = Option(
     name="reports-dir",
     group=REPORTS,
-    kind=Kind.DIR,
+    kind=ValueKind.DIR,
     default=DEFAULT_REPORTS_DIR,
     metavar="DIR",
     help="Where reports are written.",
@@ -40,7 +46,7 @@ REPORTS_DIR = Option(
 ALLOW_PRODUCTION = Option(
     name="allow-production",
     group=SAFETY,
-    kind=Kind.FLAG,
+    kind=ValueKind.FLAG,
     default=False,
     env=False,  # a decision per run, not a lingering variable
     help="Allow sending messages or load to a target whose kind is production.",
@@ -56,7 +62,7 @@ class TargetOptions(Options):
     config_file: Path | None = option(
         name="config",
         group=TARGET,
-        kind=Kind.FILE,
+        kind=ValueKind.FILE,
         metavar="FILE",
         help="Targets file (TOML). Default: $GATEWATCH_CONFIG, else ./gatewatch.toml if present.",
     )

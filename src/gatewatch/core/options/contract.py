@@ -6,8 +6,8 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gatewatch.options.declare import CLI_ONLY, Kind, Option, Surface, declared_field, option
-from gatewatch.options.target import TargetRunOptions
+from gatewatch.core.options.declare import CLI_ONLY, Option, Surface, ValueKind, declared_field, option
+from gatewatch.core.options.target import TargetRunOptions
 
 COMMAND = "contract"
 
@@ -25,7 +25,7 @@ PROFILE = Option(
     choices=profile_names,
     help="ci: fast, for every deploy (adapts to a rate limit); deep: many more examples, for nightly runs.",
 )
-SEED = Option(name="seed", kind=Kind.INT, help="Replay a run: the seed it printed.")
+SEED = Option(name="seed", kind=ValueKind.INT, help="Replay a run: the seed it printed.")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,7 +43,7 @@ class ContractOptions(TargetRunOptions):
     exitfirst: bool = option(
         name="exitfirst",
         short="-x",
-        kind=Kind.FLAG,
+        kind=ValueKind.FLAG,
         default=False,
         surfaces=CLI_ONLY,
         help="Stop at the first failing test.",
@@ -51,7 +51,7 @@ class ContractOptions(TargetRunOptions):
     verbose: bool = option(
         name="verbose",
         short="-v",
-        kind=Kind.FLAG,
+        kind=ValueKind.FLAG,
         default=False,
         surfaces=CLI_ONLY,
         help="One line per test.",

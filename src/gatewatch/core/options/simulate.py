@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gatewatch.options.declare import Kind, Options, option
+from gatewatch.core.options.declare import Options, ValueKind, option
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -12,7 +12,7 @@ class SimulateOptions(Options):
     """The options of the embedded gateway simulator run as a process."""
 
     host: str = option(name="host", default="127.0.0.1", help="Address to bind.")
-    port: int = option(name="port", kind=Kind.INT, default=0, help="Port (0: any free one).")
+    port: int = option(name="port", kind=ValueKind.INT, default=0, help="Port (0: any free one).")
     defects: tuple[str, ...] = option(
         name="defect",
         multiple=True,
@@ -22,7 +22,7 @@ class SimulateOptions(Options):
     )
     list_defects: bool = option(
         name="list-defects",
-        kind=Kind.FLAG,
+        kind=ValueKind.FLAG,
         default=False,
         help="Print the chosen dialect's defect catalogue and exit.",
     )
@@ -49,7 +49,7 @@ class SimulateOptions(Options):
     )
     error_rate: float = option(
         name="error-rate",
-        kind=Kind.FLOAT,
+        kind=ValueKind.FLOAT,
         default=0.0,
         low=0,
         high=1,
@@ -58,7 +58,7 @@ class SimulateOptions(Options):
     )
     drop_rate: float = option(
         name="drop-rate",
-        kind=Kind.FLOAT,
+        kind=ValueKind.FLOAT,
         default=0.0,
         low=0,
         high=1,
@@ -67,7 +67,7 @@ class SimulateOptions(Options):
     )
     malformed_rate: float = option(
         name="malformed-rate",
-        kind=Kind.FLOAT,
+        kind=ValueKind.FLOAT,
         default=0.0,
         low=0,
         high=1,
@@ -76,26 +76,26 @@ class SimulateOptions(Options):
     )
     step_s: float | None = option(
         name="step-s",
-        kind=Kind.FLOAT,
+        kind=ValueKind.FLOAT,
         low=0,
         help="Seconds between lifecycle steps, every channel.  [default: 0.2]",
     )
     realistic: bool = option(
         name="realistic",
-        kind=Kind.FLAG,
+        kind=ValueKind.FLAG,
         default=False,
         help="Lifecycle steps of seconds, slower on later channels (overrides --step-s).",
     )
     max_messages: int = option(
         name="max-messages",
-        kind=Kind.INT,
+        kind=ValueKind.INT,
         default=100_000,
         low=1,
         help="Forget the oldest messages beyond this many.",
     )
     control: bool = option(
         name="control",
-        kind=Kind.FLAG,
+        kind=ValueKind.FLAG,
         default=False,
         help="Serve /_control/ (runtime faults, defects, reset).",
     )
