@@ -58,3 +58,41 @@ def test_a_suite_session_recorded_as_interrupted_is_no_verdict(tmp_path: Path) -
     suite = read_reports(tmp_path).suite
     assert suite.verdict is Verdict.INTERRUPTED and suite.problems == ()
     assert "PASSED" not in render_index(tmp_path).split('id="load"')[0]
+
+
+def test_the_run_summary_written_is_the_run_summary_read(tmp_path: Path) -> None:
+    import signal as signals
+
+    from gatewatch.core.records import decode
+    from gatewatch.core.records.run_summary import RUN_SUMMARY_VERSION, RunSummary
+    from gatewatch.pipeline.runner import _write_summary
+    from gatewatch.pipeline.verdict import PartResult
+
+    results = [
+        PartResult("contract", 0, duration_s=1.23456, detail="reports/run/contract.log"),
+        PartResult("load", None, detail="interrupted", interrupted=True, started=True),
+        PartResult("probe", None, detail="interrupted before it started", interrupted=True, started=False),
+    ]
+    _write_summary(tmp_path, results, signals.SIGINT)
+    raw = json.loads(run_summary_path(tmp_path).read_text())
+    assert raw["version"] == RUN_SUMMARY_VERSION
+    decoded = decode(RunSummary, raw)
+    assert not decoded.problems
+    summary = decoded.record
+    assert [(p.name, p.verdict, p.started) for p in summary.parts] == [
+        ("contract", "passed", True),
+        ("load", "interrupted", True),
+        ("probe", "interrupted", False),
+    ]
+    assert summary.parts[0].duration_s == 1.235 and summary.parts[2].log is None
+    assert (summary.interrupted, summary.exit_code) == ("SIGINT", 130)
+
+
+def test_a_run_summary_of_a_newer_version_shows_nothing_as_interrupted(tmp_path: Path) -> None:
+    from gatewatch.report.run_source import read_interrupted
+
+    path = write_run(tmp_path, {"contract": ("interrupted", True)})
+    assert read_interrupted(tmp_path)  # version 1 (no version field): read
+    doc = json.loads(path.read_text())
+    path.write_text(json.dumps({**doc, "version": 2}))
+    assert read_interrupted(tmp_path) == {}

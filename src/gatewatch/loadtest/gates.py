@@ -28,11 +28,11 @@ from typing import Any, Literal
 import yaml
 
 from gatewatch.core.errors import ConfigError
+from gatewatch.core.records.load_summary import GateStatus
 from gatewatch.loadtest.kinds import ALL, KINDS
 from gatewatch.loadtest.ramp import RampPlan, onset
 from gatewatch.loadtest.recorder import Recorder
 
-Status = Literal["pass", "fail", "skip"]
 _TOP_KEYS = frozenset(
     {
         "warmup_s",
@@ -80,7 +80,7 @@ class GateResult:
     """One gate's verdict: what was measured against which limit."""
 
     name: str
-    status: Status
+    status: GateStatus
     measured: float | None
     limit: float
     comparison: Literal["<=", ">="]
@@ -246,7 +246,9 @@ def evaluate(
 def _throttled(limit: float, recorder: Recorder, ramp: RampPlan | None) -> GateResult:
     name = "throttled ratio"
     if ramp is not None:
-        return GateResult(name, "skip", None, limit, "<=", "ratio", "ramp past the limit: 429s are the point")
+        return GateResult(
+            name, GateStatus.SKIP, None, limit, "<=", "ratio", "ramp past the limit: 429s are the point"
+        )
     total = recorder.total()
     if total.offered == 0:
         return _no_data(name, limit, "<=", "ratio", "no requests measured")
@@ -264,7 +266,9 @@ def _throttled(limit: float, recorder: Recorder, ramp: RampPlan | None) -> GateR
 def _onset(minimum: float, recorder: Recorder, ramp: RampPlan | None) -> GateResult:
     name = "throttle onset"
     if ramp is None:
-        return GateResult(name, "skip", None, minimum, ">=", "x limit", "no ramp (--ramp-past-limit)")
+        return GateResult(
+            name, GateStatus.SKIP, None, minimum, ">=", "x limit", "no ramp (--ramp-past-limit)"
+        )
     found = onset(recorder.seconds, ramp.limit)
     if found is None:
         peak = max((s.offered for s in recorder.seconds.values()), default=0)
@@ -283,7 +287,7 @@ def _latency(gate: LatencyGate, recorder: Recorder, active: Sequence[str]) -> Ga
     if gate.kind == ALL:
         view, key = recorder.histograms.combined(active, ALL), ALL
     elif gate.kind not in active:
-        return GateResult(gate.name, "skip", None, gate.limit_ms, "<=", "ms", "kind not in the mix")
+        return GateResult(gate.name, GateStatus.SKIP, None, gate.limit_ms, "<=", "ms", "kind not in the mix")
     else:
         view, key = recorder.histograms, gate.kind
     value = view.percentile_ms(key, gate.percentile)
@@ -295,7 +299,9 @@ def _latency(gate: LatencyGate, recorder: Recorder, active: Sequence[str]) -> Ga
 def _dropped(limit: float, recorder: Recorder, open_model: bool) -> GateResult:
     name = "dropped starts"
     if not open_model:
-        return GateResult(name, "skip", None, limit, "<=", "ratio", "closed model: no arrival schedule")
+        return GateResult(
+            name, GateStatus.SKIP, None, limit, "<=", "ratio", "closed model: no arrival schedule"
+        )
     if recorder.scheduled == 0:
         return _no_data(name, limit, "<=", "ratio", "no scheduled starts measured")
     lost = sum(recorder.dropped.values())
@@ -309,17 +315,19 @@ def _judge(
     name: str, measured: float, limit: float, comparison: Literal["<=", ">="], unit: str, detail: str
 ) -> GateResult:
     ok = measured <= limit if comparison == "<=" else measured >= limit
-    return GateResult(name, "pass" if ok else "fail", measured, limit, comparison, unit, detail)
+    return GateResult(
+        name, GateStatus.PASS if ok else GateStatus.FAIL, measured, limit, comparison, unit, detail
+    )
 
 
 def _no_data(name: str, limit: float, comparison: Literal["<=", ">="], unit: str, detail: str) -> GateResult:
     # Nothing measured is never a pass: a run that measured nothing cannot vouch for a release.
-    return GateResult(name, "fail", None, limit, comparison, unit, detail)
+    return GateResult(name, GateStatus.FAIL, None, limit, comparison, unit, detail)
 
 
 def passed(results: Sequence[GateResult]) -> bool:
     """True when no gate failed (skipped gates do not fail a run)."""
-    return all(r.status != "fail" for r in results)
+    return all(r.status != GateStatus.FAIL for r in results)
 
 
 def describe(slo: Slo) -> Mapping[str, Any]:

@@ -18,6 +18,7 @@ from gatewatch.core.records import encode
 from gatewatch.core.records.load_summary import (
     CrossCheck,
     GateRecord,
+    GateStatus,
     KindRecord,
     KindTotals,
     LoadSummary,
@@ -272,7 +273,7 @@ def render_table(results: Sequence[GateResult], slo: Slo, recorder: Recorder | N
         )
     if recorder is not None:
         lines.append(throttled_line(recorder))
-    failed = sum(r.status == "fail" for r in results)
+    failed = sum(r.status == GateStatus.FAIL for r in results)
     verdict = "PASS" if failed == 0 else "FAIL"
     lines.append(f"RESULT: {verdict} ({failed} of {len(results)} gates failed)")
     return "\n".join(lines)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from gatewatch.core.records.load_summary import GateStatus
 from gatewatch.core.reports_layout import ReportsLayout
 from gatewatch.report._read import Unreadable
 from gatewatch.report.load_source import read_load
@@ -17,7 +18,6 @@ from gatewatch.report.model import RuleStatus, Verdict
 from gatewatch.report.probe_source import read_probe
 from gatewatch.report.suite_source import read_suite
 
-FAILED_GATE = "fail"  # a gate's status in load/summary.json (gatewatch.loadtest.gates)
 EXAMPLES_PER_RULE = 2
 REPLAYS = 5
 _WIDTH = 160  # an example is one line of the console, not a response body
@@ -57,7 +57,7 @@ def load_failures(reports_dir: Path) -> list[str]:
         f"gate {g.name}: measured {g.measured} {g.unit}, limit {g.comparison} {g.limit}"
         + (f" ({_cut(g.detail)})" if g.detail else "")
         for g in load.gates
-        if g.status == FAILED_GATE
+        if g.status == GateStatus.FAIL
     ]
     if load.setup_error:
         lines.append(f"setup: {load.setup_error}")

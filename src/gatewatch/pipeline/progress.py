@@ -25,6 +25,7 @@ from rich.table import Table
 from rich.text import Text
 
 from gatewatch.core.progress_feed import FeedReader, PartProgress
+from gatewatch.core.records.suite_summary import FAILED, INTERRUPTED, PASSED
 from gatewatch.pipeline.verdict import PartResult
 
 # Without a terminal (CI logs), a part that is still running says so this often.
@@ -33,7 +34,7 @@ HEARTBEAT_S = 5.0
 CHANGE_BEAT_S = 1.0
 NAME_WIDTH = 9
 RUNNING, WAITING = "running", "waiting"
-_STYLE = {"passed": "green", "failed": "red", "interrupted": "red"}
+_STYLE = {PASSED: "green", FAILED: "red", INTERRUPTED: "red"}
 
 Clock = Callable[[], float]
 

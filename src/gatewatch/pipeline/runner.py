@@ -18,6 +18,8 @@ from pathlib import Path
 from gatewatch.core import interrupts
 from gatewatch.core.errors import ExitCode
 from gatewatch.core.progress_feed import FEED_ENV
+from gatewatch.core.records import encode
+from gatewatch.core.records.run_summary import RunPart, RunSummary
 from gatewatch.core.reports_layout import ReportsLayout
 from gatewatch.pipeline.execute import run_part
 from gatewatch.pipeline.failures import what_failed
@@ -145,21 +147,21 @@ def _show_failure(echo: Echo, part: _Failed, reports_dir: Path) -> None:
 def _write_summary(reports_dir: Path, results: Sequence[PartResult], signum: int | None) -> None:
     path = ReportsLayout(reports_dir).run_summary
     path.parent.mkdir(parents=True, exist_ok=True)
-    doc = {
-        "parts": [
-            {
-                "name": r.name,
-                "exit_code": r.exit_code,
-                "verdict": r.verdict,
-                "started": r.started,
-                "duration_s": round(r.duration_s, 3),
-                "log": r.detail if r.started else None,
-            }
+    summary = RunSummary(
+        parts=tuple(
+            RunPart(
+                name=r.name,
+                exit_code=r.exit_code,
+                verdict=r.verdict,
+                started=r.started,
+                duration_s=round(r.duration_s, 3),
+                log=r.detail if r.started else None,
+            )
             for r in results
-        ],
-        "interrupted": signal.Signals(signum).name if signum is not None else None,
-        "exit_code": interrupts.exit_code(signum) if signum is not None else int(overall_exit(results)),
-    }
+        ),
+        interrupted=signal.Signals(signum).name if signum is not None else None,
+        exit_code=interrupts.exit_code(signum) if signum is not None else int(overall_exit(results)),
+    )
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=2) + "\n")
+    tmp.write_text(json.dumps(encode(summary), indent=2) + "\n")
     tmp.replace(path)

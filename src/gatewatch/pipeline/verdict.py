@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gatewatch.core.errors import ExitCode
-from gatewatch.report.run_source import INTERRUPTED
+from gatewatch.core.records.suite_summary import FAILED, INTERRUPTED, PASSED
 
 VERDICTS = {
-    ExitCode.OK: "passed",
-    ExitCode.TARGET_FAILED: "failed",
+    ExitCode.OK: PASSED,
+    ExitCode.TARGET_FAILED: FAILED,
     ExitCode.USAGE: "usage or configuration error",
     ExitCode.UNREACHABLE: "target unreachable",
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from gatewatch.core.records.load_summary import GateStatus
+from gatewatch.core.records.suite_summary import FAILED, PASSED, SKIPPED
 from gatewatch.core.reports_layout import RELATIVE
 from gatewatch.report.charts import Bar, Series, histogram, line_chart
 from gatewatch.report.markup import (
@@ -98,8 +100,11 @@ def _dropped(part: LoadPart) -> str:
     return f"{lost} of {part.scheduled} scheduled" + (f" ({why})" if why else "")
 
 
+_GATE_CLASSES: dict[str, str] = {GateStatus.PASS: PASSED, GateStatus.FAIL: FAILED}
+
+
 def _gate_class(status: str) -> str:
-    return {"pass": "passed", "fail": "failed"}.get(status, "skipped")
+    return _GATE_CLASSES.get(status, SKIPPED)
 
 
 def _value(value: float | None, unit: str) -> str:

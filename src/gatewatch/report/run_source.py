@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from gatewatch.core.records.run_summary import INTERRUPTED, RunSummary
 from gatewatch.core.reports_layout import RELATIVE, ReportsLayout
-from gatewatch.report._read import Unreadable, obj, read_object, seq, text
+from gatewatch.report._read import Unreadable, read_record
 
-INTERRUPTED = "interrupted"
 # Each part's own file, relative to the reports folder: newer than the run's summary means
 # the part ran again after the interrupted run, and its own verdict stands.
 PART_FILES = {
@@ -33,22 +33,20 @@ def read_interrupted(reports_dir: Path) -> Mapping[str, str]:
     """Part name -> why it is shown as interrupted (empty: no run summary, or none interrupted)."""
     path = run_summary_path(reports_dir)
     try:
-        doc = read_object(path)
+        summary = read_record(path, RunSummary).record
         stamp = path.stat().st_mtime
     except (Unreadable, OSError):
         return {}
-    how = text(doc.get("interrupted")) or "a signal"
+    how = summary.interrupted or "a signal"
     found: dict[str, str] = {}
-    for raw in seq(doc.get("parts")):
-        part = obj(raw)
-        name = text(part.get("name"))
-        if name is None or text(part.get("verdict")) != INTERRUPTED:
+    for part in summary.parts:
+        if part.verdict != INTERRUPTED:
             continue
-        own = PART_FILES.get(name)
+        own = PART_FILES.get(part.name)
         if own is not None and _newer(reports_dir / own, stamp):
             continue
-        started = part.get("exit_code") is not None or part.get("started") is True
-        found[name] = (
+        started = part.exit_code is not None or part.started
+        found[part.name] = (
             f"gatewatch run was interrupted by {how} while this part ran; what its files say is no verdict"
             if started
             else f"gatewatch run was interrupted by {how} before this part started"

@@ -7,6 +7,7 @@ for them when an older or damaged file lacks them, and names the field.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from gatewatch.core.records.codec import json_name
@@ -15,6 +16,15 @@ from gatewatch.core.records.codec import json_name
 LOAD_SUMMARY_VERSION = 1
 #: The aggregate over every kind of request: a gate key, a report row and the summary's key.
 ALL_KINDS = "all"
+
+
+class GateStatus(StrEnum):
+    """A gate's verdict, as the summary spells it."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    #: Not judged in this run (the kind is not in the mix, no ramp, ...), with the reason.
+    SKIP = "skip"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
