@@ -23,6 +23,8 @@ from gatewatch.contract import Contract
 from gatewatch.contract.operations import Operation
 from gatewatch.core.errors import ConfigError
 from gatewatch.core.exchange import Exchange
+from gatewatch.core.options import Surface
+from gatewatch.core.options.load import LoadOptions
 from gatewatch.core.records.load_summary import ALL_KINDS
 
 KNOWN = "known"
@@ -98,7 +100,11 @@ class Mix:
         return ",".join(f"{k}={self.weights[k]}" for k in KINDS if k in self.weights)
 
 
-def parse_mix(text: str, *, key: str = "--gatewatch-mix") -> Mix:
+# A mix read by a Locust process comes from the plugin's option.
+MIX_FLAG = LoadOptions.flag_of("mix", Surface.LOCUST)
+
+
+def parse_mix(text: str, *, key: str = MIX_FLAG) -> Mix:
     """Parse `known=70,other_channel=10,...`; kinds left out get weight 0."""
     weights: dict[str, int] = {}
     for part in (p.strip() for p in text.split(",")):

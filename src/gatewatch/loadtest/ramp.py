@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from gatewatch.core.errors import ConfigError
+from gatewatch.core.options.load import LoadOptions
 from gatewatch.core.ratelimit import RateLimit
 
 RAMP_FROM = 0.5
@@ -170,7 +171,7 @@ class RampPlan:
         return LinearRamp(base_rate * self.low, base_rate * self.high, max(0.0, ramp_at), max(0.0, ramp_s))
 
 
-RAMP_FLAG = "--ramp-past-limit"
+RAMP_FLAG = LoadOptions.flag_of("ramp")
 NO_LIMIT_TO_RAMP = (
     "needs the target's per-second rate limit: pass --rate-limit N/s (or a plan such as production), "
     "or set rate_limit in the targets file"

@@ -23,7 +23,7 @@ from types import FrameType
 
 from gatewatch.contract import Contract
 from gatewatch.core.errors import ExitCode
-from gatewatch.core.options.probe import DEFAULT_JOB
+from gatewatch.core.options.probe import DEFAULT_JITTER, DEFAULT_JOB
 from gatewatch.probe.clock import SystemClock
 from gatewatch.probe.engine import ProbeClient, RunResult, not_sent, run_channel
 from gatewatch.probe.history import History
@@ -41,7 +41,7 @@ class LoopOptions:
     """Once, or every `every_s` seconds (± `jitter` of it), for at most `max_runs` cycles."""
 
     every_s: float | None = None
-    jitter: float = 0.1
+    jitter: float = DEFAULT_JITTER
     max_runs: int | None = None
 
     @property

@@ -19,6 +19,7 @@ from gatewatch.core.options.probe import (
     DEFAULT_FIRST_INTERVAL_S,
     DEFAULT_MAX_INTERVAL_S,
     DEFAULT_MAX_LOOKUPS,
+    ProbeOptions,
 )
 
 # Bisection steps when stretching the growth factor; 60 halvings is float precision.
@@ -45,7 +46,10 @@ class Backoff:
         if not (self.max_interval_s >= self.first_interval_s):
             raise ConfigError("the longest interval must be at least the first", key="backoff")
         if self.max_lookups < 1:
-            raise ConfigError(f"expected at least 1 lookup, got {self.max_lookups!r}", key="--max-lookups")
+            raise ConfigError(
+                f"expected at least 1 lookup, got {self.max_lookups!r}",
+                key=ProbeOptions.flag_of("max_lookups"),
+            )
 
 
 def _offsets(

@@ -25,7 +25,12 @@ from gatewatch.core.client import GatewayClient
 from gatewatch.core.config import Run, Target, check_recipient
 from gatewatch.core.errors import ConfigError, ExitCode
 from gatewatch.core.opening import PreflightPolicy, open_run
-from gatewatch.core.options.probe import DEFAULT_CONFIRM_LOOKUPS, DEFAULT_JOB, DEFAULT_PENDING_MAX_AGE_S
+from gatewatch.core.options.probe import (
+    DEFAULT_CONFIRM_LOOKUPS,
+    DEFAULT_JOB,
+    DEFAULT_PENDING_MAX_AGE_S,
+    ProbeOptions,
+)
 from gatewatch.probe.clock import SystemClock
 from gatewatch.probe.history import History
 from gatewatch.probe.loop import CycleReport, Exports, LoopOptions, Probe, stop_on_signals
@@ -36,7 +41,7 @@ from gatewatch.probe.settings import ProbeSettings, channel_plans
 
 log = logging.getLogger(__name__)
 
-TO_FLAG = "--to"
+TO_FLAG = ProbeOptions.flag_of("to")
 DRY_RUN_REFUSED = "dry-run sends cannot be followed; the probe needs real sends"
 # A 403 is recorded as a forbidden run on every channel; nothing answering lets the runs
 # find and record it (unreachable); a refused key or a wrong base URL ends the command.
@@ -88,7 +93,7 @@ def _channels(config: ServiceConfig) -> tuple[str, ...]:
     if unknown:
         raise ConfigError(
             f"target {target.name!r} has no channel {unknown}; it has {list(target.channels)}",
-            key="--channel",
+            key=ProbeOptions.flag_of("channel"),
         )
     return config.channels
 
@@ -116,7 +121,10 @@ def check_config(config: ServiceConfig) -> None:
     target = config.target
     check_contract(config.contract)
     if config.metrics_listen is not None and config.loop.once:
-        raise ConfigError("/metrics is served only by a loop: add --every", key="--metrics-listen")
+        raise ConfigError(
+            "/metrics is served only by a loop: add " + ProbeOptions.flag_of("every"),
+            key=ProbeOptions.flag_of("metrics_listen"),
+        )
     target.require_traffic_allowed(config.allow_production, "send probe messages")
     if target.dry_run_sends:
         # A dry-run message is never delivered: following it would only ever report stuck.

@@ -16,7 +16,7 @@ from gatewatch.contract import Contract
 from gatewatch.core.config import LOCAL_KIND, Target
 from gatewatch.core.durations import parse_duration
 from gatewatch.core.errors import ConfigError
-from gatewatch.core.options.probe import DEFAULT_CONFIRM_LOOKUPS, DEFAULT_PENDING_MAX_AGE_S
+from gatewatch.core.options.probe import DEFAULT_CONFIRM_LOOKUPS, DEFAULT_PENDING_MAX_AGE_S, ProbeOptions
 from gatewatch.probe.polling import Backoff
 
 DEFAULT_FIRST_DELAY_S = 2.0
@@ -72,12 +72,12 @@ class ProbeSettings:
 
     def __post_init__(self) -> None:
         if not self.plans:
-            raise ConfigError("expected at least one channel to probe", key="--channel")
+            raise ConfigError("expected at least one channel to probe", key=ProbeOptions.flag_of("channel"))
         if self.confirm_lookups < 0 or self.confirm_lookups >= self.backoff.max_lookups:
             raise ConfigError(
                 f"expected 0 to {self.backoff.max_lookups - 1} confirmation lookups, "
                 f"got {self.confirm_lookups}",
-                key="--confirm-lookups",
+                key=ProbeOptions.flag_of("confirm_lookups"),
             )
         if self.transport_retries < 0 or self.transport_retries > 10:
             raise ConfigError("expected 0 to 10 reconnect attempts", key="transport_retries")
@@ -112,7 +112,7 @@ def channel_plans(
             raise ConfigError(
                 f"{channel}: the initial delay ({delay:g} s) must be shorter than "
                 f"the deadline ({deadline:g} s)",
-                key="--initial-delay",
+                key=ProbeOptions.flag_of("initial_delays"),
             )
         plans.append(ChannelPlan(channel=channel, to=to, initial_delay_s=delay, deadline_s=deadline))
     return tuple(plans)

@@ -17,6 +17,7 @@ from gatewatch.contract import Contract
 from gatewatch.contract.operations import OPERATION_NAMES
 from gatewatch.core.config import SIMULATOR_KEYS
 from gatewatch.core.errors import ConfigError
+from gatewatch.core.options.simulate import DEFAULT_STEP_S
 from gatewatch.core.ratelimit import NO_LIMIT, RateLimit
 from gatewatch.core.secrets import FILE_SUFFIX, read_secret
 
@@ -137,7 +138,7 @@ class SimulatorConfig:
     #: Keys added to `api_keys` (from the environment or a file, never a flag value).
     extra_api_keys: Mapping[str, str] = field(default_factory=lambda: _frozen({}))
     #: Seconds between lifecycle steps, for every channel without an override.
-    step_s: float = 0.2
+    step_s: float = DEFAULT_STEP_S
     step_overrides: Mapping[str, float] = field(default_factory=lambda: _frozen({}))
     #: The oldest messages are forgotten beyond this many.
     max_messages: int = 100_000

@@ -15,6 +15,8 @@ ALL_CHANNELS = "all"
 
 # The probe's defaults, here with their flags; the probe reads them from here.
 DEFAULT_CONFIRM_LOOKUPS = 2
+#: A loop's spread, as a fraction of --every.
+DEFAULT_JITTER = 0.1
 #: The Pushgateway job the probe pushes as.
 DEFAULT_JOB = "gatewatch_probe"
 DEFAULT_PENDING_MAX_AGE_S = 24 * 3600.0
@@ -60,7 +62,7 @@ class ProbeOptions(TargetRunOptions):
     jitter: float = option(
         name="jitter",
         kind=ValueKind.FLOAT,
-        default=0.1,
+        default=DEFAULT_JITTER,
         low=0,
         high=0.5,
         help="Loop spread, as a fraction of --every.",

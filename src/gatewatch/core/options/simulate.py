@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from gatewatch.core.options.declare import Options, ValueKind, option
 
+#: Seconds between a message's lifecycle steps in the simulator, unless --step-s says otherwise.
+DEFAULT_STEP_S = 0.2
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SimulateOptions(Options):
@@ -78,7 +81,7 @@ class SimulateOptions(Options):
         name="step-s",
         kind=ValueKind.FLOAT,
         low=0,
-        help="Seconds between lifecycle steps, every channel.  [default: 0.2]",
+        help=f"Seconds between lifecycle steps, every channel.  [default: {DEFAULT_STEP_S:g}]",
     )
     realistic: bool = option(
         name="realistic",
