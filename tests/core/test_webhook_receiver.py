@@ -164,7 +164,8 @@ def test_a_delayed_reply_outlasts_a_short_client_timeout_and_is_still_recorded()
     with Receiver(ReceiverSettings(reply=Reply(delay_s=30.0), stop_timeout_s=10)) as receiver:
         with pytest.raises(requests.ReadTimeout):
             requests.post(receiver.url + "/hook", data=b"{}", timeout=(2, 0.2))
-        assert len(receiver.deliveries()) == 1
+        # Recorded on arrival, before the delay (waited for: the client may give up first).
+        assert receiver.wait_for(lambda found: len(found) == 1, timeout_s=30)
         # The 30 s delay does not hold up stop: it ends within its timeout, cleanly.
         assert receiver.stop() is True
 
@@ -253,3 +254,28 @@ def test_a_delivery_value_reads_headers_case_insensitively() -> None:
         answered=200,
     )
     assert delivery.header("X-ONE") == "a" and delivery.header("absent") is None
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"max_deliveries": -1},
+        {"max_body_bytes": 0},
+        {"kept_body_bytes": 0},
+        {"max_connections": 0},
+        {"read_timeout_s": 0},
+        {"stop_timeout_s": -1},
+        {"reply": Reply(delay_s=-1)},
+    ],
+)
+def test_settings_refuse_bounds_that_are_not_positive(bad: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match="positive"):
+        ReceiverSettings(**bad)
+
+
+def test_a_receiver_starts_once() -> None:
+    receiver = Receiver()
+    with receiver:
+        pass
+    with pytest.raises(RuntimeError, match="starts once"):
+        receiver.start()

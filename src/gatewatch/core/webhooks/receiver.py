@@ -66,6 +66,12 @@ class ReceiverSettings:
     #: Keys to redact from whatever the gateway sends (it may echo one).
     secrets: tuple[Secret, ...] = ()
 
+    def __post_init__(self) -> None:
+        bounds = (self.max_body_bytes, self.kept_body_bytes, self.max_connections)
+        timeouts = (self.read_timeout_s, self.stop_timeout_s)
+        if self.max_deliveries < 0 or min(bounds) < 1 or min(timeouts) <= 0 or self.reply.delay_s < 0:
+            raise ValueError(f"receiver bounds must be positive: {self!r}")
+
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
@@ -123,6 +129,8 @@ class Receiver:
 
     def start(self) -> Self:
         """Bind the listen address and serve; ConfigError when the address cannot be bound."""
+        if self._thread is not None:
+            raise RuntimeError("a receiver starts once: make a new one")
         listen = self.settings.listen
         try:
             server = _Server(self, (listen.host, listen.port), ipv6=listen.ipv6)
