@@ -27,6 +27,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from gatewatch.core.options.contract import DEFAULT_PROFILE
 from gatewatch.core.ratelimit import RateLimit
 
 #: Requests a fixed (not generated) suite test makes, estimated: the median of the suite's
@@ -61,30 +62,33 @@ class Profile:
 
 
 PROFILES: dict[str, Profile] = {
-    "ci": Profile(
-        name="ci",
-        examples=25,
-        machine_runs=8,
-        machine_steps=12,
-        shrink_budget_s=3.0,
-        # A minute of paced traffic is what the pacer lets out at once before the trailing
-        # minute fills: a plan that fits never waits on the minute window (about 20 s at
-        # the production plan, burst included). At the trial plan (100/min) the must-run
-        # requests alone are more: they wait out the window once, well under two minutes.
-        budget_minutes=1.0,
-        shrinks_programs=False,
-    ),
-    "deep": Profile(
-        name="deep",
-        examples=360,
-        machine_runs=60,
-        machine_steps=40,
-        shrink_budget_s=120.0,
-        # Nightly: the whole profile fits at the production plan; a trial key gets 30
-        # minutes of it rather than hours.
-        budget_minutes=30.0,
-        shrinks_programs=True,
-    ),
+    profile.name: profile
+    for profile in (
+        Profile(
+            name=DEFAULT_PROFILE,
+            examples=25,
+            machine_runs=8,
+            machine_steps=12,
+            shrink_budget_s=3.0,
+            # A minute of paced traffic is what the pacer lets out at once before the trailing
+            # minute fills: a plan that fits never waits on the minute window (about 20 s at
+            # the production plan, burst included). At the trial plan (100/min) the must-run
+            # requests alone are more: they wait out the window once, well under two minutes.
+            budget_minutes=1.0,
+            shrinks_programs=False,
+        ),
+        Profile(
+            name="deep",
+            examples=360,
+            machine_runs=60,
+            machine_steps=40,
+            shrink_budget_s=120.0,
+            # Nightly: the whole profile fits at the production plan; a trial key gets 30
+            # minutes of it rather than hours.
+            budget_minutes=30.0,
+            shrinks_programs=True,
+        ),
+    )
 }
 
 

@@ -26,6 +26,7 @@ from gatewatch.contract import Contract
 from gatewatch.core.client import GatewayClient
 from gatewatch.core.config import Keys, Target
 from gatewatch.core.exchange import Exchange
+from gatewatch.core.options.contract import DEFAULT_PROFILE
 from gatewatch.core.ratelimit import Pacer
 from gatewatch.core.secrets import Secret
 from gatewatch.suite.budget import shrink_budget
@@ -88,7 +89,7 @@ class SuiteSession:
         self.base_url = base_url
         self.allow_production = allow_production
         self.seed = seed
-        self.budget = budget or Budget(profile=PROFILES["ci"])
+        self.budget = budget or Budget(profile=PROFILES[DEFAULT_PROFILE])
         self.shrink_budget_s = self.budget.profile.shrink_budget_s
         self.started = time.monotonic()
         self.tally = Tally()

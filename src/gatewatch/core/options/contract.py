@@ -19,9 +19,12 @@ def profile_names() -> Sequence[str]:
     return sorted(PROFILES)
 
 
+#: The suite's profile unless --profile says otherwise (the fast one, for every deploy).
+DEFAULT_PROFILE = "ci"
+
 PROFILE = Option(
     name="profile",
-    default="ci",
+    default=DEFAULT_PROFILE,
     choices=profile_names,
     help="ci: fast, for every deploy (adapts to a rate limit); deep: many more examples, for nightly runs.",
 )
