@@ -39,6 +39,8 @@ from gatewatch.checks import sent_id
 from gatewatch.contract import resolve_contract
 from gatewatch.core.client import GatewayClient
 from gatewatch.core.embedded import simulator_process
+from gatewatch.core.options import Surface, TargetOptions
+from gatewatch.core.options.load import LoadOptions
 from gatewatch.core.secrets import Secret
 from gatewatch.loadtest.runner import PACKAGED_LOCUSTFILE
 
@@ -285,20 +287,16 @@ def main() -> None:
                 "--host",
                 sim.base_url,
                 *shape,
-                "--gatewatch-mix",
-                "known=1",
-                "--gatewatch-think-time",
-                "0",
-                "--gatewatch-validate-sample",
-                "0",
-                "--gatewatch-warmup-s",
-                "0",
-                "--gatewatch-slo",
-                str(REPO / "load" / "slo.yaml"),
-                "--gatewatch-reports-dir",
-                str(Path(tmp) / "reports"),
-                "--gatewatch-contracts",
-                DIALECT,
+                # GatewayUser as gatewatch load runs it, its options written from their declaration.
+                *LoadOptions(
+                    mix="known=1",
+                    think_time_s=0.0,
+                    validate_sample=0.0,
+                    warmup_s=0.0,
+                    slo_file=REPO / "load" / "slo.yaml",
+                    load_dir=str(Path(tmp) / "reports" / "load"),
+                    target=TargetOptions(contracts=DIALECT),
+                ).as_args(Surface.LOCUST),
             ],
             env,
             Path(tmp) / "gateway",
