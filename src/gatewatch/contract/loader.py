@@ -332,6 +332,7 @@ def _build(
                 folder,
                 path=ops.webhook_path,
                 scheme=rules_doc["webhooks"]["callback_scheme"],
+                methods=ops.webhook_methods,
             ),
             statuses=statuses,
             schemas=schemas,

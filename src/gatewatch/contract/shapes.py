@@ -47,6 +47,7 @@ class Operations:
     #: The webhook registration's path (one path, one operation per method).
     webhook_path: str
     webhook_request_schema: str | None
+    webhook_methods: dict[Operation, str]
 
 
 # -- renames --------------------------------------------------------------------------
@@ -154,6 +155,7 @@ def operations(openapi: Mapping[str, Any], file: Path, channels: tuple[str, ...]
         request_schema=send.request_schema,
         webhook_path=webhook_path,
         webhook_request_schema=_request_schema(openapi, webhook),
+        webhook_methods={op: by_kind[op][0][1]["method"] for op in WEBHOOK_OPERATIONS},
     )
 
 
@@ -459,6 +461,7 @@ def registration(
     *,
     path: str,
     scheme: str,
+    methods: Mapping[Operation, str],
 ) -> Registration:
     """The webhook registration's request and answer fields by role."""
     request = roles(schemas[files["webhook_request"]])
@@ -490,6 +493,7 @@ def registration(
         created_at=answer["created_at"],
         active=active[0],
         scheme=scheme,
+        methods=dict(methods),
     )
 
 

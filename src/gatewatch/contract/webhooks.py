@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from gatewatch.contract.model import Provenance
+from gatewatch.contract.operations import Operation
 from gatewatch.core.errors import ContractError
 
 
@@ -51,6 +52,8 @@ class Registration:
     active: str
     #: The scheme a callback URL must use (rules.yaml webhooks.callback_scheme).
     scheme: str
+    #: The HTTP method of each webhook_* operation (openapi.yaml).
+    methods: Mapping[Operation, str]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

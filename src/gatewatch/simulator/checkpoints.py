@@ -34,7 +34,6 @@ from gatewatch.simulator.errors import (
     PAYLOAD_TOO_LARGE,
     TOO_MANY_REQUESTS,
     UNAUTHORIZED,
-    WEBHOOK_EXISTS,
     WEBHOOK_NOT_FOUND,
     ApiError,
     ErrorKind,
@@ -234,7 +233,8 @@ def hear_webhook(
         return {}
     found = st.find_webhook(st, op, caller.company)
     if op == Operation.WEBHOOK_CREATE:
-        return {CONFLICT: WEBHOOK_EXISTS} if found is not None else WebhookCall(caller, op, url, None)
+        refusal = None if found is None else st.webhook_conflict(st, found)
+        return {CONFLICT: refusal} if refusal is not None else WebhookCall(caller, op, url, found)
     if found is None:
         return {NOT_FOUND: WEBHOOK_NOT_FOUND}
     return WebhookCall(caller, op, url, found)

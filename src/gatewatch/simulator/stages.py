@@ -24,7 +24,7 @@ from gatewatch.contract.operations import Operation
 from gatewatch.core.ratelimit import NO_LIMIT, RateLimit
 from gatewatch.simulator.auth import Authenticator, Caller
 from gatewatch.simulator.config import SimulatorConfig
-from gatewatch.simulator.errors import BAD_REQUEST, INVALID_ID, ApiError, ErrorKind
+from gatewatch.simulator.errors import BAD_REQUEST, INVALID_ID, WEBHOOK_EXISTS, ApiError, ErrorKind
 from gatewatch.simulator.http import Headers, Query, Request, Response, decode_path_param
 from gatewatch.simulator.lifecycle import Step
 from gatewatch.simulator.names import Names
@@ -61,8 +61,8 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 _PLAIN_HTTP = "http"
 
 
-def loopback_http_as_contract_scheme(url: object, scheme: str) -> str | None:
-    """`url` with the contract's scheme when it is plain http to a loopback host, else None."""
+def plain_http_as(url: object, scheme: str, hosts: frozenset[str] | None = None) -> str | None:
+    """`url` with `scheme` when it is plain http (to one of `hosts`, when given), else None."""
     if not isinstance(url, str):
         return None
     try:
@@ -70,7 +70,7 @@ def loopback_http_as_contract_scheme(url: object, scheme: str) -> str | None:
         host = parts.hostname
     except ValueError:
         return None
-    if parts.scheme != _PLAIN_HTTP or host not in LOOPBACK_HOSTS:
+    if parts.scheme != _PLAIN_HTTP or not host or (hosts is not None and host not in hosts):
         return None
     return urlunsplit(parts._replace(scheme=scheme))
 
@@ -208,7 +208,7 @@ class Conforming:
         reasons = st.context.contract.schema_errors(registration.request_schema, body)
         if not reasons or not st.context.config.allow_http_loopback_webhooks or not isinstance(body, dict):
             return reasons
-        secured = loopback_http_as_contract_scheme(body.get(registration.callback_url), registration.scheme)
+        secured = plain_http_as(body.get(registration.callback_url), registration.scheme, LOOPBACK_HOSTS)
         if secured is None:
             return reasons
         return st.context.contract.schema_errors(
@@ -219,6 +219,11 @@ class Conforming:
     def find_webhook(st: Stages, op: Operation, company: str) -> Registration | None:
         """The company's webhook, or None."""
         return st.context.webhooks.get(company)
+
+    @staticmethod
+    def webhook_conflict(st: Stages, found: Registration) -> ApiError | None:
+        """The refusal of a POST while `found` is configured (None lets it through)."""
+        return WEBHOOK_EXISTS
 
     @staticmethod
     def registration_body(st: Stages, registration: Registration) -> Payload:
@@ -319,6 +324,7 @@ class Stages:
     destination: Callable[[Stages, object], str] = Conforming.destination
     validate_callback: Callable[[Stages, object], list[str]] = Conforming.validate_callback
     find_webhook: Callable[[Stages, Operation, str], Registration | None] = Conforming.find_webhook
+    webhook_conflict: Callable[[Stages, Registration], ApiError | None] = Conforming.webhook_conflict
     registration_body: Callable[[Stages, Registration], Payload] = Conforming.registration_body
     find: Callable[[Stages, Operation, str, str, str], Message | None] = Conforming.find
     view: Callable[[Stages, Operation, Message, float], Step] = Conforming.view
