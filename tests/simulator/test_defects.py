@@ -418,7 +418,9 @@ HOOK = "https://receiver.example/hooks"
 
 def hook(api: Api, method: str, url: str | None = None) -> requests.Response:
     body = None if url is None else {api.contract.webhooks.registration.callback_url: url}
-    return api.request(method, api.url(api.contract.webhook_path), headers=api.auth(KEY_A), json=body)
+    return api.request(
+        method, api.url(api.contract.webhooks.registration.path), headers=api.auth(KEY_A), json=body
+    )
 
 
 @probe("webhook_post_200_on_conflict")

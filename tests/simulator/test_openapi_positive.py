@@ -48,7 +48,7 @@ def _accepted_for(contract: Contract, kind: str) -> frozenset[int]:
 
 def _webhook_state(api: Api, contract: Contract, auth: dict[str, str], kind: str) -> Callable[[], None]:
     """Sets the state a `kind` case succeeds in: no webhook before a POST, one before the others."""
-    url = api.url(contract.webhook_path)
+    url = api.url(contract.webhooks.registration.path)
     body = {contract.webhooks.registration.callback_url: "https://receiver.example/hooks"}
 
     def prepare() -> None:

@@ -24,7 +24,7 @@ def call(
         kwargs["headers"] = {**kwargs["headers"], "Content-Type": api.contract.json_content_type}
     elif method in ("POST", "PUT"):
         kwargs["json"] = {api.contract.webhooks.registration.callback_url: url}
-    return api.request(method, api.url(api.contract.webhook_path), **kwargs)
+    return api.request(method, api.url(api.contract.webhooks.registration.path), **kwargs)
 
 
 def test_each_call_answers_the_documented_code_for_the_state(api: Api) -> None:
@@ -99,7 +99,7 @@ def test_a_bad_body_wins_over_the_conflict_and_the_missing_registration(api: Api
 
 
 def test_another_method_is_405_naming_the_four(api: Api) -> None:
-    answer = api.request("PATCH", api.url(api.contract.webhook_path), headers=api.auth(KEY_A))
+    answer = api.request("PATCH", api.url(api.contract.webhooks.registration.path), headers=api.auth(KEY_A))
     api.assert_error(answer, api.contract.codes.method_not_allowed)
     assert answer.headers["allow"] == "DELETE, GET, POST, PUT"
 

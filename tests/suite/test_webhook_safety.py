@@ -53,13 +53,13 @@ def test_a_production_webhook_is_written_only_with_both_opt_ins(
 
 
 def _registration(api: Api) -> dict[str, Any] | None:
-    answer = api.request("GET", api.url(VENDOR.webhook_path), headers=api.auth(KEY_A))
+    answer = api.request("GET", api.url(NAMES.path), headers=api.auth(KEY_A))
     return answer.json() if answer.status_code == VENDOR.codes.ok else None
 
 
 def _register(api: Api) -> dict[str, Any]:
     answer = api.request(
-        "POST", api.url(VENDOR.webhook_path), headers=api.auth(KEY_A), json={NAMES.callback_url: THEIRS}
+        "POST", api.url(NAMES.path), headers=api.auth(KEY_A), json={NAMES.callback_url: THEIRS}
     )
     assert answer.status_code == VENDOR.codes.created, answer.text
     body: dict[str, Any] = answer.json()

@@ -67,8 +67,6 @@ class Contract:
     retry_delays_s: tuple[float, ...]
     aliases: tuple[AliasGroup, ...]
     rules: Mapping[str, Rule]
-    #: The webhook registration's path (also `webhooks.registration.path`).
-    webhook_path: str
     #: Delivery webhooks: registration, payload shapes, statusCode mapping, event types, timings.
     webhooks: Webhooks
     _validators: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)

@@ -323,7 +323,6 @@ def _build(
         retry_delays_s=tuple(float(d) for d in rules_doc["server_errors"]["retry_delays_s"]),
         aliases=_aliases(rules_doc),
         rules=_rules(rules_doc),
-        webhook_path=ops.webhook_path,
         webhooks=webhooks.build(
             rules_doc["webhooks"],
             shapes.registration(
