@@ -14,6 +14,7 @@ from gatewatch.checks import run_checks
 from gatewatch.contract import contracts_dir, default_contract, dialect_names, load_contract, resolve_contract
 from gatewatch.contract.ecma import matches
 from gatewatch.contract.loader import packaged_contracts_dir
+from gatewatch.contract.operations import Operation
 from gatewatch.core.errors import ContractError
 from gatewatch.core.exchange import Exchange, RecordedRequest, RecordedResponse
 
@@ -227,3 +228,39 @@ def test_the_code_roles_are_the_codes_fields() -> None:
     from gatewatch.contract.model import CodeRole, Codes
 
     assert {role.value for role in CodeRole} == set(Codes.__slots__)
+
+
+@pytest.mark.parametrize("dialect", dialect_names())
+def test_webhooks_are_read_from_the_files(dialect: str) -> None:
+    contract = resolve_contract(dialect)
+    hooks = contract.webhooks
+    assert hooks.registration.path == "/partner-gateway/v1/webhooks/delivery-status"
+    assert (hooks.registration.callback_url, hooks.registration.active) == ("callbackUrl", "ACTIVE")
+    assert hooks.default_payload == "guide"
+    assert {shape.schema for shape in hooks.payloads.values()} <= set(contract.schemas)
+    assert set(hooks.payloads) == {"guide", "sms", "rcs", "legacy"}
+    assert hooks.statuses_for(3) == {"DELIVERED"} and hooks.statuses_for(6) == {"ERROR", "EXPIRED"}
+    assert hooks.statuses_for(4) == frozenset()
+    assert (hooks.delivery_event, hooks.read_event, hooks.ignored_events) == ("DELIVERY", "READ", {"INBOUND"})
+    assert (hooks.grace_after_delete_s.value, hooks.grace_after_delete_s.provenance) == (30, "pinned")
+    assert (hooks.receiver_timeout_s.value, hooks.receiver_timeout_s.provenance) == (5, "vendor")
+    assert contract.response_codes[Operation.WEBHOOK_CREATE] >= {201, 400, 401, 409}
+    assert contract.response_codes[Operation.WEBHOOK_DELETE] >= {204, 401, 404}
+
+
+def test_a_webhook_status_code_naming_an_unknown_status_names_the_file_and_key(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    rules = yaml.safe_load((root / "rules.yaml").read_text())
+    rules["webhooks"]["status_codes"]["map"]["3"].append("READ_BY_USER")
+    (root / "rules.yaml").write_text(yaml.safe_dump(rules))
+    with pytest.raises(ContractError, match=r"rules\.yaml: webhooks\.status_codes\.map\.3: .*READ_BY_USER"):
+        load_contract(root)
+
+
+def test_a_default_payload_that_is_no_shape_is_refused(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    rules = yaml.safe_load((root / "rules.yaml").read_text())
+    rules["webhooks"]["payloads"]["default"] = "carrier-pigeon"
+    (root / "rules.yaml").write_text(yaml.safe_dump(rules))
+    with pytest.raises(ContractError, match=r"webhooks\.payloads\.default"):
+        load_contract(root)

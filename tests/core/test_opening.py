@@ -48,10 +48,17 @@ def test_a_real_target_without_a_key_is_one_error_naming_the_variable() -> None:
 
 
 def test_the_embedded_simulator_enforces_the_runs_limit_or_refuses_a_dialect_without_limits() -> None:
-    assert simulator_args(EMBEDDED, CONTRACT) == ["--keys-env", SIM_KEYS_ENV]  # no limit: none enforced
+    # No limit: none enforced; local webhook receivers (plain http on 127.0.0.1) may register.
+    assert simulator_args(EMBEDDED, CONTRACT) == ["--allow-http-webhooks", "--keys-env", SIM_KEYS_ENV]
     limited = replace(EMBEDDED, rate_limit=RateLimit(per_second=20))
-    # The flags in the order SimulateOptions declares them: the limit, then the keys.
-    assert simulator_args(limited, CONTRACT) == ["--rate-limit", "20/s", "--keys-env", SIM_KEYS_ENV]
+    # The flags in the order SimulateOptions declares them: the limit, then http webhooks, then the keys.
+    assert simulator_args(limited, CONTRACT) == [
+        "--rate-limit",
+        "20/s",
+        "--allow-http-webhooks",
+        "--keys-env",
+        SIM_KEYS_ENV,
+    ]
     with pytest.raises(ConfigError, match="strict dialect has no rate limits") as caught:
         simulator_args(limited, resolve_contract("strict"))
     assert caught.value.key == "--rate-limit"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from gatewatch.checks.webhooks import (
+from gatewatch.checks.webhook_deliveries import (
     DecodedDelivery,
     PolledMessage,
     WebhookFinding,

@@ -411,6 +411,42 @@ def _(api: Api) -> bool:
     return not all(header in answer.headers for header in (limits.limit_header, limits.remaining_header))
 
 
+# -- the webhook registration ----------------------------------------------------------------
+
+HOOK = "https://receiver.example/hooks"
+
+
+def hook(api: Api, method: str, url: str | None = None) -> requests.Response:
+    body = None if url is None else {api.contract.webhooks.registration.callback_url: url}
+    return api.request(
+        method, api.url(api.contract.webhooks.registration.path), headers=api.auth(KEY_A), json=body
+    )
+
+
+@probe("webhook_post_200_on_conflict")
+def _(api: Api) -> bool:
+    hook(api, "POST", HOOK)
+    return hook(api, "POST", HOOK + "/2").status_code == api.contract.codes.ok
+
+
+@probe("webhook_put_creates")
+def _(api: Api) -> bool:
+    hook(api, "PUT", HOOK)
+    return hook(api, "GET").status_code == api.contract.codes.ok
+
+
+@probe("webhook_delete_200_with_body")
+def _(api: Api) -> bool:
+    hook(api, "POST", HOOK)
+    answer = hook(api, "DELETE")
+    return answer.status_code == api.contract.codes.ok and answer.content != b""
+
+
+@probe("webhook_http_accepted")
+def _(api: Api) -> bool:
+    return hook(api, "POST", "http://receiver.example/hooks").status_code == api.contract.codes.created
+
+
 # -- the tests ------------------------------------------------------------------------------
 
 CASES = [(dialect, spec.name) for dialect in DIALECTS for spec in catalogue(resolve_contract(dialect))]

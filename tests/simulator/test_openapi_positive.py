@@ -4,12 +4,15 @@ Schemathesis generates schema-valid requests (its positive mode) for each operat
 the dialect's OpenAPI document and sends them, with a valid key, to a conforming
 simulator. An answer other than the operation's success, or the lookup's "not found"
 (a valid id that does not exist), means the document allows what the rules refuse:
+the webhook registration is stateful, so each of its cases is sent in the state that
+lets it succeed (none registered before a POST, one before the others).
 the OpenAPI document must say what rules.yaml says. Seeded and derandomized, so every
 run sends the same requests.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import Case
 
 from gatewatch.contract import Contract, resolve_contract
+from gatewatch.contract.operations import WEBHOOK_OPERATIONS, Operation
 from gatewatch.contract.shapes import OPERATION_KEY
 from gatewatch.simulator import Simulator
 
@@ -34,7 +38,34 @@ def _accepted(contract: Contract, kind: str) -> frozenset[int]:
     return success | {contract.codes.not_found} if kind == "lookup" else success
 
 
-def _refusals(operation: Any, base_url: str, auth: dict[str, str], accepted: frozenset[int]) -> list[str]:
+def _accepted_for(contract: Contract, kind: str) -> frozenset[int]:
+    if kind == Operation.WEBHOOK_CREATE:
+        return frozenset({contract.codes.created})
+    if kind == Operation.WEBHOOK_DELETE:
+        return frozenset({contract.codes.no_content})
+    return _accepted(contract, kind)
+
+
+def _webhook_state(api: Api, contract: Contract, auth: dict[str, str], kind: str) -> Callable[[], None]:
+    """Sets the state a `kind` case succeeds in: no webhook before a POST, one before the others."""
+    url = api.url(contract.webhooks.registration.path)
+    body = {contract.webhooks.registration.callback_url: "https://receiver.example/hooks"}
+
+    def prepare() -> None:
+        api.request("DELETE", url, headers=auth)
+        if kind != Operation.WEBHOOK_CREATE:
+            assert api.request("POST", url, headers=auth, json=body).status_code == contract.codes.created
+
+    return prepare
+
+
+def _refusals(
+    operation: Any,
+    base_url: str,
+    auth: dict[str, str],
+    accepted: frozenset[int],
+    prepare: Callable[[], None] | None = None,
+) -> list[str]:
     refused: list[str] = []
 
     @given(case=operation.as_strategy())
@@ -46,6 +77,8 @@ def _refusals(operation: Any, base_url: str, auth: dict[str, str], accepted: fro
         suppress_health_check=list(HealthCheck),
     )
     def call(case: Case) -> None:
+        if prepare is not None:
+            prepare()
         answer = case.call(base_url=base_url, headers=auth, timeout=TIMEOUT)
         if answer.status_code not in accepted:
             refused.append(f"{case.as_curl_command()} -> {answer.status_code} {answer.text[:200]}")
@@ -60,9 +93,11 @@ def test_every_schema_valid_request_is_accepted(dialect: str) -> None:
     schema = schemathesis.openapi.from_path(contract.root / "openapi.yaml")
     refused: list[str] = []
     with Simulator(contract=contract) as sim:
-        auth = Api(sim).auth(KEY_A)
+        api = Api(sim)
+        auth = api.auth(KEY_A)
         for result in schema.get_all_operations():
             operation = result.ok()
             kind = operation.definition.raw[OPERATION_KEY]
-            refused += _refusals(operation, sim.base_url, auth, _accepted(contract, kind))
+            prepare = _webhook_state(api, contract, auth, kind) if kind in WEBHOOK_OPERATIONS else None
+            refused += _refusals(operation, sim.base_url, auth, _accepted_for(contract, kind), prepare)
     assert refused == []

@@ -82,12 +82,34 @@ def _run(job: Job, reports: Path) -> SuiteRun:
         return run_suite(reports, "--base-url", sim.base_url, *suite_args)
 
 
+DRIFT_KEY = "vendor:status_field_english"
+
+
+def _selected(session: pytest.Session) -> set[str]:
+    """The jobs the selected tests of this module read (all of them unless -k narrows the run)."""
+    here = Path(__file__)
+    keys: set[str] = set()
+    for item in session.items:
+        if item.path != here:
+            continue
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        keys.add(params.get("key", DRIFT_KEY))
+    return keys
+
+
 @pytest.fixture(scope="module")
-def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, SuiteRun]]:
+def matrix(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[dict[str, SuiteRun]]:
     base = tmp_path_factory.mktemp("matrix")
     started = time.monotonic()
+    wanted = _selected(request.session)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {key: pool.submit(_run, job, base / key.replace(":", "-")) for key, job in JOBS.items()}
+        futures = {
+            key: pool.submit(_run, job, base / key.replace(":", "-"))
+            for key, job in JOBS.items()
+            if key in wanted
+        }
         runs = {key: future.result() for key, future in futures.items()}
     print(f"\n{len(runs)} suite runs in {time.monotonic() - started:.0f} s")
     yield runs
@@ -110,7 +132,7 @@ def test_the_suite_catches_the_defect(matrix: dict[str, SuiteRun], key: str) -> 
 @pytest.mark.timeout(MATRIX_TIMEOUT_S)
 def test_field_name_drift_is_said_in_one_line(matrix: dict[str, SuiteRun]) -> None:
     contract = resolve_contract("vendor")
-    run = matrix["vendor:status_field_english"]
+    run = matrix[DRIFT_KEY]
     expected = f"field {contract.fields.status!r} expected, 'deliveryStatus' came instead"
     examples = run.summary["rules"]["response_schema"]["examples"]
     assert any(expected in e for e in examples), examples

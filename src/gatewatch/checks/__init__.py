@@ -3,6 +3,7 @@
 - `run_checks`: every registered per-answer check (codes, content types, shapes, echoes,
   rate-limit bodies and headers); returns the violations and the rules it judged.
 - `expect_*`: checks that need to know what was asked (scoping, unknown ids, auth, limits).
+- `webhooks`: the registration's expectations (one per account, 201/200/204/404/409/400).
 - `LifecycleTracker`: the rules across answers (allowed moves, final statuses, updatedAt).
 - `drift`: one-line diagnoses when an answer uses the vendor's other name for a field.
 """
@@ -39,6 +40,15 @@ from gatewatch.checks.registry import (
 )
 from gatewatch.checks.response import batch_entries, parse_updated_at, status_bodies
 from gatewatch.checks.tracker import LifecycleTracker
+from gatewatch.checks.webhook_registration import (
+    expect_conflict,
+    expect_deleted,
+    expect_no_webhook,
+    expect_refused_callback,
+    expect_registration,
+    expect_unchanged,
+    registration_of,
+)
 
 __all__ = [
     "REGISTRY",
@@ -52,18 +62,25 @@ __all__ = [
     "burst_findings",
     "check",
     "expect_bad_request",
+    "expect_conflict",
+    "expect_deleted",
     "expect_error_answer",
     "expect_found",
+    "expect_no_webhook",
     "expect_other_channel",
     "expect_other_company",
+    "expect_refused_callback",
+    "expect_registration",
     "expect_send_accepted",
     "expect_status",
     "expect_unauthorized",
+    "expect_unchanged",
     "expect_unknown_id",
     "findings",
     "name_drift",
     "parse_updated_at",
     "recovery_findings",
+    "registration_of",
     "rename_hint",
     "run_checks",
     "sent_id",

@@ -82,6 +82,7 @@ def simulator_config(options: SimulateOptions, contract: Contract) -> SimulatorC
         rate_limit=_rate_limit(options.rate_limit, contract),
         max_messages=options.max_messages,
         control=options.control,
+        allow_http_loopback_webhooks=options.allow_http_webhooks,
         extra_api_keys=keys_from_env(options.key_envs),
         faults=Faults(
             latency_ms=_milliseconds(options.latency, SimulateOptions.flag_of("latency")),

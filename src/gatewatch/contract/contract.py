@@ -21,6 +21,7 @@ from gatewatch.contract.model import (
     StatusFields,
 )
 from gatewatch.contract.operations import Operation
+from gatewatch.contract.webhooks import Webhooks
 from gatewatch.core.errors import ContractError
 
 
@@ -66,6 +67,8 @@ class Contract:
     retry_delays_s: tuple[float, ...]
     aliases: tuple[AliasGroup, ...]
     rules: Mapping[str, Rule]
+    #: Delivery webhooks: registration, payload shapes, statusCode mapping, event types, timings.
+    webhooks: Webhooks
     _validators: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # -- shapes -------------------------------------------------------------------------

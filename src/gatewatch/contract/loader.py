@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from gatewatch.contract import metaschemas, shapes
+from gatewatch.contract import metaschemas, shapes, webhooks
 from gatewatch.contract.contract import Contract
 from gatewatch.contract.ecma import compile_schemas
 from gatewatch.contract.extends import RULES_FILE, RulesChain, read_rules
@@ -323,6 +323,20 @@ def _build(
         retry_delays_s=tuple(float(d) for d in rules_doc["server_errors"]["retry_delays_s"]),
         aliases=_aliases(rules_doc),
         rules=_rules(rules_doc),
+        webhooks=webhooks.build(
+            rules_doc["webhooks"],
+            shapes.registration(
+                schemas,
+                schema_files,
+                folder,
+                path=ops.webhook_path,
+                scheme=rules_doc["webhooks"]["callback_scheme"],
+                methods=ops.webhook_methods,
+            ),
+            statuses=statuses,
+            schemas=schemas,
+            rules_file=chain.file_of(("webhooks",)),
+        ),
     )
     contract._validators.update(compile_schemas(schemas))
     return contract

@@ -58,11 +58,14 @@ class Codes:
     """HTTP status codes by meaning (rules.yaml `codes`)."""
 
     ok: int
+    created: int
+    no_content: int
     bad_request: int
     unauthorized: int
     forbidden: int
     not_found: int
     method_not_allowed: int
+    conflict: int
     payload_too_large: int
     uri_too_long: int
     too_many_requests: int
@@ -86,11 +89,14 @@ class CodeRole(StrEnum):
     """
 
     OK = "ok"
+    CREATED = "created"
+    NO_CONTENT = "no_content"
     BAD_REQUEST = "bad_request"
     UNAUTHORIZED = "unauthorized"
     FORBIDDEN = "forbidden"
     NOT_FOUND = "not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
+    CONFLICT = "conflict"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     URI_TOO_LONG = "uri_too_long"
     TOO_MANY_REQUESTS = "too_many_requests"

@@ -22,7 +22,8 @@ from gatewatch.contract.model import (
     SendShape,
     StatusFields,
 )
-from gatewatch.contract.operations import CONTRACT_OPERATIONS, Operation
+from gatewatch.contract.operations import CONTRACT_OPERATIONS, WEBHOOK_OPERATIONS, Operation
+from gatewatch.contract.webhooks import Registration
 from gatewatch.core.errors import ContractError
 from gatewatch.core.ratelimit import DEFAULT_PACE_FRACTION, RateLimit
 
@@ -43,6 +44,10 @@ class Operations:
     ids_max_items: int | None
     response_codes: dict[Operation, frozenset[int]]
     request_schema: str | None
+    #: The webhook registration's path (one path, one operation per method).
+    webhook_path: str
+    webhook_request_schema: str | None
+    webhook_methods: dict[Operation, str]
 
 
 # -- renames --------------------------------------------------------------------------
@@ -132,6 +137,7 @@ def operations(openapi: Mapping[str, Any], file: Path, channels: tuple[str, ...]
     send = _send_operations(openapi, by_kind[Operation.SEND], file, channels)
     lookup_path, lookup = by_kind[Operation.LOOKUP][0]
     batch_path, batch = by_kind[Operation.BATCH][0]
+    webhook_path, webhook = _webhook_operations(by_kind, file)
     return Operations(
         send_paths=send.paths,
         lookup_path=lookup_path,
@@ -144,9 +150,34 @@ def operations(openapi: Mapping[str, Any], file: Path, channels: tuple[str, ...]
             Operation.SEND: send.codes,
             Operation.LOOKUP: _codes_of(lookup),
             Operation.BATCH: _codes_of(batch),
+            **{op: _codes_of(by_kind[op][0][1]) for op in WEBHOOK_OPERATIONS},
         },
         request_schema=send.request_schema,
+        webhook_path=webhook_path,
+        webhook_request_schema=_request_schema(openapi, webhook),
+        webhook_methods={op: by_kind[op][0][1]["method"] for op in WEBHOOK_OPERATIONS},
     )
+
+
+def _webhook_operations(by_kind: Mapping[str, _Tagged], file: Path) -> tuple[str, dict[str, Any]]:
+    """The webhook registration's path (every webhook_* operation on it, once) and its POST."""
+    paths = {path for op in WEBHOOK_OPERATIONS for path, _ in by_kind[op]}
+    if len(paths) != 1 or any(len(by_kind[op]) != 1 for op in WEBHOOK_OPERATIONS):
+        raise ContractError(
+            f"expected each {OPERATION_KEY} webhook_* once, all on one path (found {sorted(paths)})",
+            file=str(file),
+            key="paths",
+        )
+    return by_kind[Operation.WEBHOOK_CREATE][0]
+
+
+def _request_schema(openapi: Mapping[str, Any], op: Mapping[str, Any]) -> str | None:
+    body = _resolve(openapi, op.get("requestBody", {}), "requestBodies")
+    for media in body.get("content", {}).values():
+        name = _ref_name(media.get("schema", {}).get("$ref"))
+        if name is not None:
+            return name
+    return None
 
 
 _Tagged = list[tuple[str, dict[str, Any]]]
@@ -242,6 +273,8 @@ def schema_files(
             None,
         ),
         "error_body": by_answer.get((Operation.LOOKUP, codes.not_found)),
+        "webhook_registration": by_answer.get((Operation.WEBHOOK_GET, codes.ok)),
+        "webhook_request": ops.webhook_request_schema,
     }
     missing = sorted(role for role, name in roles.items() if name is None)
     if missing:
@@ -419,6 +452,49 @@ def error_shape(schemas: Mapping[str, Mapping[str, Any]], name: str, folder: Pat
         if isinstance(spec, dict) and spec.get("x-equals-http-status") is True
     ]
     return ErrorShape(schema=name, fields=found, status_field=echo[0] if echo else None)
+
+
+def registration(
+    schemas: Mapping[str, Mapping[str, Any]],
+    files: Mapping[str, str],
+    folder: Path,
+    *,
+    path: str,
+    scheme: str,
+    methods: Mapping[Operation, str],
+) -> Registration:
+    """The webhook registration's request and answer fields by role."""
+    request = roles(schemas[files["webhook_request"]])
+    _need(request, ("callback_url",), folder / files["webhook_request"])
+    answer_schema = schemas[files["webhook_registration"]]
+    answer = roles(answer_schema)
+    _need(answer, ("id", "callback_url", "status", "created_at"), folder / files["webhook_registration"])
+    active = answer_schema["properties"][answer["status"]].get("enum")
+    if not isinstance(active, list) or len(active) != 1 or not isinstance(active[0], str):
+        raise ContractError(
+            "expected the status of a registration as an enum of one value",
+            file=str(folder / files["webhook_registration"]),
+            key=f"properties.{answer['status']}.enum",
+        )
+    if request["callback_url"] != answer["callback_url"]:
+        raise ContractError(
+            f"the callback URL is {request['callback_url']!r} in the request, "
+            f"{answer['callback_url']!r} in the answer",
+            file=str(folder / files["webhook_registration"]),
+            key="properties",
+        )
+    return Registration(
+        path=path,
+        request_schema=files["webhook_request"],
+        schema=files["webhook_registration"],
+        callback_url=request["callback_url"],
+        id=answer["id"],
+        status=answer["status"],
+        created_at=answer["created_at"],
+        active=active[0],
+        scheme=scheme,
+        methods=dict(methods),
+    )
 
 
 def rate_limits(

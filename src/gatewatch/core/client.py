@@ -250,6 +250,30 @@ class GatewayClient:
             ids=tuple(ids),
         )
 
+    def webhook(
+        self,
+        operation: Operation,
+        callback_url: object = None,
+        *,
+        api_key: KeyChoice = DEFAULT_KEY,
+        raw_body: bytes | None = None,
+        omit_url: bool = False,
+    ) -> Exchange:
+        """One call of the webhook registration (`operation` one of the webhook_* operations).
+
+        A POST or PUT carries `{callbackUrl: callback_url}` (none with `omit_url`), or `raw_body`.
+        """
+        registration = self.contract.webhooks.registration
+        method = registration.methods[operation]
+        body, headers = raw_body, None
+        if body is None and operation in (Operation.WEBHOOK_CREATE, Operation.WEBHOOK_UPDATE):
+            body = json.dumps({} if omit_url else {registration.callback_url: callback_url}).encode()
+        if body is not None:
+            headers = {"Content-Type": self.contract.json_content_type}
+        return self.request(
+            method, registration.path, body=body, headers=headers, api_key=api_key, operation=operation
+        )
+
     def _pace(self, paced: bool) -> None:
         if not paced:
             self.pacer.record()

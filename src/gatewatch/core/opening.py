@@ -120,7 +120,10 @@ def simulator_args(target: Target, contract: Contract) -> list[str]:
             key=SimulateOptions.flag_of("rate_limit"),
         )
     rate_limit = None if limit.unlimited else str(limit)
-    return SimulateOptions(key_envs=(SIM_KEYS_ENV,), rate_limit=rate_limit).as_args()
+    # Local runs register webhook receivers on 127.0.0.1, which speak plain http.
+    return SimulateOptions(
+        key_envs=(SIM_KEYS_ENV,), rate_limit=rate_limit, allow_http_webhooks=True
+    ).as_args()
 
 
 def simulator_keys_env(keys: RunKeys) -> dict[str, str]:

@@ -145,6 +145,7 @@ class GatewayApp:
     def reset(self) -> None:
         """Forget every message; back to the faults, defects and rate limit of the config."""
         self.store.clear()
+        self._base.context.webhooks.clear()
         self._runtime = self._build(self.config.faults, self.config.defects, self.config.rate_limit)
 
     def message(self, message_id: str) -> Message | None:

@@ -24,6 +24,7 @@ from gatewatch.contract.operations import Operation
 from gatewatch.simulator.auth import Caller
 from gatewatch.simulator.errors import (
     BAD_REQUEST,
+    CONFLICT,
     INVALID_JSON,
     INVALID_QUERY,
     MESSAGE_NOT_FOUND,
@@ -33,12 +34,14 @@ from gatewatch.simulator.errors import (
     PAYLOAD_TOO_LARGE,
     TOO_MANY_REQUESTS,
     UNAUTHORIZED,
+    WEBHOOK_NOT_FOUND,
     ApiError,
     ErrorKind,
     invalid_body,
 )
 from gatewatch.simulator.http import Query, Request, Response, parse_query
 from gatewatch.simulator.ratelimit import Decision
+from gatewatch.simulator.registrations import Registration
 from gatewatch.simulator.routes import Match, Routing, UnknownPath, WrongMethod
 from gatewatch.simulator.stages import Stages
 from gatewatch.simulator.store import Message
@@ -56,6 +59,7 @@ ROLES = (
     TOO_MANY_REQUESTS,
     BAD_REQUEST,
     NOT_FOUND,
+    CONFLICT,
 )
 
 _TOO_LARGE_TEXT = "the request body is over {limit} bytes"
@@ -89,8 +93,19 @@ class SendCall(NamedTuple):
     body: object
 
 
+class WebhookCall(NamedTuple):
+    """A webhook registration call every checkpoint let through."""
+
+    caller: Caller
+    op: Operation
+    #: The valid callback URL of a POST or PUT (None for GET and DELETE).
+    callback_url: str | None
+    #: The company's webhook as it stood (None for a POST, which needs none).
+    found: Registration | None
+
+
 #: What a request that passes every checkpoint asks for.
-Call = LookupCall | BatchCall | SendCall
+Call = LookupCall | BatchCall | SendCall | WebhookCall
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,10 +201,53 @@ def hear_send(
     return {} if caller is None else SendCall(caller, target.channel, body)
 
 
+_WITH_BODY = frozenset({Operation.WEBHOOK_CREATE, Operation.WEBHOOK_UPDATE})
+
+
+def _callback_url(request: Request, st: Stages) -> str | ApiError:
+    """A webhook body's callback URL, or the 400: not JSON, or no valid callback URL."""
+    try:
+        body = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return INVALID_JSON
+    reasons = st.validate_callback(st, body)
+    if reasons:
+        return invalid_body(reasons)
+    url = body.get(st.context.contract.webhooks.registration.callback_url) if isinstance(body, dict) else None
+    # A defect may let a body without a URL through: it is still stored as text.
+    return url if isinstance(url, str) else json.dumps(url)
+
+
+def hear_webhook(
+    request: Request, target: Match | WrongMethod, caller: Caller | None, st: Stages
+) -> WebhookCall | dict[str, ApiError]:
+    """400: POST or PUT without a valid callback URL; 409: POST when one exists; 404: none to use."""
+    op = target.op
+    url: str | None = None
+    if op in _WITH_BODY:
+        parsed = _callback_url(request, st)
+        if isinstance(parsed, ApiError):
+            return {BAD_REQUEST: parsed}
+        url = parsed
+    if caller is None:
+        return {}
+    found = st.find_webhook(st, op, caller.company)
+    if op == Operation.WEBHOOK_CREATE:
+        refusal = None if found is None else st.webhook_conflict(st, found)
+        return {CONFLICT: refusal} if refusal is not None else WebhookCall(caller, op, url, found)
+    if found is None:
+        return {NOT_FOUND: WEBHOOK_NOT_FOUND}
+    return WebhookCall(caller, op, url, found)
+
+
 HEARINGS: Mapping[Operation, Hearing] = {
     Operation.LOOKUP: hear_lookup,
     Operation.BATCH: hear_batch,
     Operation.SEND: hear_send,
+    Operation.WEBHOOK_CREATE: hear_webhook,
+    Operation.WEBHOOK_GET: hear_webhook,
+    Operation.WEBHOOK_UPDATE: hear_webhook,
+    Operation.WEBHOOK_DELETE: hear_webhook,
 }
 
 

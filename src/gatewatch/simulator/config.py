@@ -156,6 +156,8 @@ class SimulatorConfig:
     max_target_bytes: int = MAX_TARGET_BYTES
     #: The most header bytes (names and values) a request may carry; more is 431 with the error body.
     max_header_bytes: int = 32_768
+    #: Accept plain-http webhook callbacks to loopback hosts (gateway-api.md: a simulator may, for tests).
+    allow_http_loopback_webhooks: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "api_keys", _frozen(self.api_keys))

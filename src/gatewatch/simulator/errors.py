@@ -37,6 +37,8 @@ class ErrorKind(StrEnum):
     INVALID_JSON = "INVALID_JSON"
     INVALID_BODY = "INVALID_BODY"
     MESSAGE_NOT_FOUND = "MESSAGE_NOT_FOUND"
+    WEBHOOK_NOT_FOUND = "WEBHOOK_NOT_FOUND"
+    WEBHOOK_EXISTS = "WEBHOOK_EXISTS"
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
@@ -59,6 +61,7 @@ BAD_REQUEST = CodeRole.BAD_REQUEST
 UNAUTHORIZED = CodeRole.UNAUTHORIZED
 FORBIDDEN = CodeRole.FORBIDDEN
 NOT_FOUND = CodeRole.NOT_FOUND
+CONFLICT = CodeRole.CONFLICT
 METHOD_NOT_ALLOWED = CodeRole.METHOD_NOT_ALLOWED
 PAYLOAD_TOO_LARGE = CodeRole.PAYLOAD_TOO_LARGE
 URI_TOO_LONG = CodeRole.URI_TOO_LONG
@@ -84,6 +87,12 @@ INVALID_ID = ApiError(BAD_REQUEST, ErrorKind.INVALID_ID, "the message id in the 
 INVALID_JSON = ApiError(BAD_REQUEST, ErrorKind.INVALID_JSON, "the body is not valid JSON")
 MESSAGE_NOT_FOUND = ApiError(
     NOT_FOUND, ErrorKind.MESSAGE_NOT_FOUND, "no message with this id for the given channel and company"
+)
+WEBHOOK_NOT_FOUND = ApiError(
+    NOT_FOUND, ErrorKind.WEBHOOK_NOT_FOUND, "no webhook is configured for this account"
+)
+WEBHOOK_EXISTS = ApiError(
+    CONFLICT, ErrorKind.WEBHOOK_EXISTS, "a webhook is already configured for this account; change it with PUT"
 )
 INTERNAL_ERROR = ApiError(SERVER_ERROR, ErrorKind.INTERNAL_ERROR, "unexpected server error; retry shortly")
 INJECTED_ERROR = ApiError(SERVER_ERROR, ErrorKind.INTERNAL_ERROR, "injected fault: unexpected server error")

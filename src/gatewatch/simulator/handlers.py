@@ -19,6 +19,7 @@ from gatewatch.simulator.checkpoints import (
     Refusal,
     Refused,
     SendCall,
+    WebhookCall,
     hear,
     judge,
     roles,
@@ -26,6 +27,7 @@ from gatewatch.simulator.checkpoints import (
 from gatewatch.simulator.errors import ApiError
 from gatewatch.simulator.http import Request, Response
 from gatewatch.simulator.ratelimit import Decision
+from gatewatch.simulator.registrations import Registration
 from gatewatch.simulator.routes import Routing
 from gatewatch.simulator.stages import Payload, Stages
 from gatewatch.simulator.store import Message
@@ -74,12 +76,34 @@ def send(call: SendCall, st: Stages) -> Response:
     return st.context.render.json(names.created, st.send_answer(st, payload))
 
 
+def webhook(call: WebhookCall, st: Stages) -> Response:
+    """Register (POST), read (GET), change (PUT) or remove (DELETE) the caller's webhook."""
+    ctx, company = st.context, call.caller.company
+    codes, found = ctx.contract.codes, call.found
+    if call.op == Operation.WEBHOOK_DELETE:
+        ctx.webhooks.remove(company)
+        return Response(codes.no_content, b"", b"")
+    if found is not None and call.op in (Operation.WEBHOOK_GET, Operation.WEBHOOK_CREATE):
+        # A POST reaches here with one configured only where a defect lets it: it changes nothing.
+        return ctx.render.json(codes.ok, st.registration_body(st, found))
+    url = call.callback_url or ""
+    if call.op == Operation.WEBHOOK_UPDATE and found is not None:
+        moved = found.moved_to(url)
+        ctx.webhooks.put(company, moved)
+        return ctx.render.json(codes.ok, st.registration_body(st, moved))
+    created = Registration(new_id(st), url, lifecycle.format_time(ctx.clock()))
+    ctx.webhooks.put(company, created)
+    return ctx.render.json(codes.created, st.registration_body(st, created))
+
+
 def answer(call: Call, st: Stages) -> Response:
     """The answer to `call`, by its operation's handler."""
     if isinstance(call, LookupCall):
         return lookup(call, st)
     if isinstance(call, BatchCall):
         return batch(call, st)
+    if isinstance(call, WebhookCall):
+        return webhook(call, st)
     return send(call, st)
 
 

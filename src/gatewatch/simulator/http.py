@@ -59,11 +59,15 @@ class Response(NamedTuple):
 
     def asgi_headers(self) -> list[tuple[bytes, bytes]]:
         """The header list for http.response.start."""
-        headers = [
-            (b"content-type", self.content_type),
-            (b"content-length", str(len(self.body)).encode("ascii")),
-            *self.headers,
-        ]
+        if not self.content_type and not self.body:
+            # An answer without a body (204): neither header belongs on it.
+            headers = list(self.headers)
+        else:
+            headers = [
+                (b"content-type", self.content_type),
+                (b"content-length", str(len(self.body)).encode("ascii")),
+                *self.headers,
+            ]
         if self.close:
             headers.append((b"connection", b"close"))
         return headers

@@ -62,6 +62,8 @@ class Route:
     methods: frozenset[str]
     #: The channel a send path is for ("" for lookups).
     channel: str = ""
+    #: The operation of each method where they differ (the webhook registration's path); else `op`.
+    by_method: Mapping[str, Operation] = field(default_factory=dict)
     #: The 405 of this path, with its Allow header.
     method_error: ApiError = field(init=False, repr=False, compare=False)
 
@@ -72,7 +74,7 @@ class Route:
     def routing(self, method: str, path_id: bytes) -> Match | WrongMethod:
         """What `method` on this path asks for."""
         if method in self.methods:
-            return Match(self.op, self.channel, path_id)
+            return Match(self.by_method.get(method, self.op), self.channel, path_id)
         return WrongMethod(self.op, self.channel, path_id, self.method_error)
 
 
@@ -105,7 +107,11 @@ class Router:
         if opening < 0:
             raw = template.encode()
             known = self._static.get(raw)
-            self._static[raw] = Route(op, (known.methods if known else frozenset()) | {method}, channel)
+            if known is None:
+                self._static[raw] = Route(op, frozenset({method}), channel, {method: op})
+            else:
+                by_method = {**known.by_method, method: op}
+                self._static[raw] = Route(known.op, known.methods | {method}, channel, by_method)
             return
         closing = template.find("}", opening)
         if closing < 0 or "{" in template[closing:]:

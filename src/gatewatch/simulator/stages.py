@@ -17,17 +17,19 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from gatewatch.contract import Contract
 from gatewatch.contract.operations import Operation
 from gatewatch.core.ratelimit import NO_LIMIT, RateLimit
 from gatewatch.simulator.auth import Authenticator, Caller
 from gatewatch.simulator.config import SimulatorConfig
-from gatewatch.simulator.errors import BAD_REQUEST, INVALID_ID, ApiError, ErrorKind
+from gatewatch.simulator.errors import BAD_REQUEST, INVALID_ID, WEBHOOK_EXISTS, ApiError, ErrorKind
 from gatewatch.simulator.http import Headers, Query, Request, Response, decode_path_param
 from gatewatch.simulator.lifecycle import Step
 from gatewatch.simulator.names import Names
 from gatewatch.simulator.ratelimit import Decision, KeyLimiter
+from gatewatch.simulator.registrations import Registration, Registrations
 from gatewatch.simulator.render import Renderer
 from gatewatch.simulator.routes import Routing
 from gatewatch.simulator.store import Message, MessageStore
@@ -52,6 +54,25 @@ def over_limit_error(contract: Contract) -> ApiError | None:
         ErrorKind.TOO_MANY_IDS,
         f"at most {contract.batch.max_ids} ids per batch",
     )
+
+
+#: The hosts a simulator configured for it accepts plain-http callbacks to.
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+_PLAIN_HTTP = "http"
+
+
+def plain_http_as(url: object, scheme: str, hosts: frozenset[str] | None = None) -> str | None:
+    """`url` with `scheme` when it is plain http (to one of `hosts`, when given), else None."""
+    if not isinstance(url, str):
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme != _PLAIN_HTTP or not host or (hosts is not None and host not in hosts):
+        return None
+    return urlunsplit(parts._replace(scheme=scheme))
 
 
 _ALLOWED = Decision(allowed=True, limit=0, remaining=0, retry_after_s=0)
@@ -95,6 +116,8 @@ class Context:
         self.empty_id = ApiError(BAD_REQUEST, ErrorKind.EMPTY_ID, f"{ids} has an empty element")
         self.over_limit = over_limit_error(contract)
         self.send_schema = contract.schema_file("send_request")
+        #: Each company's delivery-status webhook (forgotten with the messages on reset).
+        self.webhooks = Registrations()
         self.limit_names = (names.limit_header, names.remaining_header)
 
 
@@ -172,6 +195,46 @@ class Conforming:
         number = body.get(st.context.names.destination) if isinstance(body, dict) else None
         # A defect may let a malformed recipient through; it still needs a string to match on.
         return number if isinstance(number, str) else json.dumps(number)
+
+    # -- the webhook registration ----------------------------------------------------------
+
+    @staticmethod
+    def validate_callback(st: Stages, body: object) -> list[str]:
+        """Why a parsed webhook registration body is invalid (empty when valid).
+
+        Plain http to a loopback host passes where the simulator is configured to allow it.
+        """
+        registration = st.context.contract.webhooks.registration
+        reasons = st.context.contract.schema_errors(registration.request_schema, body)
+        if not reasons or not st.context.config.allow_http_loopback_webhooks or not isinstance(body, dict):
+            return reasons
+        secured = plain_http_as(body.get(registration.callback_url), registration.scheme, LOOPBACK_HOSTS)
+        if secured is None:
+            return reasons
+        return st.context.contract.schema_errors(
+            registration.request_schema, {**body, registration.callback_url: secured}
+        )
+
+    @staticmethod
+    def find_webhook(st: Stages, op: Operation, company: str) -> Registration | None:
+        """The company's webhook, or None."""
+        return st.context.webhooks.get(company)
+
+    @staticmethod
+    def webhook_conflict(st: Stages, found: Registration) -> ApiError | None:
+        """The refusal of a POST while `found` is configured (None lets it through)."""
+        return WEBHOOK_EXISTS
+
+    @staticmethod
+    def registration_body(st: Stages, registration: Registration) -> Payload:
+        """A registration in the contract's names."""
+        names = st.context.contract.webhooks.registration
+        return {
+            names.id: registration.id,
+            names.callback_url: registration.callback_url,
+            names.status: names.active,
+            names.created_at: registration.created_at,
+        }
 
     # -- messages and their bodies -------------------------------------------------------
 
@@ -259,6 +322,10 @@ class Stages:
     parse_ids: Callable[[Stages, Sequence[str]], list[str] | ApiError] = Conforming.parse_ids
     validate_send: Callable[[Stages, object], list[str]] = Conforming.validate_send
     destination: Callable[[Stages, object], str] = Conforming.destination
+    validate_callback: Callable[[Stages, object], list[str]] = Conforming.validate_callback
+    find_webhook: Callable[[Stages, Operation, str], Registration | None] = Conforming.find_webhook
+    webhook_conflict: Callable[[Stages, Registration], ApiError | None] = Conforming.webhook_conflict
+    registration_body: Callable[[Stages, Registration], Payload] = Conforming.registration_body
     find: Callable[[Stages, Operation, str, str, str], Message | None] = Conforming.find
     view: Callable[[Stages, Operation, Message, float], Step] = Conforming.view
     make_body: Callable[[Stages, str, str, Step], Payload] = Conforming.make_body

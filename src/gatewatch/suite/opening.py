@@ -39,6 +39,7 @@ def open_session(
     seed: int,
     allow_production: bool,
     tests: Sequence[PlannedTest],
+    replace_webhook: bool = False,
     checked: bool = False,
 ) -> SuiteSession:
     """A suite session on `run`: simulator started if needed (closed by `stack`), preflight passed.
@@ -60,6 +61,7 @@ def open_session(
         keys=opened.keys.keys,
         base_url=opened.base_url,
         allow_production=allow_production,
+        replace_webhook=replace_webhook,
         seed=seed,
         budget=budget,
         pacer=opened.pacer,

@@ -179,6 +179,7 @@ def pytest_collection_modifyitems(
             profile=options.profile,
             seed=config.getoption(_SEED),
             allow_production=options.allow_production,
+            replace_webhook=options.replace_webhook,
             tests=[planned_test(item) for item in suite_items],
             checked=config.stash.get(_STASH_CHECKED, False),
         )

@@ -79,6 +79,7 @@ class SuiteSession:
         keys: Keys,
         base_url: str,
         allow_production: bool = False,
+        replace_webhook: bool = False,
         seed: int = 0,
         budget: Budget | None = None,
         pacer: Pacer | None = None,
@@ -88,6 +89,7 @@ class SuiteSession:
         self.keys = keys
         self.base_url = base_url
         self.allow_production = allow_production
+        self.replace_webhook = replace_webhook
         self.seed = seed
         self.budget = budget or Budget(profile=PROFILES[DEFAULT_PROFILE])
         self.shrink_budget_s = self.budget.profile.shrink_budget_s
@@ -138,6 +140,15 @@ class SuiteSession:
     def may_send(self) -> bool:
         """Whether this run may send messages (never to production without the opt-in)."""
         return not self.target.is_production or self.allow_production
+
+    @property
+    def may_change_webhook(self) -> bool:
+        """Whether this run may write the account's one webhook registration.
+
+        A production account has one, shared by every channel and whatever else uses it:
+        changed only with both opt-ins (and restored afterwards).
+        """
+        return not self.target.is_production or (self.allow_production and self.replace_webhook)
 
     @property
     def delivers(self) -> bool:

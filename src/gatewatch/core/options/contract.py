@@ -6,7 +6,15 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gatewatch.core.options.declare import CLI_ONLY, Option, Surface, ValueKind, declared_field, option
+from gatewatch.core.options.declare import (
+    CLI_ONLY,
+    SAFETY,
+    Option,
+    Surface,
+    ValueKind,
+    declared_field,
+    option,
+)
 from gatewatch.core.options.target import TargetRunOptions
 
 COMMAND = "contract"
@@ -29,6 +37,15 @@ PROFILE = Option(
     help="ci: fast, for every deploy (adapts to a rate limit); deep: many more examples, for nightly runs.",
 )
 SEED = Option(name="seed", kind=ValueKind.INT, help="Replay a run: the seed it printed.")
+REPLACE_WEBHOOK = Option(
+    name="replace-webhook",
+    group=SAFETY,
+    kind=ValueKind.FLAG,
+    default=False,
+    env=False,  # a decision per run, like --allow-production
+    help="With --allow-production, let the suite change a production account's one delivery-status "
+    "webhook (it restores the one it found). Without it, production webhooks are only read.",
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,6 +56,7 @@ class ContractOptions(TargetRunOptions):
 
     profile: str = declared_field(PROFILE)
     seed: int | None = declared_field(SEED)
+    replace_webhook: bool = declared_field(REPLACE_WEBHOOK)
     # pytest's own flags: the command passes them on as such.
     keyword: str | None = option(
         name=None, short="-k", surfaces=CLI_ONLY, help="Only tests matching this pytest -k expression."

@@ -102,6 +102,13 @@ class SimulateOptions(Options):
         default=False,
         help="Serve /_control/ (runtime faults, defects, reset).",
     )
+    allow_http_webhooks: bool = option(
+        name="allow-http-webhooks",
+        kind=ValueKind.FLAG,
+        default=False,
+        help="Accept plain-http webhook callbacks to loopback hosts (127.0.0.1, localhost), "
+        "so a local receiver can register; every other callback must use HTTPS.",
+    )
     key_envs: tuple[str, ...] = option(
         name="keys-env",
         multiple=True,

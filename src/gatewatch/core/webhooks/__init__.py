@@ -3,7 +3,7 @@
 The gateway POSTs a delivery's news to a callback URL. `Receiver` is that callback: a small
 threaded HTTP server that answers at once and records each delivery (redacted, bounded);
 `addresses` reads the listen address and the public URL the gateway is told to call.
-What a payload means is contract data, judged in `gatewatch.checks.webhooks`.
+What a payload means is contract data, judged in `gatewatch.checks.webhook_deliveries`.
 """
 
 from __future__ import annotations

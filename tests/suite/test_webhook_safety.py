@@ -1,0 +1,124 @@
+"""The suite puts back the webhook it found, and never writes a production account's without both opt-ins."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gatewatch.contract import resolve_contract
+from gatewatch.core.config import Keys, local_target
+from gatewatch.core.options.contract import ContractOptions
+from gatewatch.core.secrets import Secret
+from gatewatch.simulator import Simulator
+from gatewatch.suite import SuiteSession
+from tests.simulator.client import KEY_A, Api
+from tests.suite.conftest import run_suite
+
+VENDOR = resolve_contract("vendor")
+NAMES = VENDOR.webhooks.registration
+THEIRS = "https://partner.example/their-own-hook"
+WEBHOOK_RULES = ("webhook_register", "webhook_one_per_account", "webhook_update", "webhook_delete")
+
+
+def _session(kind: str, *, allow: bool = False, replace_webhook: bool = False) -> SuiteSession:
+    target = replace(local_target(VENDOR, "http://127.0.0.1:9/api"), kind=kind)
+    return SuiteSession(
+        contract=VENDOR,
+        target=target,
+        keys=Keys(primary=Secret("key-a"), second=None),
+        base_url="http://127.0.0.1:9/api",
+        allow_production=allow,
+        replace_webhook=replace_webhook,
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "allow", "replace_webhook", "may"),
+    [
+        ("local", False, False, True),
+        ("staging", False, False, True),
+        ("production", False, False, False),
+        ("production", True, False, False),
+        ("production", False, True, False),
+        ("production", True, True, True),
+    ],
+)
+def test_a_production_webhook_is_written_only_with_both_opt_ins(
+    kind: str, allow: bool, replace_webhook: bool, may: bool
+) -> None:
+    assert _session(kind, allow=allow, replace_webhook=replace_webhook).may_change_webhook is may
+
+
+def _registration(api: Api) -> dict[str, Any] | None:
+    answer = api.request("GET", api.url(NAMES.path), headers=api.auth(KEY_A))
+    return answer.json() if answer.status_code == VENDOR.codes.ok else None
+
+
+def _register(api: Api) -> dict[str, Any]:
+    answer = api.request(
+        "POST", api.url(NAMES.path), headers=api.auth(KEY_A), json={NAMES.callback_url: THEIRS}
+    )
+    assert answer.status_code == VENDOR.codes.created, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+def _suite(tmp_path: Path, sim: Simulator, kind: str, *flags: str) -> Any:
+    config = tmp_path / "targets.toml"
+    config.write_text(f"[targets.t]\nkind = '{kind}'\nbase_url = '{sim.base_url}'\nrate_limit = 'none'\n")
+    return run_suite(tmp_path / "r", "--config", str(config), "--target", "t", "-k", "webhooks", *flags)
+
+
+@pytest.mark.parametrize("flags", [(), (ContractOptions.flag_of("allow_production"),)])
+def test_a_production_webhook_is_only_read_without_both_opt_ins(
+    tmp_path: Path, flags: tuple[str, ...]
+) -> None:
+    with Simulator() as sim:
+        api = Api(sim)
+        before = _register(api)
+        run = _suite(tmp_path, sim, "production", *flags)
+        after = _registration(api)
+        api.close()
+    assert run.exit_code == 0, run.output[-3000:]
+    assert after == before, "the production account's webhook was changed"
+    rules = run.summary["rules"]
+    assert rules["webhook_get"]["status"] == "passed", "reading it is allowed"
+    for rule in WEBHOOK_RULES:
+        assert rules[rule]["status"] == "skipped", rule
+    assert ContractOptions.flag_of("replace_webhook") in run.output
+
+
+@pytest.mark.parametrize(
+    ("kind", "flags"),
+    [
+        ("staging", ()),
+        (
+            "production",
+            (ContractOptions.flag_of("allow_production"), ContractOptions.flag_of("replace_webhook")),
+        ),
+    ],
+)
+def test_the_suite_puts_back_the_webhook_it_found(tmp_path: Path, kind: str, flags: tuple[str, ...]) -> None:
+    with Simulator() as sim:
+        api = Api(sim)
+        _register(api)
+        run = _suite(tmp_path, sim, kind, *flags)
+        after = _registration(api)
+        api.close()
+    assert run.exit_code == 0, run.output[-3000:]
+    for rule in WEBHOOK_RULES:
+        assert run.summary["rules"][rule]["status"] == "passed", rule
+    assert after is not None and after[NAMES.callback_url] == THEIRS
+
+
+def test_the_suite_leaves_no_webhook_where_it_found_none(tmp_path: Path) -> None:
+    with Simulator() as sim:
+        api = Api(sim)
+        run = _suite(tmp_path, sim, "staging")
+        after = _registration(api)
+        api.close()
+    assert run.exit_code == 0, run.output[-3000:]
+    assert after is None
