@@ -203,6 +203,7 @@ WORDS = [
     ("legacy", 6, "EXPIRED", {"EXPIRED"}, []),
     ("guide", 3, "ERROR", {"DELIVERED"}, [PayloadRule.STATUS_WORD]),
     ("guide", 6, "ERROR", {"ERROR", "EXPIRED"}, []),
+    ("legacy", 3, "SENT", {"SENT"}, [PayloadRule.STATUS_WORD, PayloadRule.STATUS_WORD]),
 ]
 
 
@@ -219,6 +220,18 @@ def test_a_status_word_beside_a_status_code_must_agree(
         stands = " or ".join(sorted(resolve_contract(dialect).webhooks.statuses_for(code)))
         assert found[0].message == f"status says {word}, but statusCode {code} stands for {stands}"
         assert found[0].provenance == "pinned"
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("word", ["SENT", "RECEIVED", "UNKNOWN"])
+def test_a_status_word_that_is_not_final_is_a_violation(dialect: str, word: str) -> None:
+    decoded, found = decode_delivery(
+        with_default(dialect, "legacy"), delivery(payload("legacy", status=word))
+    )
+    assert decoded is not None and decoded.statuses == {word}
+    assert [(v.rule, v.message) for v in found] == [
+        (PayloadRule.STATUS_WORD, f"status says {word}: delivery webhooks come for final statuses only")
+    ]
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)

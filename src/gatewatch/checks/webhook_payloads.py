@@ -9,7 +9,8 @@ reports what the payload itself breaks:
   validated as every body is). When it is another documented shape instead, one line says
   which, on which page, and the one edit that makes the contract expect it;
 - `webhook_status_code`: a statusCode the contract's mapping does not know;
-- `webhook_status_word`: a status word that disagrees with the statusCode beside it.
+- `webhook_status_word`: a status word that disagrees with the statusCode beside it, or is
+  not final (a DELIVERY webhook comes for final statuses only, pinned).
 
 Every field is found by its `x-role` in the shape's schema, never by name; the statusCode
 mapping and the event types are the contract's. The rule ids are not yet in rules.yaml
@@ -53,7 +54,7 @@ PAYLOAD_RULE_SUMMARIES: Mapping[PayloadRule, str] = {
         "Every statusCode in a delivery webhook is one the contract maps to lookup statuses."
     ),
     PayloadRule.STATUS_WORD: (
-        "Where a payload carries a status word beside a statusCode, the word is one the code stands for."
+        "A delivery webhook's status word is a final status, and one the statusCode beside it stands for."
     ),
 }
 
@@ -177,6 +178,9 @@ def _statuses(
     if by_code and by_word and not by_word <= by_code:
         stands = " or ".join(sorted(by_code))
         message = f"{word_field} says {word}, but {code_field} {code} stands for {stands}"
+        found.append(_violation(contract, PayloadRule.STATUS_WORD, message))
+    if not all(contract.is_final(s) for s in by_word):
+        message = f"{word_field} says {word}: delivery webhooks come for final statuses only"
         found.append(_violation(contract, PayloadRule.STATUS_WORD, message))
     # Where they disagree, the field the shape documents wins (the other is reported above).
     own_word = PayloadRole.STATUS in shape_fields(contract, shape)
