@@ -127,6 +127,28 @@ class Faults:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class WebhookFaults:
+    """Misbehaviour of the delivery webhooks' transport (not contract violations).
+
+    Rates are fractions of the payloads, spread evenly like `Faults`' rates.
+    """
+
+    #: Seconds added before each payload is POSTed.
+    delay_s: float = 0.0
+    #: A fraction of payloads never sent.
+    loss: float = 0.0
+    #: A fraction of payloads sent twice.
+    duplicates: float = 0.0
+    #: A fraction of payloads held back and sent after the next one.
+    reorder: float = 0.0
+
+    def __post_init__(self) -> None:
+        _non_negative("delay_s", self.delay_s)
+        for name in ("loss", "duplicates", "reorder"):
+            _rate(name, getattr(self, name))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SimulatorConfig:
     """How an embedded gateway simulator listens and behaves."""
 
@@ -158,6 +180,13 @@ class SimulatorConfig:
     max_header_bytes: int = 32_768
     #: Accept plain-http webhook callbacks to loopback hosts (gateway-api.md: a simulator may, for tests).
     allow_http_loopback_webhooks: bool = False
+    webhook_faults: WebhookFaults = field(default_factory=WebhookFaults)
+    #: POSTs per delivery webhook at most (the first and its retries), and the backoff before
+    #: retry k (k times this many seconds): the vendor documents "a limited number", not how many.
+    webhook_attempts: int = 3
+    webhook_backoff_s: float = 0.1
+    #: Payloads waiting to be POSTed at most; more are dropped (and counted).
+    webhook_queue: int = 10_000
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "api_keys", _frozen(self.api_keys))
@@ -177,6 +206,9 @@ class SimulatorConfig:
             raise ConfigError("expected URL-safe ASCII without / or ,", key="id_prefix")
         _bounded("max_target_bytes", self.max_target_bytes, MAX_TARGET_BYTES)
         _bounded("max_header_bytes", self.max_header_bytes, None)
+        _bounded("webhook_attempts", self.webhook_attempts, None)
+        _bounded("webhook_queue", self.webhook_queue, None)
+        _non_negative("webhook_backoff_s", self.webhook_backoff_s)
         if not isinstance(self.rate_limit, RateLimit):
             raise ConfigError(f"expected a RateLimit, got {self.rate_limit!r}", key="rate_limit")
         keys = self.all_api_keys
