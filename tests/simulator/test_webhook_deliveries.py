@@ -15,8 +15,9 @@ import pytest
 
 from gatewatch.contract import resolve_contract
 from gatewatch.core.webhooks import Delivery, Receiver, Reply
-from gatewatch.simulator import Simulator, SimulatorConfig
+from gatewatch.simulator import Simulator, SimulatorConfig, catalogue
 from gatewatch.simulator.config import WebhookFaults
+from gatewatch.simulator.defects import registered
 from gatewatch.simulator.payloads import PayloadRole, field_for
 
 from .client import KEY_A, KEY_B, Api, wait_until
@@ -64,7 +65,7 @@ def field(api: Api, role: PayloadRole) -> str:
 
 
 def ids_of(api: Api, deliveries: tuple[Delivery, ...]) -> list[str]:
-    name = field(api, PayloadRole.ID)
+    name = field(api, PayloadRole.MESSAGE_ID)  # every documented shape has it
     return [d.parsed[name] for d in deliveries if isinstance(d.parsed, dict)]
 
 
@@ -215,3 +216,96 @@ def test_webhook_faults_are_checked() -> None:
         WebhookFaults(loss=2.0)
     with pytest.raises(ConfigError, match="webhook_attempts"):
         SimulatorConfig(webhook_attempts=0)
+
+
+# -- defects: each shows its deviation, the conforming simulator does not ------------------
+
+
+def _first_payload(api: Api, receiver: Receiver, outcome: str | None = None) -> tuple[dict[str, Any], str]:
+    """Send one message and return its payload and the final status lookups show."""
+    channel = api.contract.channels[0]
+    message_id = api.sent(channel, api.number(outcome) if outcome else None)
+    wait_ids(api, receiver, message_id)
+    payload = next(d.parsed for d in receiver.deliveries() if ids_of(api, (d,)) == [message_id])
+    return payload, api.wait_final(message_id, channel)
+
+
+def _other_shape(api: Api, receiver: Receiver) -> bool:
+    payload, _ = _first_payload(api, receiver)
+    return api.contract.schema_errors(api.contract.webhooks.default_shape.schema, payload) != []
+
+
+def _code(api: Api, payload: dict[str, Any]) -> int:
+    code: int = payload[field(api, PayloadRole.STATUS_CODE)]
+    return code
+
+
+def _wrong_status_code(api: Api, receiver: Receiver) -> bool:
+    payload, _ = _first_payload(api, receiver)
+    return api.contract.webhooks.statuses_for(_code(api, payload)) == frozenset()
+
+
+def _final_differs(api: Api, receiver: Receiver) -> bool:
+    payload, final = _first_payload(api, receiver, "error")
+    said = api.contract.webhooks.statuses_for(_code(api, payload))
+    return bool(said) and final not in said
+
+
+def _other_company(api: Api, receiver: Receiver) -> bool:
+    theirs = api.sent(api.contract.channels[0], key=KEY_B)
+    marker(api, receiver)
+    return theirs in ids_of(api, receiver.deliveries())
+
+
+def _after_delete(api: Api, receiver: Receiver) -> bool:
+    path = api.contract.webhooks.registration.path
+    assert api.request("DELETE", api.url(path), headers=api.auth(KEY_A)).ok
+    after = api.sent(api.contract.channels[0])
+    register(api, receiver, KEY_B)
+    marker(api, receiver, KEY_B)
+    return after in ids_of(api, receiver.deliveries())
+
+
+def _for_simulation(api: Api, receiver: Receiver) -> bool:
+    answer = api.send(api.contract.channels[0], dry_run=True)
+    dry = answer.json()[api.contract.send.id]
+    marker(api, receiver)
+    return dry in ids_of(api, receiver.deliveries())
+
+
+def _lost_all(api: Api, receiver: Receiver) -> bool:
+    outbox = api.sim.app.outbox
+    before = outbox.counts.posted + outbox.counts.unaddressed
+    message_id = api.sent(api.contract.channels[0])
+    wait_until(lambda: outbox.counts.posted + outbox.counts.unaddressed == before + 1, WAIT_S)
+    return message_id not in ids_of(api, receiver.deliveries())
+
+
+DEVIATIONS = {
+    "webhook_other_shape": _other_shape,
+    "webhook_wrong_status_code": _wrong_status_code,
+    "webhook_final_differs": _final_differs,
+    "webhook_other_company": _other_company,
+    "webhook_after_delete": _after_delete,
+    "webhook_for_simulation": _for_simulation,
+    "webhook_lost_all": _lost_all,
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEVIATIONS))
+def test_a_webhook_defect_shows_its_deviation(hooked: Api, receiver: Receiver, name: str) -> None:
+    api = hooked
+    if name not in {spec.name for spec in catalogue(api.contract)}:
+        assert name == "webhook_for_simulation" and api.contract.send.dry_run is None
+        return
+    check = DEVIATIONS[name]
+    assert not check(api, receiver), "the conforming simulator already shows the deviation"
+    api.sim.reset()
+    api.sim.set_defects([name])
+    with Receiver() as fresh:
+        register(api, fresh, KEY_A)
+        assert check(api, fresh), f"{name} did not show"
+
+
+def test_the_webhook_defects_are_the_suite_pending_ones() -> None:
+    assert set(DEVIATIONS) == {name for name, spec in registered().items() if spec.suite_pending}

@@ -256,11 +256,8 @@ class Conforming:
 
         None for a dry run, a company without a webhook, or a message that never settles.
         """
-        if dry_run or st.context.webhooks.get(message.company) is None:
-            return
-        final = message.steps[-1]
-        if st.context.contract.is_final(final.status):
-            deliver(st, message.company, final.at, st.delivery_body(st, message, final))
+        if not dry_run and st.context.webhooks.get(message.company) is not None:
+            deliver_final(st, message, message.company)
 
     @staticmethod
     def delivery_body(st: Stages, message: Message, step: Step) -> Payload:
@@ -389,9 +386,15 @@ class Stages:
     respond: Callable[[Stages, Routing, Response], Response] = Conforming.respond
 
 
-def deliver(st: Stages, company: str, due: float, payload: Payload) -> bool:
-    """Queue `payload` for `company`'s callback at `due`; False when the outbox is full."""
-    return st.context.outbox.schedule(due, lambda: st.delivery_url(st, company, due), payload)
+def deliver_final(st: Stages, message: Message, company: str) -> None:
+    """Queue `message`'s DELIVERY payload for `company`'s callback, for when it reaches a final status.
+
+    Nothing for a message that never does. The payload is dropped (and counted) when the outbox is full.
+    """
+    final = message.steps[-1]
+    if st.context.contract.is_final(final.status):
+        payload = st.delivery_body(st, message, final)
+        st.context.outbox.schedule(final.at, lambda: st.delivery_url(st, company, final.at), payload)
 
 
 def conforming(
