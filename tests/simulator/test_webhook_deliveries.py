@@ -309,3 +309,32 @@ def test_a_webhook_defect_shows_its_deviation(hooked: Api, receiver: Receiver, n
 
 def test_the_webhook_defects_are_the_suite_pending_ones() -> None:
     assert set(DEVIATIONS) == {name for name, spec in registered().items() if spec.suite_pending}
+
+
+def test_faults_compose(hooked: Api, receiver: Receiver) -> None:
+    api = hooked
+    api.sim.set_webhook_faults(delay_s=0.2, duplicates=1.0)
+    message_id = api.sent(api.contract.channels[0])
+    assert receiver.wait_for(lambda got: ids_of(api, got) == [message_id, message_id], WAIT_S)
+    message = api.sim.message(message_id)
+    assert message is not None
+    assert all(d.received_wall >= message.settles_at + 0.2 for d in receiver.deliveries())
+
+
+def test_the_control_endpoint_sets_the_webhook_faults(receiver: Receiver) -> None:
+    config = SimulatorConfig(step_s=STEP_S, allow_http_loopback_webhooks=True, control=True)
+    with Simulator(config) as sim:
+        api = Api(sim)
+        url = sim.url + "/_control/webhook-faults"
+        assert api.request("GET", url).json() == WebhookFaults().to_dict()
+        answer = api.request("POST", url, json={"loss": 1.0})
+        assert answer.ok, answer.text
+        assert sim.webhook_faults == WebhookFaults(loss=1.0)
+        refused = api.request("POST", url, json={"loss": 2.0, "nonsense": 1})
+        assert refused.status_code == api.contract.codes.bad_request
+        register(api, receiver, KEY_A)
+        api.sent(api.contract.channels[0])
+        wait_until(lambda: sim.app.outbox.counts.lost == 1, WAIT_S)
+        sim.reset()
+        assert sim.webhook_faults == WebhookFaults()
+        api.close()

@@ -54,6 +54,17 @@ def _non_negative(name: str, value: float) -> float:
     return float(value)
 
 
+def _settings(cls: type, data: object, what: str) -> dict[str, Any]:
+    """`data` as keyword arguments of the dataclass `cls`; ConfigError for anything else or unknown keys."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"expected an object of {what} settings")
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"unknown {what} settings {unknown}; expected some of {sorted(known)}")
+    return dict(data)
+
+
 def _bounded(name: str, value: int, most: int | None) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1 or (most and value > most):
         limit = f" up to {most}" if most else ""
@@ -98,13 +109,7 @@ class Faults:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Faults:
         """Build from a JSON-like mapping (the control endpoint's body); ConfigError names the key."""
-        if not isinstance(data, Mapping):
-            raise ConfigError("expected an object of fault settings")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(f"unknown fault settings {unknown}; expected some of {sorted(known)}")
-        values = dict(data)
+        values = _settings(cls, data, "fault")
         if "operations" in values:
             ops = values["operations"]
             if not isinstance(ops, list | tuple | set | frozenset) or not all(
@@ -146,6 +151,15 @@ class WebhookFaults:
         _non_negative("delay_s", self.delay_s)
         for name in ("loss", "duplicates", "reorder"):
             _rate(name, getattr(self, name))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> WebhookFaults:
+        """Build from a JSON-like mapping (the control endpoint's body); ConfigError names the key."""
+        return cls(**_settings(cls, data, "webhook fault"))
+
+    def to_dict(self) -> dict[str, float]:
+        """The JSON form, as the control endpoint answers it."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
