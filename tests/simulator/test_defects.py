@@ -20,6 +20,7 @@ from gatewatch.simulator.defects import registered
 
 from .client import KEY_A, KEY_B, Api, error_problems
 from .conftest import DIALECTS
+from .test_webhook_deliveries import DEVIATIONS as WEBHOOK_DEVIATIONS
 
 Probe = Callable[[Api], bool]
 PROBES: dict[str, Probe] = {}
@@ -449,7 +450,14 @@ def _(api: Api) -> bool:
 
 # -- the tests ------------------------------------------------------------------------------
 
-CASES = [(dialect, spec.name) for dialect in DIALECTS for spec in catalogue(resolve_contract(dialect))]
+# The delivery webhooks' defects need a callback on 127.0.0.1 (a simulator configured for
+# it): test_webhook_deliveries.py shows each one's deviation.
+CASES = [
+    (dialect, spec.name)
+    for dialect in DIALECTS
+    for spec in catalogue(resolve_contract(dialect))
+    if spec.name not in WEBHOOK_DEVIATIONS
+]
 
 
 @pytest.mark.parametrize(("dialect", "name"), CASES, ids=[f"{d}-{n}" for d, n in CASES])
@@ -469,7 +477,8 @@ def test_defect_shows_its_deviation(simulator: Simulator, api: Api, name: str) -
 
 
 def test_every_defect_has_a_probe() -> None:
-    assert set(PROBES) == set(registered())
+    assert set(PROBES) | set(WEBHOOK_DEVIATIONS) == set(registered())
+    assert not set(PROBES) & set(WEBHOOK_DEVIATIONS)
 
 
 def test_every_defect_applies_to_some_dialect() -> None:
@@ -481,7 +490,8 @@ def test_every_defect_applies_to_some_dialect() -> None:
 def test_every_defect_names_a_rule_of_the_contract(dialect: str) -> None:
     contract = resolve_contract(dialect)
     for spec in catalogue(contract):
-        assert spec.rule in contract.rules
+        # A suite-pending defect may name a rule its tests (issue 14) will add.
+        assert spec.rule in contract.rules or spec.suite_pending
         assert spec.description.strip()
         assert re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", spec.name)
         if spec.needs_rate_limit:

@@ -24,6 +24,7 @@ import pytest
 from gatewatch.contract import dialect_names, resolve_contract
 from gatewatch.core.embedded import simulator_process
 from gatewatch.simulator import catalogue
+from gatewatch.simulator.defects import registered
 from tests.suite.conftest import (
     RATE_LIMIT_RULES,
     TEST_RATE_LIMIT,
@@ -49,11 +50,28 @@ class Job:
     simulator_extra: tuple[str, ...] = ()
 
 
+#: Defects the suite cannot catch yet: the delivery webhooks' payload tests (issue 14) come
+#: next; tests/simulator/test_webhook_deliveries.py shows each one's deviation meanwhile.
+SUITE_PENDING = frozenset(
+    {
+        "webhook_after_delete",
+        "webhook_final_differs",
+        "webhook_for_simulation",
+        "webhook_lost_all",
+        "webhook_other_company",
+        "webhook_other_shape",
+        "webhook_wrong_status_code",
+    }
+)
+
+
 def _jobs() -> dict[str, Job]:
     jobs: dict[str, Job] = {}
     for dialect in dialect_names():
         contract = resolve_contract(dialect)
         for spec in catalogue(contract):
+            if spec.name in SUITE_PENDING:
+                continue
             jobs[f"{dialect}:{spec.name}"] = Job(dialect, spec.name, spec.rule, spec.needs_rate_limit)
         conforming = tuple(TRANSIENT_500S)
         jobs[f"{dialect}:conforming"] = Job(dialect, None, None, False, 2, conforming)
@@ -113,6 +131,13 @@ def matrix(
         runs = {key: future.result() for key, future in futures.items()}
     print(f"\n{len(runs)} suite runs in {time.monotonic() - started:.0f} s")
     yield runs
+
+
+def test_only_the_named_defects_are_left_out() -> None:
+    pending = {name for name, spec in registered().items() if spec.suite_pending}
+    assert pending == SUITE_PENDING
+    listed = {spec.name for dialect in dialect_names() for spec in catalogue(resolve_contract(dialect))}
+    assert listed >= SUITE_PENDING, "each is in the catalogue (and --list-defects)"
 
 
 @pytest.mark.slow

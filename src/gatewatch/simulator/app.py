@@ -21,8 +21,9 @@ from gatewatch.contract import Contract
 from gatewatch.core.errors import ConfigError
 from gatewatch.core.ratelimit import RateLimit
 from gatewatch.simulator import control, defects
-from gatewatch.simulator.config import Faults, SimulatorConfig, check_rate_limit
+from gatewatch.simulator.config import Faults, SimulatorConfig, WebhookFaults, check_rate_limit
 from gatewatch.simulator.defects import DefectSpec
+from gatewatch.simulator.deliveries import Outbox
 from gatewatch.simulator.errors import INJECTED_ERROR, INTERNAL_ERROR
 from gatewatch.simulator.faults import Drop, FaultChain, Outcome
 from gatewatch.simulator.faults import build as build_faults
@@ -146,7 +147,27 @@ class GatewayApp:
         """Forget every message; back to the faults, defects and rate limit of the config."""
         self.store.clear()
         self._base.context.webhooks.clear()
+        self._base.context.outbox.clear()
+        self._base.context.outbox.set_faults(self.config.webhook_faults)
         self._runtime = self._build(self.config.faults, self.config.defects, self.config.rate_limit)
+
+    @property
+    def webhook_faults(self) -> WebhookFaults:
+        """The delivery webhooks' faults on now."""
+        return self._base.context.outbox.faults
+
+    def set_webhook_faults(self, faults: WebhookFaults) -> None:
+        """Switch the delivery webhooks' faults (their counters start afresh)."""
+        self._base.context.outbox.set_faults(faults)
+
+    @property
+    def outbox(self) -> Outbox:
+        """The delivery webhooks on their way, and what became of them (`counts`)."""
+        return self._base.context.outbox
+
+    def close(self, timeout_s: float) -> bool:
+        """Stop delivering webhooks (the queued ones are dropped); True once the worker ended."""
+        return self._base.context.outbox.stop(timeout_s)
 
     def message(self, message_id: str) -> Message | None:
         """The message with `message_id` and its true timeline, whoever sent it."""

@@ -54,6 +54,17 @@ def _non_negative(name: str, value: float) -> float:
     return float(value)
 
 
+def _settings(cls: type, data: object, what: str) -> dict[str, Any]:
+    """`data` as keyword arguments of the dataclass `cls`; ConfigError for anything else or unknown keys."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"expected an object of {what} settings")
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"unknown {what} settings {unknown}; expected some of {sorted(known)}")
+    return dict(data)
+
+
 def _bounded(name: str, value: int, most: int | None) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1 or (most and value > most):
         limit = f" up to {most}" if most else ""
@@ -98,13 +109,7 @@ class Faults:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Faults:
         """Build from a JSON-like mapping (the control endpoint's body); ConfigError names the key."""
-        if not isinstance(data, Mapping):
-            raise ConfigError("expected an object of fault settings")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(f"unknown fault settings {unknown}; expected some of {sorted(known)}")
-        values = dict(data)
+        values = _settings(cls, data, "fault")
         if "operations" in values:
             ops = values["operations"]
             if not isinstance(ops, list | tuple | set | frozenset) or not all(
@@ -124,6 +129,37 @@ class Faults:
             "malformed_rate": self.malformed_rate,
             "operations": sorted(self.operations),
         }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebhookFaults:
+    """Misbehaviour of the delivery webhooks' transport (not contract violations).
+
+    Rates are fractions of the payloads, spread evenly like `Faults`' rates.
+    """
+
+    #: Seconds added before each payload is POSTed.
+    delay_s: float = 0.0
+    #: A fraction of payloads never sent.
+    loss: float = 0.0
+    #: A fraction of payloads sent twice.
+    duplicates: float = 0.0
+    #: A fraction of payloads held back and sent after the next one.
+    reorder: float = 0.0
+
+    def __post_init__(self) -> None:
+        _non_negative("delay_s", self.delay_s)
+        for name in ("loss", "duplicates", "reorder"):
+            _rate(name, getattr(self, name))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> WebhookFaults:
+        """Build from a JSON-like mapping (the control endpoint's body); ConfigError names the key."""
+        return cls(**_settings(cls, data, "webhook fault"))
+
+    def to_dict(self) -> dict[str, float]:
+        """The JSON form, as the control endpoint answers it."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -158,6 +194,13 @@ class SimulatorConfig:
     max_header_bytes: int = 32_768
     #: Accept plain-http webhook callbacks to loopback hosts (gateway-api.md: a simulator may, for tests).
     allow_http_loopback_webhooks: bool = False
+    webhook_faults: WebhookFaults = field(default_factory=WebhookFaults)
+    #: POSTs per delivery webhook at most (the first and its retries), and the backoff before
+    #: retry k (k times this many seconds): the vendor documents "a limited number", not how many.
+    webhook_attempts: int = 3
+    webhook_backoff_s: float = 0.1
+    #: Payloads waiting to be POSTed at most; more are dropped (and counted).
+    webhook_queue: int = 10_000
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "api_keys", _frozen(self.api_keys))
@@ -177,6 +220,9 @@ class SimulatorConfig:
             raise ConfigError("expected URL-safe ASCII without / or ,", key="id_prefix")
         _bounded("max_target_bytes", self.max_target_bytes, MAX_TARGET_BYTES)
         _bounded("max_header_bytes", self.max_header_bytes, None)
+        _bounded("webhook_attempts", self.webhook_attempts, None)
+        _bounded("webhook_queue", self.webhook_queue, None)
+        _non_negative("webhook_backoff_s", self.webhook_backoff_s)
         if not isinstance(self.rate_limit, RateLimit):
             raise ConfigError(f"expected a RateLimit, got {self.rate_limit!r}", key="rate_limit")
         keys = self.all_api_keys

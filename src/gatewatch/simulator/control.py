@@ -6,6 +6,8 @@ which is loopback unless told otherwise. Its errors have the contract's error bo
 
     GET  /_control/faults           the faults on now
     POST /_control/faults           {"latency_ms": .., "error_rate": .., ...} replaces them
+    GET  /_control/webhook-faults   the delivery webhooks' faults on now
+    POST /_control/webhook-faults   {"delay_s": .., "loss": .., "duplicates": .., "reorder": ..} replaces them
     GET  /_control/defects          {"active": [...], "catalogue": [{name, rule, description, ...}]}
     POST /_control/defects          {"defects": ["name", ...]} replaces the active ones
     GET  /_control/rate-limit       {"limit": "5/s", "per_minute": null, "per_second": 5}
@@ -23,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from gatewatch.core.errors import ConfigError
 from gatewatch.core.ratelimit import RateLimit, parse_rate_limit
 from gatewatch.simulator import defects
-from gatewatch.simulator.config import Faults
+from gatewatch.simulator.config import Faults, WebhookFaults
 from gatewatch.simulator.errors import (
     BAD_REQUEST,
     METHOD_NOT_ALLOWED,
@@ -65,6 +67,13 @@ class Controllable(Protocol):
 
     def set_faults(self, fault_config: Faults) -> None:
         """Replace the faults."""
+
+    @property
+    def webhook_faults(self) -> WebhookFaults:
+        """The delivery webhooks' faults on now."""
+
+    def set_webhook_faults(self, faults: WebhookFaults) -> None:
+        """Replace the delivery webhooks' faults."""
 
     def set_defects(self, names: Iterable[str]) -> None:
         """Replace the defects."""
@@ -110,6 +119,7 @@ class Control:
         self.ok = target.contract.codes.ok
         self.routes: dict[bytes, tuple[Callable[[], Response], Callable[[Request], Response] | None]] = {
             PREFIX + b"faults": (self._faults_body, self._faults),
+            PREFIX + b"webhook-faults": (self._webhook_faults_body, self._webhook_faults),
             PREFIX + b"defects": (self._defects_body, self._defects),
             PREFIX + b"rate-limit": (self._rate_limit_body, self._rate_limit),
         }
@@ -163,6 +173,13 @@ class Control:
     def _faults(self, request: Request) -> Response:
         self.target.set_faults(Faults.from_dict(_json_object(request.body)))
         return self._faults_body()
+
+    def _webhook_faults_body(self) -> Response:
+        return self._json(self.target.webhook_faults.to_dict())
+
+    def _webhook_faults(self, request: Request) -> Response:
+        self.target.set_webhook_faults(WebhookFaults.from_dict(_json_object(request.body)))
+        return self._webhook_faults_body()
 
     def _defects_body(self) -> Response:
         specs = defects.catalogue(self.target.contract)

@@ -62,12 +62,11 @@ def send(call: SendCall, st: Stages) -> Response:
     """POST a message on the route's channel; a dry run answers an id and stores nothing."""
     names, body, channel = st.context.names, call.body, call.channel
     dry_run = names.dry_run is not None and isinstance(body, dict) and body.get(names.dry_run) is True
-    if dry_run:
-        message_id = new_id(st)
-    else:
-        message = new_message(st, channel, call.caller.company, st.destination(st, body))
+    message = new_message(st, channel, call.caller.company, st.destination(st, body))
+    if not dry_run:
         st.context.store.add(message)
-        message_id = message.id
+    st.schedule_delivery(st, message, dry_run)
+    message_id = message.id
     payload: Payload = {names.send_id: message_id}
     if names.send_channel is not None:
         payload[names.send_channel] = channel

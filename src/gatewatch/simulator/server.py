@@ -23,7 +23,7 @@ from gatewatch.core.errors import ConfigError
 from gatewatch.core.ratelimit import RateLimit
 from gatewatch.simulator import edge
 from gatewatch.simulator.app import GatewayApp
-from gatewatch.simulator.config import Faults, SimulatorConfig
+from gatewatch.simulator.config import Faults, SimulatorConfig, WebhookFaults
 from gatewatch.simulator.store import Message
 
 _POLL_S = 0.01
@@ -114,6 +114,7 @@ class Simulator:
     def stop(self, timeout: float = 10.0) -> None:
         """Stop serving and wait (up to `timeout`) for the server thread to end."""
         server, thread = self._server, self._thread
+        self.app.close(timeout)
         if server is None or thread is None:
             return
         server.should_exit = True
@@ -197,6 +198,15 @@ class Simulator:
     def reset(self) -> None:
         """Forget every message; go back to the faults, defects and rate limit it was configured with."""
         self.app.reset()
+
+    @property
+    def webhook_faults(self) -> WebhookFaults:
+        """The delivery webhooks' faults on now."""
+        return self.app.webhook_faults
+
+    def set_webhook_faults(self, faults: WebhookFaults | None = None, **settings: Any) -> None:
+        """Switch the delivery webhooks' faults: a `WebhookFaults`, or its fields as keywords."""
+        self.app.set_webhook_faults(faults if faults is not None else WebhookFaults(**settings))
 
     def message(self, message_id: str) -> Message | None:
         """A sent message with its true timeline (`.steps`), or None when unknown."""

@@ -22,8 +22,10 @@ from urllib.parse import urlsplit, urlunsplit
 from gatewatch.contract import Contract
 from gatewatch.contract.operations import Operation
 from gatewatch.core.ratelimit import NO_LIMIT, RateLimit
+from gatewatch.simulator import payloads
 from gatewatch.simulator.auth import Authenticator, Caller
 from gatewatch.simulator.config import SimulatorConfig
+from gatewatch.simulator.deliveries import Outbox
 from gatewatch.simulator.errors import BAD_REQUEST, INVALID_ID, WEBHOOK_EXISTS, ApiError, ErrorKind
 from gatewatch.simulator.http import Headers, Query, Request, Response, decode_path_param
 from gatewatch.simulator.lifecycle import Step
@@ -117,7 +119,17 @@ class Context:
         self.over_limit = over_limit_error(contract)
         self.send_schema = contract.schema_file("send_request")
         #: Each company's delivery-status webhook (forgotten with the messages on reset).
-        self.webhooks = Registrations()
+        self.webhooks = Registrations(clock)
+        #: The delivery webhooks on their way (a worker thread, started on the first one).
+        self.outbox = Outbox(
+            timeout_s=contract.webhooks.receiver_timeout_s.value,
+            content_type=contract.json_content_type,
+            attempts=config.webhook_attempts,
+            backoff_s=config.webhook_backoff_s,
+            max_queued=config.webhook_queue,
+            faults=config.webhook_faults,
+            clock=clock,
+        )
         self.limit_names = (names.limit_header, names.remaining_header)
 
 
@@ -236,6 +248,41 @@ class Conforming:
             names.created_at: registration.created_at,
         }
 
+    # -- delivery webhooks ------------------------------------------------------------------
+
+    @staticmethod
+    def schedule_delivery(st: Stages, message: Message, dry_run: bool) -> None:
+        """Queue the DELIVERY webhook of a message just accepted, for its company's callback.
+
+        None for a dry run, a company without a webhook, or a message that never settles.
+        """
+        if not dry_run and st.context.webhooks.get(message.company) is not None:
+            deliver_final(st, message, message.company)
+
+    @staticmethod
+    def delivery_body(st: Stages, message: Message, step: Step) -> Payload:
+        """The DELIVERY payload of `message` reaching `step`, in the dialect's default shape."""
+        contract = st.context.contract
+        return payloads.build(contract, contract.webhooks.default_shape, message, step)
+
+    @staticmethod
+    def delivery_url(st: Stages, company: str, due: float) -> str | None:
+        """Where `company`'s payload that fell due at `due` goes now (None: nowhere).
+
+        Its webhook's URL; after a DELETE, the old URL for a payload already due before it,
+        during the contract's grace period only.
+        """
+        found = st.context.webhooks.get(company)
+        if found is not None:
+            return found.callback_url
+        removed = st.context.webhooks.removed(company)
+        if removed is None:
+            return None
+        registration, at = removed
+        grace = st.context.contract.webhooks.grace_after_delete_s.value
+        in_flight = due <= at and st.context.clock() <= at + grace
+        return registration.callback_url if in_flight else None
+
     # -- messages and their bodies -------------------------------------------------------
 
     @staticmethod
@@ -326,6 +373,9 @@ class Stages:
     find_webhook: Callable[[Stages, Operation, str], Registration | None] = Conforming.find_webhook
     webhook_conflict: Callable[[Stages, Registration], ApiError | None] = Conforming.webhook_conflict
     registration_body: Callable[[Stages, Registration], Payload] = Conforming.registration_body
+    schedule_delivery: Callable[[Stages, Message, bool], None] = Conforming.schedule_delivery
+    delivery_body: Callable[[Stages, Message, Step], Payload] = Conforming.delivery_body
+    delivery_url: Callable[[Stages, str, float], str | None] = Conforming.delivery_url
     find: Callable[[Stages, Operation, str, str, str], Message | None] = Conforming.find
     view: Callable[[Stages, Operation, Message, float], Step] = Conforming.view
     make_body: Callable[[Stages, str, str, Step], Payload] = Conforming.make_body
@@ -334,6 +384,17 @@ class Stages:
     send_answer: Callable[[Stages, Payload], Payload] = Conforming.send_answer
     render_error: Callable[[Stages, Operation | None, ApiError], Response] = Conforming.render_error
     respond: Callable[[Stages, Routing, Response], Response] = Conforming.respond
+
+
+def deliver_final(st: Stages, message: Message, company: str) -> None:
+    """Queue `message`'s DELIVERY payload for `company`'s callback, for when it reaches a final status.
+
+    Nothing for a message that never does. The payload is dropped (and counted) when the outbox is full.
+    """
+    final = message.steps[-1]
+    if st.context.contract.is_final(final.status):
+        payload = st.delivery_body(st, message, final)
+        st.context.outbox.schedule(final.at, lambda: st.delivery_url(st, company, final.at), payload)
 
 
 def conforming(
