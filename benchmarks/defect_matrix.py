@@ -104,11 +104,20 @@ def main() -> int:
     parser.add_argument("-x", "--exitfirst", action="store_true", help="Stop each run at its first failure.")
     opts = parser.parse_args()
     dialects = opts.dialect or list(dialect_names())
-    cases = [
-        Case(dialect, spec.name, spec.rule, spec.needs_rate_limit)
+    chosen = [
+        (dialect, spec)
         for dialect in dialects
         for spec in catalogue(resolve_contract(dialect))
         if not opts.defects or spec.name in opts.defects
+    ]
+    # The webhook delivery defects wait for the suite's payload tests (issue 14): named, not run.
+    pending = sorted({spec.name for _, spec in chosen if spec.suite_pending})
+    if pending:
+        print(f"left out, the suite does not test them yet: {', '.join(pending)}")
+    cases = [
+        Case(dialect, spec.name, spec.rule, spec.needs_rate_limit)
+        for dialect, spec in chosen
+        if not spec.suite_pending
     ]
     started = time.monotonic()
     with ThreadPoolExecutor(opts.jobs) as pool:
