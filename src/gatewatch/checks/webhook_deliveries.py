@@ -5,13 +5,13 @@ the final one and when the poll first saw it) and the webhooks the receiver got 
 already decoded to a message id, an event type and the lookup statuses its payload stands
 for (`statusCode` 6 stands for two). `judge_webhooks` compares them, message by message:
 
-- `webhook_agrees` (fails): a delivery report names a status the poll's final contradicts,
+- `webhook_agrees_with_lookup` (fails): a delivery report names a status the poll's final contradicts,
   or, before the poll sees final, one the latest polled status cannot reach;
 - `webhook_lost` (fails): the poll saw the final status and no delivery report came within
   the deadline after it (one that comes later is still lost, and says how late);
-- `webhook_own_message` (fails unless the policy says otherwise): a webhook for a message
+- `webhook_scoped` (fails unless the policy says otherwise): a webhook for a message
   this run did not send (another account's, or one with no id to match);
-- `webhook_not_for_simulation` (fails): a webhook for a `simulation: true` send;
+- `webhook_no_simulation` (fails): a webhook for a `simulation: true` send;
 - `webhook_duplicate` (reported, never a failure): the same news more than once;
 - `webhook_order` (reported): a webhook whose own time is earlier than one that came before it.
 
@@ -34,10 +34,10 @@ from gatewatch.core.bounds import clip
 class WebhookRule(StrEnum):
     """The webhook rules' ids."""
 
-    AGREES = "webhook_agrees"
+    AGREES = "webhook_agrees_with_lookup"
     LOST = "webhook_lost"
-    OWN_MESSAGE = "webhook_own_message"
-    NOT_FOR_SIMULATION = "webhook_not_for_simulation"
+    OWN_MESSAGE = "webhook_scoped"
+    NOT_FOR_SIMULATION = "webhook_no_simulation"
     DUPLICATE = "webhook_duplicate"
     ORDER = "webhook_order"
 
