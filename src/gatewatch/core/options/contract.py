@@ -13,9 +13,11 @@ from gatewatch.core.options.declare import (
     Surface,
     ValueKind,
     declared_field,
+    embed,
     option,
 )
 from gatewatch.core.options.target import TargetRunOptions
+from gatewatch.core.options.webhooks import WebhookOptions
 
 COMMAND = "contract"
 
@@ -57,6 +59,7 @@ class ContractOptions(TargetRunOptions):
     profile: str = declared_field(PROFILE)
     seed: int | None = declared_field(SEED)
     replace_webhook: bool = declared_field(REPLACE_WEBHOOK)
+    webhooks: WebhookOptions = embed(WebhookOptions)
     # pytest's own flags: the command passes them on as such.
     keyword: str | None = option(
         name=None, short="-k", surfaces=CLI_ONLY, help="Only tests matching this pytest -k expression."

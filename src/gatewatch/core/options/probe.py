@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gatewatch.core.durations import format_duration
-from gatewatch.core.options.declare import ValueKind, option
+from gatewatch.core.options.declare import ValueKind, embed, option
 from gatewatch.core.options.target import TargetRunOptions
+from gatewatch.core.options.webhooks import WebhookOptions
 from gatewatch.core.reports_layout import RELATIVE
 
 #: --channel's value for every channel of the contract.
@@ -132,3 +133,4 @@ class ProbeOptions(TargetRunOptions):
         metavar="ARG",
         help="With no target: an argument for the embedded simulator (e.g. --simulator-arg=--step-s=1).",
     )
+    webhooks: WebhookOptions = embed(WebhookOptions)

@@ -43,6 +43,27 @@ class ViolationLine:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class WebhooksLine:
+    """One message's delivery webhooks, beside its poll (a run that received webhooks only).
+
+    `state` is a `checks.webhook_deliveries.WebhookState` (arrived, lost, waiting, not_final,
+    not_expected). `statuses` is the webhook timeline: each status a delivery report stood
+    for, when the first such report arrived, seconds after the send (the poll's timeline is
+    the run's `statuses`). `minus_poll_s` is the time to the final status by webhook minus
+    by poll (negative: the webhook came first).
+    """
+
+    state: str
+    statuses: tuple[StatusLine, ...] = ()
+    deliveries: int = 0
+    duplicates: int = 0
+    out_of_order: int = 0
+    contradicting: int = 0
+    minus_poll_s: float | None = None
+    violations: tuple[ViolationLine, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class _MessageLine:
     """What every line has: its type and version, and the run and message it is about."""
 
@@ -88,6 +109,8 @@ class RunLine(_MessageLine):
     throttled: int | None
     throttled_wait_s: float | None
     violations: tuple[ViolationLine, ...] = ()
+    #: None: the run received no webhooks (no receiver); a line without it reads so too.
+    webhooks: WebhooksLine | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

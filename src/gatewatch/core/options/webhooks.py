@@ -1,0 +1,61 @@
+"""Where the harness receives delivery webhooks: --webhook-listen and --webhook-public-url.
+
+The contract suite and the probe carry both. Without --webhook-listen, a target on this
+machine (the embedded simulator, a server on 127.0.0.1) gets a receiver on 127.0.0.1 and a
+free port; any other target has its webhook deliveries untested, and says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from gatewatch.core.config import LOOPBACK_HOSTS, Target
+from gatewatch.core.errors import ConfigError
+from gatewatch.core.options.declare import Options, Surface, option
+from gatewatch.core.webhooks import ListenAddress, parse_listen, parse_public_url
+
+_CLI_AND_PYTEST = frozenset({Surface.CLI, Surface.PYTEST})
+#: Where the receiver listens for a target on this machine when --webhook-listen is not given.
+LOCAL_LISTEN = ListenAddress("127.0.0.1", 0)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebhookOptions(Options):
+    """The receiver's address and the callback URL the gateway is told to call."""
+
+    SURFACES = _CLI_AND_PYTEST
+
+    webhook_listen: str | None = option(
+        name="webhook-listen",
+        metavar="HOST:PORT",
+        surfaces=_CLI_AND_PYTEST,
+        help="Receive delivery webhooks on HOST:PORT (port 0: any free port). Default: 127.0.0.1 and "
+        "a free port for a target on this machine; elsewhere webhook deliveries are not tested.",
+    )
+    webhook_public_url: str | None = option(
+        name="webhook-public-url",
+        metavar="URL",
+        surfaces=_CLI_AND_PYTEST,
+        help="The callback URL the gateway is told to call, when it is not the listen address "
+        "(a tunnel or an ingress that forwards to it; the real gateway wants https).",
+    )
+
+    def listen_address(self, target: Target) -> ListenAddress | None:
+        """Where to listen (ConfigError, exit 2, for a malformed value); None: no receiver for `target`."""
+        if self.webhook_listen is not None:
+            return parse_listen(self.webhook_listen, key=self.flag_of("webhook_listen"))
+        if self.webhook_public_url is not None:
+            # A public URL forwards to something: say where, rather than guess.
+            raise ConfigError(
+                f"needs {self.flag_of('webhook_listen')} HOST:PORT too: where the URL forwards to",
+                key=self.flag_of("webhook_public_url"),
+            )
+        local = target.base_url is None or urlsplit(target.base_url).hostname in LOOPBACK_HOSTS
+        return LOCAL_LISTEN if local else None
+
+    def public_url(self) -> str | None:
+        """The public callback URL, checked (ConfigError for a malformed one); None when not given."""
+        if self.webhook_public_url is None:
+            return None
+        return parse_public_url(self.webhook_public_url, key=self.flag_of("webhook_public_url"))
