@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from gatewatch.core.options.declare import (
     CLI_ONLY,
-    SAFETY,
     Option,
     Surface,
     ValueKind,
@@ -17,7 +16,7 @@ from gatewatch.core.options.declare import (
     option,
 )
 from gatewatch.core.options.target import TargetRunOptions
-from gatewatch.core.options.webhooks import WebhookOptions
+from gatewatch.core.options.webhooks import REPLACE_WEBHOOK, WebhookOptions
 
 COMMAND = "contract"
 
@@ -39,15 +38,6 @@ PROFILE = Option(
     help="ci: fast, for every deploy (adapts to a rate limit); deep: many more examples, for nightly runs.",
 )
 SEED = Option(name="seed", kind=ValueKind.INT, help="Replay a run: the seed it printed.")
-REPLACE_WEBHOOK = Option(
-    name="replace-webhook",
-    group=SAFETY,
-    kind=ValueKind.FLAG,
-    default=False,
-    env=False,  # a decision per run, like --allow-production
-    help="With --allow-production, let the suite change a production account's one delivery-status "
-    "webhook (it restores the one it found). Without it, production webhooks are only read.",
-)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

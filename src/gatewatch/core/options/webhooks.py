@@ -12,12 +12,22 @@ from urllib.parse import urlsplit
 
 from gatewatch.core.config import LOOPBACK_HOSTS, Target
 from gatewatch.core.errors import ConfigError
-from gatewatch.core.options.declare import Options, Surface, option
+from gatewatch.core.options.declare import SAFETY, Option, Options, Surface, ValueKind, option
 from gatewatch.core.webhooks import ListenAddress, parse_listen, parse_public_url
 
 _CLI_AND_PYTEST = frozenset({Surface.CLI, Surface.PYTEST})
 #: Where the receiver listens for a target on this machine when --webhook-listen is not given.
 LOCAL_LISTEN = ListenAddress("127.0.0.1", 0)
+
+REPLACE_WEBHOOK = Option(
+    name="replace-webhook",
+    group=SAFETY,
+    kind=ValueKind.FLAG,
+    default=False,
+    env=False,  # a decision per run, like --allow-production
+    help="With --allow-production, let gatewatch change a production account's one delivery-status "
+    "webhook (the one it found is restored). Without it, production webhooks are only read.",
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
