@@ -389,9 +389,10 @@ def probe_run(
     final: str | None,
     reason: str | None = None,
     run_id: str = "e334740822844232",
+    webhooks: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A `run` record as gatewatch.probe.history.run_record writes it."""
-    return {
+    """A `run` record as gatewatch.probe.history.run_record writes it (`webhooks` only with a receiver)."""
+    record = {
         "type": "run",
         "v": 1,
         "run_id": run_id,
@@ -419,6 +420,9 @@ def probe_run(
         "throttled_wait_s": 0.0,
         "violations": [],
     }
+    if webhooks is not None:
+        record["webhooks"] = webhooks
+    return record
 
 
 DELIVERED_PATH = (("SENT", 0.0, 0.118), ("RECEIVED", 2.0, 0.5), ("DELIVERED", 4.0, 1.96))
@@ -491,12 +495,15 @@ def probe_records(*, all_delivered: bool = False) -> list[dict[str, Any]]:
     return records
 
 
-def write_probe(folder: Path, *, all_delivered: bool = False) -> Path:
+def write_probe(
+    folder: Path, *, all_delivered: bool = False, records: Sequence[dict[str, Any]] | None = None
+) -> Path:
     """probe/history.jsonl, one compact JSON object per line as the probe appends them."""
     probe = folder / "probe"
     probe.mkdir(parents=True, exist_ok=True)
     path = probe / "history.jsonl"
-    lines = [json.dumps(r, separators=(",", ":")) for r in probe_records(all_delivered=all_delivered)]
+    written = probe_records(all_delivered=all_delivered) if records is None else records
+    lines = [json.dumps(r, separators=(",", ":")) for r in written]
     path.write_text("\n".join(lines) + "\n")
     return path
 

@@ -62,6 +62,10 @@ class Lane:
     marks: tuple[Mark, ...]
     end: float | None = None
     note: str = ""
+    #: A word added to the row's class (e.g. `webhook`), so a kind of row can be told apart.
+    kind: str = ""
+    #: The row's line is drawn dashed: a second kind of row, told apart without colour.
+    dashed: bool = False
 
 
 def format_number(value: float) -> str:
@@ -211,9 +215,21 @@ def timeline(
     for row, lane in enumerate(lanes):
         mid = top + LANE_HEIGHT * row + LANE_HEIGHT / 2
         end = lane.end if lane.end is not None else lane.marks[-1].at if lane.marks else 0.0
-        parts.append(f'<g class="lane" data-lane="{escape(lane.label)}">')
+        kind = f" {escape(lane.kind)}" if lane.kind else ""
+        parts.append(f'<g class="lane{kind}" data-lane="{escape(lane.label)}">')
         parts.append(_text(left - 8, mid + 4, lane.label, anchor="end"))
-        parts.append(_tag("line", x1=frame.x(0), y1=mid, x2=frame.x(end), y2=mid, stroke="#8c959f"))
+        dash = "4 3" if lane.dashed else None
+        parts.append(
+            _tag(
+                "line",
+                x1=frame.x(0),
+                y1=mid,
+                x2=frame.x(end),
+                y2=mid,
+                stroke="#8c959f",
+                stroke_dasharray=dash,
+            )
+        )
         for i, mark in enumerate(lane.marks):
             until = lane.marks[i + 1].at if i + 1 < len(lane.marks) else end
             color = palette[mark.label]

@@ -248,6 +248,22 @@ class StatusTime:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class WebhookRun:
+    """A probe message's delivery webhooks, beside its poll (a `run` record's `webhooks`)."""
+
+    state: str  # arrived, lost, waiting, not_final, not_expected
+    #: The webhook timeline: each status a delivery report stood for, when it first came.
+    statuses: tuple[StatusTime, ...] = ()
+    deliveries: int = 0
+    duplicates: int = 0
+    out_of_order: int = 0
+    contradicting: int = 0
+    #: Seconds to the final status by webhook minus by poll (negative: the webhook came first).
+    minus_poll_s: float | None = None
+    violations: tuple[str, ...] = ()  # headlines
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ProbeRun:
     """One probe run (a `run` record of the history)."""
 
@@ -266,6 +282,8 @@ class ProbeRun:
     server_errors: int | None
     throttled: int | None
     violations: tuple[str, ...]  # headlines
+    #: None: the run received no webhooks (it had no receiver).
+    webhooks: WebhookRun | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

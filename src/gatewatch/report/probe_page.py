@@ -23,8 +23,9 @@ from gatewatch.report.markup import (
 )
 from gatewatch.report.model import ProbePart, ProbeRun, Verdict
 from gatewatch.report.probe_source import DELIVERED, INTERRUPTED
+from gatewatch.report.probe_webhooks import has_webhooks, webhook_lane, webhook_table
 
-LANES_PER_CHANNEL = 20  # runs per timeline: the latest ones
+LANES_PER_CHANNEL = 20  # rows per timeline: the latest runs (half as many when each has a webhook row too)
 POINTS_PER_SERIES = 300  # runs per channel on the time-to-final chart
 
 
@@ -56,7 +57,9 @@ def probe_section(part: ProbePart) -> Html:
     )
     body.append(tag("h3", "Latest run per channel"))
     body.append(_latest_table(part))
-    colors = colors_for(s.status for r in runs for s in r.statuses)
+    colors = colors_for(
+        s.status for r in runs for s in (*r.statuses, *(r.webhooks.statuses if r.webhooks else ()))
+    )
     finals = [
         Series(
             channel,
@@ -79,22 +82,12 @@ def probe_section(part: ProbePart) -> Html:
                 "Seconds from the send to the final status, for each run that reached one, by channel.",
             )
         )
+    if has_webhooks(runs):
+        body.append(tag("h3", "Delivery webhooks beside the poll"))
+        body.append(webhook_table(part.runs))
     for channel, channel_runs in part.runs.items():
-        shown = channel_runs[-LANES_PER_CHANNEL:]
-        lanes = [_lane(r) for r in shown]
         body.append(tag("h3", f"{channel}: time to each status"))
-        body.append(
-            figure(
-                timeline(
-                    lanes,
-                    title=f"{channel}: time to each status, last {len(shown)} runs",
-                    x_label="seconds after the send",
-                    colors=colors,
-                ),
-                f"One row per run (latest {len(shown)} of {len(channel_runs)}): a dot where each status was "
-                "first seen, its error bound as whiskers; the outcome on the right.",
-            )
-        )
+        body.append(_channel_timeline(channel, channel_runs, colors))
     if part.late:
         body.append(tag("h3", "Messages settled or given up on by later runs"))
         body.append(
@@ -134,6 +127,31 @@ def _latest_table(part: ProbePart) -> Html:
         ["channel", "outcome", "started", "final status", "lookups", "500s", "429s", "duration", "why"],
         rows,
         numeric=(4, 5, 6, 7),
+    )
+
+
+def _channel_timeline(channel: str, runs: tuple[ProbeRun, ...], colors: dict[str, str]) -> Html:
+    """The channel's latest runs, one row each; a run that got webhooks has its webhook row under it."""
+    hooked = has_webhooks(runs[-LANES_PER_CHANNEL:])
+    shown = runs[-(LANES_PER_CHANNEL // 2 if hooked else LANES_PER_CHANNEL) :]
+    lanes = [lane for r in shown for lane in (_lane(r), *([webhook_lane(r.webhooks)] if r.webhooks else []))]
+    caption = (
+        f"One row per run (latest {len(shown)} of {len(runs)}): a dot where each status was first seen, its "
+        "error bound as whiskers; the outcome on the right."
+    )
+    if hooked:
+        caption += (
+            " Under a run that had a receiver, a dashed webhook row: a dot where the first delivery report "
+            "of each status came; on the right its state and the webhook minus poll time to the final status."
+        )
+    return figure(
+        timeline(
+            lanes,
+            title=f"{channel}: time to each status, last {len(shown)} runs",
+            x_label="seconds after the send",
+            colors=colors,
+        ),
+        caption,
     )
 
 

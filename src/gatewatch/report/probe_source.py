@@ -1,9 +1,10 @@
 """Reads the probe's history, probe/history.jsonl (written by `gatewatch.probe.history`).
 
 Record kinds (`type`): `sent`, `run` (outcome, reason, statuses with `at_s` and `bound_s`,
-lookups, 500s, 429s, violations), `late` (a pending message settled by a later run) and
-`abandoned`. The file only grows, so like the probe itself this reads its last few MiB;
-a line that does not parse is counted and named, never fatal.
+lookups, 500s, 429s, violations, and the webhooks of a run that had a receiver), `late`
+(a pending message settled by a later run) and `abandoned`. The file only grows, so like
+the probe itself this reads its last few MiB; a line that does not parse is counted and
+named, never fatal.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from gatewatch.core.records.probe_history import (
     HistoryRead,
     LateLine,
     RunLine,
+    StatusLine,
     ViolationLine,
+    WebhooksLine,
     read_lines,
 )
 from gatewatch.core.reports_layout import RELATIVE, ReportsLayout
@@ -31,6 +34,7 @@ from gatewatch.report.model import (
     StatusTime,
     TargetInfo,
     Verdict,
+    WebhookRun,
 )
 
 TAIL_BYTES = 8 * 1024 * 1024
@@ -38,6 +42,9 @@ TAIL_BYTES = 8 * 1024 * 1024
 # not the probe's modules, so a broken probe build cannot break the page.
 DELIVERED = "delivered"
 INTERRUPTED = "interrupted"
+# The webhook state of a message whose delivery report never came
+# (gatewatch.checks.webhook_deliveries.WebhookState.LOST).
+LOST = "lost"
 
 
 def read_probe(reports_dir: Path) -> ProbePart:
@@ -110,11 +117,29 @@ def _run(record: RunLine) -> ProbeRun:
         reason=record.reason,
         final_status=record.final_status,
         last_status=record.last_status,
-        statuses=tuple(StatusTime(status=t.status, at_s=t.at_s, bound_s=t.bound_s) for t in record.statuses),
+        statuses=_timeline(record.statuses),
         lookups=record.lookups,
         server_errors=record.server_errors,
         throttled=record.throttled,
         violations=tuple(_headline(v) for v in record.violations),
+        webhooks=None if record.webhooks is None else _webhooks(record.webhooks),
+    )
+
+
+def _timeline(statuses: tuple[StatusLine, ...]) -> tuple[StatusTime, ...]:
+    return tuple(StatusTime(status=t.status, at_s=t.at_s, bound_s=t.bound_s) for t in statuses)
+
+
+def _webhooks(line: WebhooksLine) -> WebhookRun:
+    return WebhookRun(
+        state=line.state,
+        statuses=_timeline(line.statuses),
+        deliveries=line.deliveries,
+        duplicates=line.duplicates,
+        out_of_order=line.out_of_order,
+        contradicting=line.contradicting,
+        minus_poll_s=line.minus_poll_s,
+        violations=tuple(_headline(v) for v in line.violations),
     )
 
 
