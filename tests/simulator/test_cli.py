@@ -191,3 +191,9 @@ def test_unset_key_variable_is_a_usage_error() -> None:
     assert result.returncode == 2
     assert "GATEWATCH_NO_SUCH_VAR" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_value_out_of_a_flags_range_is_one_line() -> None:
+    result = run("simulate", "--error-rate", "5")
+    assert result.returncode == 2
+    assert result.stderr == "gatewatch: Invalid value for '--error-rate': 5.0 is not in the range 0<=x<=1.\n"

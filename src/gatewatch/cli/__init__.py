@@ -53,6 +53,17 @@ def cli() -> None:
     """
 
 
+def _show_usage_error(exc: click.ClickException) -> None:
+    """A bad flag value in one line naming the flag, like the values gatewatch checks itself.
+
+    Other usage errors (an unknown flag, a missing argument) keep click's usage text.
+    """
+    if isinstance(exc, click.BadParameter):
+        click.echo(f"gatewatch: {exc.format_message()}", err=True)
+    else:
+        exc.show()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the CLI and map gatewatch errors to documented exit codes."""
     try:
@@ -65,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("aborted", err=True)
         sys.exit(ExitCode.USAGE)
     except click.ClickException as exc:
-        exc.show()
+        _show_usage_error(exc)
         sys.exit(ExitCode.USAGE)
     except GatewatchError as exc:
         click.echo(f"gatewatch: {exc}", err=True)

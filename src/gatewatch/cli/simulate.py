@@ -22,6 +22,7 @@ from gatewatch.core.durations import parse_duration
 from gatewatch.core.options.simulate import SimulateOptions
 from gatewatch.core.ratelimit import NO_LIMIT, RateLimit, parse_rate_limit
 from gatewatch.simulator import Faults, Simulator, SimulatorConfig, catalogue, keys_from_env
+from gatewatch.simulator.config import WebhookFaults
 
 _MS_PER_S = 1000.0
 
@@ -41,8 +42,20 @@ def _rate_limit(text: str | None, contract: Contract) -> RateLimit:
     return parse_rate_limit(text, contract.rate_limits.plans)
 
 
-def _milliseconds(text: str, flag: str) -> float:
-    return parse_duration(text, key=flag, allow_zero=True) * _MS_PER_S
+def _seconds(options: SimulateOptions, name: str) -> float:
+    """The duration option `name` in seconds; ConfigError names its flag."""
+    text: str = getattr(options, name)
+    return parse_duration(text, key=SimulateOptions.flag_of(name), allow_zero=True)
+
+
+def _webhook_faults(options: SimulateOptions) -> WebhookFaults:
+    """The delivery webhooks' faults at start (POST /_control/webhook-faults changes them later)."""
+    return WebhookFaults(
+        delay_s=_seconds(options, "webhook_delay"),
+        loss=options.webhook_loss,
+        duplicates=options.webhook_duplicates,
+        reorder=options.webhook_reorder,
+    )
 
 
 def _stop_on_signals() -> threading.Event:
@@ -86,12 +99,15 @@ def simulator_config(options: SimulateOptions, contract: Contract) -> SimulatorC
         allow_http_loopback_webhooks=options.allow_http_webhooks,
         extra_api_keys=keys_from_env(options.key_envs),
         faults=Faults(
-            latency_ms=_milliseconds(options.latency, SimulateOptions.flag_of("latency")),
-            jitter_ms=_milliseconds(options.jitter, SimulateOptions.flag_of("jitter")),
+            latency_ms=_seconds(options, "latency") * _MS_PER_S,
+            jitter_ms=_seconds(options, "jitter") * _MS_PER_S,
             error_rate=options.error_rate,
             drop_rate=options.drop_rate,
             malformed_rate=options.malformed_rate,
         ),
+        webhook_faults=_webhook_faults(options),
+        webhook_attempts=options.webhook_attempts,
+        webhook_backoff_s=_seconds(options, "webhook_backoff"),
     )
     if options.realistic:
         preset = SimulatorConfig.realistic(contract)

@@ -17,7 +17,11 @@ from gatewatch.contract import Contract
 from gatewatch.contract.operations import OPERATION_NAMES
 from gatewatch.core.config import SIMULATOR_KEYS
 from gatewatch.core.errors import ConfigError
-from gatewatch.core.options.simulate import DEFAULT_STEP_S
+from gatewatch.core.options.simulate import (
+    DEFAULT_STEP_S,
+    DEFAULT_WEBHOOK_ATTEMPTS,
+    DEFAULT_WEBHOOK_BACKOFF_S,
+)
 from gatewatch.core.ratelimit import NO_LIMIT, RateLimit
 from gatewatch.core.secrets import FILE_SUFFIX, read_secret
 
@@ -197,8 +201,8 @@ class SimulatorConfig:
     webhook_faults: WebhookFaults = field(default_factory=WebhookFaults)
     #: POSTs per delivery webhook at most (the first and its retries), and the backoff before
     #: retry k (k times this many seconds): the vendor documents "a limited number", not how many.
-    webhook_attempts: int = 3
-    webhook_backoff_s: float = 0.1
+    webhook_attempts: int = DEFAULT_WEBHOOK_ATTEMPTS
+    webhook_backoff_s: float = DEFAULT_WEBHOOK_BACKOFF_S
     #: Payloads waiting to be POSTed at most; more are dropped (and counted).
     webhook_queue: int = 10_000
 

@@ -8,6 +8,12 @@ from gatewatch.core.options.declare import Options, ValueKind, option
 
 #: Seconds between a message's lifecycle steps in the simulator, unless --step-s says otherwise.
 DEFAULT_STEP_S = 0.2
+#: POSTs per delivery webhook at most (the first and its retries), unless --webhook-attempts says
+#: otherwise: the vendor documents "a limited number" of retries, not how many.
+DEFAULT_WEBHOOK_ATTEMPTS = 3
+#: Seconds of backoff before a webhook's retry k is k times this, unless --webhook-backoff says otherwise.
+DEFAULT_WEBHOOK_BACKOFF_S = 0.1
+_MS_PER_S = 1000
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -108,6 +114,53 @@ class SimulateOptions(Options):
         default=False,
         help="Accept plain-http webhook callbacks to loopback hosts (127.0.0.1, localhost), "
         "so a local receiver can register; every other callback must use HTTPS.",
+    )
+    webhook_delay: str = option(
+        name="webhook-delay",
+        default="0s",
+        metavar="DURATION",
+        help="Added before each delivery webhook is POSTed (e.g. 2s).",
+    )
+    webhook_loss: float = option(
+        name="webhook-loss",
+        kind=ValueKind.FLOAT,
+        default=0.0,
+        low=0,
+        high=1,
+        show_default=False,
+        help="Fraction of delivery webhooks never sent.",
+    )
+    webhook_duplicates: float = option(
+        name="webhook-duplicates",
+        kind=ValueKind.FLOAT,
+        default=0.0,
+        low=0,
+        high=1,
+        show_default=False,
+        help="Fraction of delivery webhooks sent twice.",
+    )
+    webhook_reorder: float = option(
+        name="webhook-reorder",
+        kind=ValueKind.FLOAT,
+        default=0.0,
+        low=0,
+        high=1,
+        show_default=False,
+        help="Fraction of delivery webhooks held back and sent after the next one.",
+    )
+    webhook_attempts: int = option(
+        name="webhook-attempts",
+        kind=ValueKind.INT,
+        default=DEFAULT_WEBHOOK_ATTEMPTS,
+        low=1,
+        metavar="N",
+        help="POSTs per delivery webhook at most: the first, and retries after no answer or a non-2xx.",
+    )
+    webhook_backoff: str = option(
+        name="webhook-backoff",
+        default=f"{DEFAULT_WEBHOOK_BACKOFF_S * _MS_PER_S:g}ms",
+        metavar="DURATION",
+        help="Before a delivery webhook's retry k, wait k times this.",
     )
     key_envs: tuple[str, ...] = option(
         name="keys-env",
