@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from gatewatch.core.options.declare import Options, ValueKind, option
 
@@ -14,6 +15,19 @@ DEFAULT_WEBHOOK_ATTEMPTS = 3
 #: Seconds of backoff before a webhook's retry k is k times this, unless --webhook-backoff says otherwise.
 DEFAULT_WEBHOOK_BACKOFF_S = 0.1
 _MS_PER_S = 1000
+
+
+def _fraction(name: str, of_what: str) -> Any:
+    """A fault's rate: the fraction (0 to 1) of `of_what` it hits, none by default."""
+    return option(
+        name=name,
+        kind=ValueKind.FLOAT,
+        default=0.0,
+        low=0,
+        high=1,
+        show_default=False,
+        help=f"Fraction of {of_what}.",
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,33 +70,9 @@ class SimulateOptions(Options):
     jitter: str = option(
         name="jitter", default="0s", metavar="DURATION", help="Up to this much more, at random."
     )
-    error_rate: float = option(
-        name="error-rate",
-        kind=ValueKind.FLOAT,
-        default=0.0,
-        low=0,
-        high=1,
-        show_default=False,
-        help="Fraction of answers that are 500.",
-    )
-    drop_rate: float = option(
-        name="drop-rate",
-        kind=ValueKind.FLOAT,
-        default=0.0,
-        low=0,
-        high=1,
-        show_default=False,
-        help="Fraction of connections closed without an answer.",
-    )
-    malformed_rate: float = option(
-        name="malformed-rate",
-        kind=ValueKind.FLOAT,
-        default=0.0,
-        low=0,
-        high=1,
-        show_default=False,
-        help="Fraction of 200s with a truncated JSON body.",
-    )
+    error_rate: float = _fraction("error-rate", "answers that are 500")
+    drop_rate: float = _fraction("drop-rate", "connections closed without an answer")
+    malformed_rate: float = _fraction("malformed-rate", "200s with a truncated JSON body")
     step_s: float | None = option(
         name="step-s",
         kind=ValueKind.FLOAT,
@@ -121,32 +111,10 @@ class SimulateOptions(Options):
         metavar="DURATION",
         help="Added before each delivery webhook is POSTed (e.g. 2s).",
     )
-    webhook_loss: float = option(
-        name="webhook-loss",
-        kind=ValueKind.FLOAT,
-        default=0.0,
-        low=0,
-        high=1,
-        show_default=False,
-        help="Fraction of delivery webhooks never sent.",
-    )
-    webhook_duplicates: float = option(
-        name="webhook-duplicates",
-        kind=ValueKind.FLOAT,
-        default=0.0,
-        low=0,
-        high=1,
-        show_default=False,
-        help="Fraction of delivery webhooks sent twice.",
-    )
-    webhook_reorder: float = option(
-        name="webhook-reorder",
-        kind=ValueKind.FLOAT,
-        default=0.0,
-        low=0,
-        high=1,
-        show_default=False,
-        help="Fraction of delivery webhooks held back and sent after the next one.",
+    webhook_loss: float = _fraction("webhook-loss", "delivery webhooks never sent")
+    webhook_duplicates: float = _fraction("webhook-duplicates", "delivery webhooks sent twice")
+    webhook_reorder: float = _fraction(
+        "webhook-reorder", "delivery webhooks held back and sent after the next one"
     )
     webhook_attempts: int = option(
         name="webhook-attempts",
