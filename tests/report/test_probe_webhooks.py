@@ -184,3 +184,11 @@ def test_the_webhooks_read_as_the_probe_wrote_them(tmp_path: Path) -> None:
 def test_the_lost_state_is_the_checks_word() -> None:
     # The report reads files, not the checks' modules; this is where a rename shows up.
     assert WebhookState.LOST.value == probe_source.LOST
+
+
+def test_a_run_without_a_receiver_keeps_its_poll_row_only(tmp_path: Path) -> None:
+    records = [run("SMS", 1, hooks("arrived", ("DELIVERED", 3.1), minus_poll_s=-0.9)), run("SMS", 2, None)]
+    write_probe(tmp_path, records=records)
+    probe = section(render_index(tmp_path), "probe")
+    assert [g.get("class") for g in lanes(chart(probe, "SMS"))] == ["lane", "lane webhook", "lane"]
+    assert row(webhook_table(probe), "SMS")[:3] == ["1", "-0.90 s", "-0.90 s"]
