@@ -8,11 +8,12 @@ import sys
 import click
 
 from gatewatch.cli.options import options_command
-from gatewatch.core.config import Run
+from gatewatch.core.config import Run, Target
 from gatewatch.core.durations import parse_duration
 from gatewatch.core.errors import ConfigError
 from gatewatch.core.options.probe import ALL_CHANNELS, ProbeOptions
 from gatewatch.core.reports_layout import ReportsLayout
+from gatewatch.core.webhooks import ListenAddress
 from gatewatch.probe.loop import LoopOptions
 from gatewatch.probe.metrics import parse_listen
 from gatewatch.probe.polling import Backoff
@@ -123,4 +124,19 @@ def service_config(options: ProbeOptions, run: Run) -> ServiceConfig:
         textfile=options.textfile,
         metrics_listen=_listen(options),
         simulator_args=options.simulator_args,
+        webhook_listen=_webhook_listen(options, target),
+        webhook_public_url=options.webhooks.public_url(),
+        replace_webhook=options.replace_webhook,
     )
+
+
+def _webhook_listen(options: ProbeOptions, target: Target) -> ListenAddress | None:
+    """Where to receive webhooks: as told, else a free local port for the embedded simulator only.
+
+    The account's one webhook is shared by every channel and by real traffic, so against a
+    server of its own (a stub, a simulator on 127.0.0.1) the probe follows webhooks only when
+    told; the simulator it starts itself is its own to register on.
+    """
+    listen = options.webhooks.listen_address(target)
+    told = options.webhooks.webhook_listen is not None
+    return listen if told or target.embedded else None
