@@ -225,6 +225,8 @@ class ProbeMetrics:
             ):
                 counter.labels(channel=channel)
             self.consecutive_failures.labels(channel=channel).set(0)
+            self.webhook_ahead.labels(channel=channel)
+            self.webhook_behind.labels(channel=channel)
             for outcome in VERDICTS:
                 self.runs.labels(channel=channel, outcome=outcome.value)
                 self.late_finals.labels(channel=channel, outcome=outcome.value)
