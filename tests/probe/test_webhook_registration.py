@@ -6,6 +6,7 @@ A stub gateway keeps the registration and counts every call to it (`webhook_get`
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -37,10 +38,17 @@ def sends(stub: StubGateway) -> int:
     return sum(op == "send" for op, _ in stub.script.seen)
 
 
-def production(stub: StubGateway, tmp_path: Path, dialect: str) -> list[str]:
+@pytest.fixture
+def production(
+    gateway_stub: StubGateway, dialect: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> list[str]:
+    """Flags for the stub as a production target whose account has the partner's webhook."""
+    monkeypatch.setenv("GATEWATCH_API_KEY", gateway_stub.key)
+    gateway_stub.script.webhook = THEIRS
     # A production target names its test recipient (there is no default real number).
     recipient = 'recipients = { delivered = "+393400000001" }'
-    targets = write_targets(tmp_path / "targets.toml", stub.base_url, kind="production", extra=recipient)
+    path = tmp_path / "targets.toml"
+    targets = write_targets(path, gateway_stub.base_url, kind="production", extra=recipient)
     return [
         "--config",
         str(targets),
@@ -57,15 +65,11 @@ def production(stub: StubGateway, tmp_path: Path, dialect: str) -> list[str]:
 @pytest.mark.parametrize("flags", [(), (REPLACE,)])
 def test_production_without_allow_production_never_touches_the_webhook(
     gateway_stub: StubGateway,
-    dialect: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    production: list[str],
     probe_cli: Callable[..., CliResult],
     flags: tuple[str, ...],
 ) -> None:
-    monkeypatch.setenv("GATEWATCH_API_KEY", gateway_stub.key)
-    gateway_stub.script.webhook = THEIRS
-    result = probe_cli(*production(gateway_stub, tmp_path, dialect), *LISTEN, *flags)
+    result = probe_cli(*production, *LISTEN, *flags)
     assert result.code == 2, result.out + result.err
     assert ALLOW in result.err
     assert writes(gateway_stub) == 0 and sends(gateway_stub) == 0
@@ -73,15 +77,9 @@ def test_production_without_allow_production_never_touches_the_webhook(
 
 
 def test_another_webhook_is_refused_without_replace_webhook(
-    gateway_stub: StubGateway,
-    dialect: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    probe_cli: Callable[..., CliResult],
+    gateway_stub: StubGateway, production: list[str], probe_cli: Callable[..., CliResult]
 ) -> None:
-    monkeypatch.setenv("GATEWATCH_API_KEY", gateway_stub.key)
-    gateway_stub.script.webhook = THEIRS
-    result = probe_cli(*production(gateway_stub, tmp_path, dialect), ALLOW, *LISTEN)
+    result = probe_cli(*production, ALLOW, *LISTEN)
     assert result.code == 2, result.out + result.err
     assert writes(gateway_stub) == 0 and sends(gateway_stub) == 0
     lines = result.err.strip().splitlines()
@@ -91,19 +89,26 @@ def test_another_webhook_is_refused_without_replace_webhook(
 
 
 def test_with_both_opt_ins_the_webhook_is_replaced_and_put_back(
-    gateway_stub: StubGateway,
-    dialect: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    probe_cli: Callable[..., CliResult],
+    gateway_stub: StubGateway, production: list[str], probe_cli: Callable[..., CliResult]
 ) -> None:
-    monkeypatch.setenv("GATEWATCH_API_KEY", gateway_stub.key)
-    gateway_stub.script.webhook = THEIRS
-    result = probe_cli(*production(gateway_stub, tmp_path, dialect), ALLOW, REPLACE, *LISTEN)
+    result = probe_cli(*production, ALLOW, REPLACE, *LISTEN)
     # The stub sends no webhooks: the run itself ends webhook_lost; what matters here is the account's.
     assert "outcome=webhook_lost" in result.out, result.out + result.err
     assert writes(gateway_stub) == 2  # ours, then theirs back
     assert gateway_stub.script.webhook == THEIRS
+
+
+def test_a_webhook_calling_the_probe_already_is_left_as_it_is(
+    gateway_stub: StubGateway, stub_target: list[str], probe_cli: Callable[..., CliResult]
+) -> None:
+    with socket.socket() as probe:  # a free port, then the receiver binds it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    ours = f"http://127.0.0.1:{port}"
+    gateway_stub.script.webhook = ours
+    result = probe_cli(*stub_target, LISTEN[0], f"127.0.0.1:{port}")
+    assert "outcome=webhook_lost" in result.out, result.out + result.err
+    assert writes(gateway_stub) == 0 and gateway_stub.script.webhook == ours
 
 
 def test_a_webhook_the_probe_created_is_deleted_at_exit(

@@ -8,7 +8,7 @@ probe concluded from its exit code, its line, its history and its metrics textfi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,39 +17,19 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from gatewatch.contract import default_contract
-from gatewatch.simulator import Simulator, SimulatorConfig
+from gatewatch.simulator import Simulator
 
-from .conftest import STEP_S, CliResult, read_history, write_targets
+from .conftest import CliResult, read_history
 
 CONTRACT = default_contract()
 REGISTRATION = CONTRACT.webhooks.registration
 LISTEN = ["--webhook-listen", "127.0.0.1:0"]
 
 
-@pytest.fixture(scope="module")
-def hook_simulator() -> Iterator[Simulator]:
-    with Simulator(SimulatorConfig(step_s=STEP_S, control=True, allow_http_loopback_webhooks=True)) as sim:
-        yield sim
-
-
 @pytest.fixture
-def hooks(hook_simulator: Simulator) -> Iterator[Simulator]:
-    hook_simulator.reset()
-    yield hook_simulator
-    hook_simulator.reset()
-
-
-@pytest.fixture
-def target(hooks: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    monkeypatch.setenv("GATEWATCH_API_KEY", "key-a")
-    targets = write_targets(tmp_path / "targets.toml", hooks.base_url)
+def target(sim_target: list[str], tmp_path: Path) -> list[str]:
     return [
-        "--config",
-        str(targets),
-        "--target",
-        "sim",
-        "--first-interval",
-        "20ms",
+        *sim_target,
         "--history",
         str(tmp_path / "history.jsonl"),
         "--textfile",
@@ -90,7 +70,7 @@ def metric(tmp_path: Path, name: str, **labels: str) -> float:
 
 
 def test_a_healthy_gateway_passes_with_both_timelines(
-    hooks: Simulator, target: list[str], probe_cli: Callable[..., CliResult], tmp_path: Path
+    sim: Simulator, target: list[str], probe_cli: Callable[..., CliResult], tmp_path: Path
 ) -> None:
     result = probe_cli(*target, "--channel", "SMS")
     assert result.code == 0, result.out + result.err
@@ -103,13 +83,13 @@ def test_a_healthy_gateway_passes_with_both_timelines(
     assert metric(tmp_path, "gatewatch_probe_webhooks_received_total", channel="SMS") == 1
     assert metric(tmp_path, "gatewatch_probe_webhooks_lost_total", channel="SMS") == 0
     # What the probe registered it took away at exit: the account had none.
-    assert registration(hooks) is None
+    assert registration(sim) is None
 
 
 def test_a_lost_webhook_fails_the_run(
-    hooks: Simulator, target: list[str], probe_cli: Callable[..., CliResult], tmp_path: Path
+    sim: Simulator, target: list[str], probe_cli: Callable[..., CliResult], tmp_path: Path
 ) -> None:
-    control(hooks, "webhook-faults", {"loss": 1})
+    control(sim, "webhook-faults", {"loss": 1})
     result = probe_cli(*target, "--channel", "SMS")
     assert result.code == 1, result.out + result.err
     assert "outcome=webhook_lost" in result.out and "webhook=lost" in result.out
@@ -122,9 +102,9 @@ def test_a_lost_webhook_fails_the_run(
 
 
 def test_duplicates_are_counted_and_pass(
-    hooks: Simulator, target: list[str], probe_cli: Callable[..., CliResult], tmp_path: Path
+    sim: Simulator, target: list[str], probe_cli: Callable[..., CliResult], tmp_path: Path
 ) -> None:
-    control(hooks, "webhook-faults", {"duplicates": 1})
+    control(sim, "webhook-faults", {"duplicates": 1})
     result = probe_cli(*target, "--channel", "SMS")
     assert result.code == 0, result.out + result.err
     (run,) = runs(tmp_path)
@@ -137,11 +117,11 @@ def test_duplicates_are_counted_and_pass(
 
 
 def test_reordered_webhooks_still_reach_their_messages(
-    hooks: Simulator, target: list[str], probe_cli: Callable[..., CliResult], tmp_path: Path
+    sim: Simulator, target: list[str], probe_cli: Callable[..., CliResult], tmp_path: Path
 ) -> None:
     # Every second payload is held back until the next one is sent: with the three channels'
     # messages, the second channel's to be final comes after the third's.
-    control(hooks, "webhook-faults", {"reorder": 0.5})
+    control(sim, "webhook-faults", {"reorder": 0.5})
     result = probe_cli(*target, "--channel", "all")
     assert result.code == 0, result.out + result.err
     lines = runs(tmp_path)
@@ -150,10 +130,10 @@ def test_reordered_webhooks_still_reach_their_messages(
 
 
 def test_a_delay_within_the_deadline_passes_behind_the_poll(
-    hooks: Simulator, target: list[str], probe_cli: Callable[..., CliResult], tmp_path: Path
+    sim: Simulator, target: list[str], probe_cli: Callable[..., CliResult], tmp_path: Path
 ) -> None:
     # Final after 2 steps (0.1 s); the lookups see it within a backoff interval, the webhook 0.5 s later.
-    control(hooks, "webhook-faults", {"delay_s": 0.5})
+    control(sim, "webhook-faults", {"delay_s": 0.5})
     result = probe_cli(*target, "--channel", "SMS", "--deadline", "3s")
     assert result.code == 0, result.out + result.err
     (run,) = runs(tmp_path)
@@ -166,9 +146,9 @@ def test_a_delay_within_the_deadline_passes_behind_the_poll(
 
 
 def test_a_webhook_naming_another_final_status_contradicts(
-    hooks: Simulator, target: list[str], probe_cli: Callable[..., CliResult], tmp_path: Path
+    sim: Simulator, target: list[str], probe_cli: Callable[..., CliResult], tmp_path: Path
 ) -> None:
-    control(hooks, "defects", {"defects": ["webhook_final_differs"]})
+    control(sim, "defects", {"defects": ["webhook_final_differs"]})
     result = probe_cli(*target, "--channel", "SMS")
     assert result.code == 1, result.out + result.err
     assert "outcome=webhook_contradicts" in result.out and "webhook_agrees_with_lookup" in result.out
@@ -178,9 +158,9 @@ def test_a_webhook_naming_another_final_status_contradicts(
 
 
 def test_no_webhook_at_all_is_lost(
-    hooks: Simulator, target: list[str], probe_cli: Callable[..., CliResult], tmp_path: Path
+    sim: Simulator, target: list[str], probe_cli: Callable[..., CliResult], tmp_path: Path
 ) -> None:
-    control(hooks, "defects", {"defects": ["webhook_lost_all"]})
+    control(sim, "defects", {"defects": ["webhook_lost_all"]})
     result = probe_cli(*target, "--channel", "SMS")
     assert result.code == 1, result.out + result.err
     assert "outcome=webhook_lost" in result.out

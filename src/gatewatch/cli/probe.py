@@ -45,7 +45,13 @@ def _setup_logging() -> None:
 def command(options: ProbeOptions) -> int:
     """Send a message, follow it to its final status, export what was seen.
 
-    Exit codes: 0 delivered; 1 error, expired, stuck, contract_violation or send_failed;
+    With --webhook-listen (by default against the embedded simulator) each message is
+    followed both ways: polled, and received as the account's delivery webhook, which the
+    probe registers and puts back at exit (another one is replaced only with
+    --replace-webhook).
+
+    Exit codes: 0 delivered; 1 error, expired, stuck, contract_violation, send_failed,
+    webhook_lost or webhook_contradicts;
     2 usage or configuration: a key the target refuses (401), this machine not on the
     allow-list (403: forbidden), dry-run sends; 3 unreachable. With several channels: 0
     only if every one delivered. The API key comes from $GATEWATCH_API_KEY (or

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import push_to_gateway, start_http_server, write_to_textfile
 
+from gatewatch.checks import Violation
 from gatewatch.contract import Contract
 from gatewatch.core.options.probe import DEFAULT_JOB
 from gatewatch.probe.engine import RunResult
@@ -193,6 +194,10 @@ class ProbeMetrics:
             self.webhooks_contradicting,
         )
 
+    def _count_violations(self, channel: str, violations: Iterable[Violation]) -> None:
+        for v in violations:
+            self.violations.labels(channel=channel, rule=v.rule).inc()
+
     def _observe_webhooks(self, channel: str, hooks: WebhookReport) -> None:
         self.webhooks_received.labels(channel=channel).inc(hooks.deliveries)
         self.webhooks_lost.labels(channel=channel).inc(1 if hooks.lost else 0)
@@ -200,8 +205,7 @@ class ProbeMetrics:
         self.webhooks_out_of_order.labels(channel=channel).inc(hooks.out_of_order)
         self.webhooks_contradicting.labels(channel=channel).inc(hooks.contradicting)
         self.last_webhook_duplicates.labels(channel=channel).set(hooks.duplicates)
-        for v in hooks.violations:
-            self.violations.labels(channel=channel, rule=v.rule).inc()
+        self._count_violations(channel, hooks.violations)
         minus = hooks.minus_poll_s
         if minus is None:
             return
@@ -276,8 +280,7 @@ class ProbeMetrics:
             self.throttled_wait.labels(channel=channel).inc(result.throttled_wait_s)
             self.last_throttled.labels(channel=channel).set(result.throttled)
             self.duration.labels(channel=channel).set(result.duration_s)
-            for v in result.violations:
-                self.violations.labels(channel=channel, rule=v.rule).inc()
+            self._count_violations(channel, result.violations)
             if result.webhooks is not None:
                 self._observe_webhooks(channel, result.webhooks)
             seen: set[str] = set()
@@ -296,8 +299,7 @@ class ProbeMetrics:
             self.server_errors.labels(channel=channel).inc(check.server_errors)
             self.throttled.labels(channel=channel).inc(check.throttled)
             self.throttled_wait.labels(channel=channel).inc(check.throttled_wait_s)
-            for v in check.violations:
-                self.violations.labels(channel=channel, rule=v.rule).inc()
+            self._count_violations(channel, check.violations)
             if check.outcome is not None:
                 self.late_finals.labels(channel=channel, outcome=check.outcome.value).inc()
             if check.timing is not None:
