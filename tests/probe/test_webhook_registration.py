@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from gatewatch.core.config import resolve_target
 from gatewatch.core.options.probe import ProbeOptions
 from gatewatch.core.options.webhooks import WebhookOptions
 from gatewatch.core.webhooks import ListenAddress
+from gatewatch.probe.callback import may_replace
 from gatewatch.probe.clock import SystemClock
 from gatewatch.probe.loop import CycleReport, LoopOptions
 from gatewatch.probe.service import ServiceConfig, run_service
@@ -131,7 +133,7 @@ def test_a_refused_callback_names_the_public_url_flag(
     assert sends(gateway_stub) == 0 and gateway_stub.script.webhook is None
 
 
-@pytest.mark.parametrize("value", ["nowhere", "127.0.0.1:99999", "0.0.0.0"])
+@pytest.mark.parametrize("value", ["nowhere", "127.0.0.1:99999", "0.0.0.0", "0.0.0.0:0"])
 def test_a_bad_listen_address_is_one_line(
     gateway_stub: StubGateway, stub_target: list[str], probe_cli: Callable[..., CliResult], value: str
 ) -> None:
@@ -169,3 +171,21 @@ def test_a_stopped_loop_puts_the_webhook_back(
     assert run_service(config, out=lambda line: None, clock=clock, on_cycle=stop) == 0
     assert claimed and claimed[0] != THEIRS  # the loop ran with ours
     assert gateway_stub.script.webhook == THEIRS
+
+
+@pytest.mark.parametrize(
+    ("kind", "allow", "replace_webhook", "may"),
+    [
+        ("local", False, False, False),
+        ("local", False, True, True),
+        ("staging", False, True, True),
+        ("production", False, True, False),
+        ("production", True, False, False),
+        ("production", True, True, True),
+    ],
+)
+def test_another_webhook_is_replaced_only_as_allowed(
+    kind: str, allow: bool, replace_webhook: bool, may: bool
+) -> None:
+    target = replace(resolve_target(base_url="http://127.0.0.1:9/api"), kind=kind)
+    assert may_replace(target, allow_production=allow, replace_webhook=replace_webhook) is may
