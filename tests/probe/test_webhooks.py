@@ -17,6 +17,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from gatewatch.contract import default_contract
+from gatewatch.core.records.probe_history import RunLine, read_lines
 from gatewatch.simulator import Simulator
 
 from .conftest import CliResult, read_history
@@ -84,6 +85,10 @@ def test_a_healthy_gateway_passes_with_both_timelines(
     assert metric(tmp_path, "gatewatch_probe_webhooks_lost_total", channel="SMS") == 0
     # What the probe registered it took away at exit: the account had none.
     assert registration(sim) is None
+    # The report reads the line back as a record.
+    read = read_lines((tmp_path / "history.jsonl").read_bytes().splitlines())
+    (record,) = [line for line in read.lines if isinstance(line, RunLine)]
+    assert record.webhooks is not None and record.webhooks.state == "arrived"
 
 
 def test_a_lost_webhook_fails_the_run(
