@@ -279,3 +279,15 @@ def test_a_receiver_starts_once() -> None:
         pass
     with pytest.raises(RuntimeError, match="starts once"):
         receiver.start()
+
+
+def test_forget_drops_what_arrived_before_a_time_and_keeps_the_rest(receiver: Receiver) -> None:
+    # A receiver that runs for months (the probe's loop) forgets what its runs judged.
+    assert _post(receiver, b'{"n": 1}') == 200
+    first = receiver.deliveries()[0]
+    assert _post(receiver, b'{"n": 2}') == 200
+    second = receiver.deliveries()[1]
+    assert receiver.forget(first.received_at) == 0
+    assert receiver.forget(second.received_at) == 1
+    assert [d.parsed for d in receiver.deliveries()] == [{"n": 2}]
+    assert receiver.counts().received == 2  # counted as they came, whatever is kept

@@ -230,7 +230,9 @@ def probe_simulator() -> Iterator[Simulator]:
     # Imported here: the engine's unit tests must not need the simulator to import.
     from gatewatch.simulator import Simulator, SimulatorConfig
 
-    with Simulator(SimulatorConfig(step_s=STEP_S, control=True)) as sim:
+    # Plain-http loopback callbacks: the webhook tests register the probe's receiver.
+    config = SimulatorConfig(step_s=STEP_S, control=True, allow_http_loopback_webhooks=True)
+    with Simulator(config) as sim:
         yield sim
 
 

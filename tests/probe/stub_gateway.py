@@ -10,7 +10,10 @@ script read per request:
 - `throttle`: the next N requests of an operation get a 429 that says to wait
   `retry_after_s` (the preflight's lookup is spared, so a test scripts the run's own);
 - `refuse_after_send`: 403 to everything once a message was accepted, as when the
-  allow-list changes mid-run (the preflight before the send is let through).
+  allow-list changes mid-run (the preflight before the send is let through);
+- `webhook`: the account's one delivery-status webhook (its callback URL, None: none);
+  `refuse_callback` answers 400 to a POST or PUT of it. Its calls are seen as
+  `webhook_get` and `webhook_write` (POST, PUT, DELETE), so a test can count the writes.
 
 Keys are checked: a key other than `key` gets a 401.
 """
@@ -48,6 +51,8 @@ class Script:
     throttle: dict[str, int] = field(default_factory=dict)
     retry_after_s: float = 0.05
     seen: list[tuple[str, int]] = field(default_factory=list)  # (operation, status answered)
+    webhook: str | None = None
+    refuse_callback: bool = False
 
 
 class StubGateway(LoopbackServer):
@@ -74,15 +79,23 @@ class StubGateway(LoopbackServer):
             def do_GET(self) -> None:
                 stub._answer(self, "lookup")
 
+            def do_PUT(self) -> None:
+                self.do_POST()
+
+            def do_DELETE(self) -> None:
+                stub._answer(self, "send")
+
         self._serve(Handler)
 
     # -- answers ------------------------------------------------------------------------
 
     def _answer(self, handler: BaseHTTPRequestHandler, operation: str) -> None:
         status, body, headers = self._decide(handler, operation)
+        if urlsplit(handler.path).path == BASE_PATH + self.contract.webhooks.registration.path:
+            operation = "webhook_get" if handler.command == "GET" else "webhook_write"
         with self._lock:
             self.script.seen.append((operation, status))
-        raw = json.dumps(body).encode()
+        raw = b"" if body is None else json.dumps(body).encode()
         handler.send_response(status)
         handler.send_header("Content-Type", self.contract.json_content_type)
         handler.send_header("Content-Length", str(len(raw)))
@@ -108,6 +121,8 @@ class StubGateway(LoopbackServer):
             wait = {contract.rate_limits.retry_after_header: f"{script.retry_after_s:g}"}
             return 429, self.error_body(429), {**limits, **wait}
         parts = urlsplit(handler.path)
+        if parts.path == BASE_PATH + contract.webhooks.registration.path:
+            return self._webhook(handler)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         channel = query.get(contract.channel_param)
         if operation == "send":
@@ -135,6 +150,26 @@ class StubGateway(LoopbackServer):
         if not parts.path.startswith(prefix) or channel is None or (message_id, channel) not in self._sent:
             return 404, self.error_body(404), limits
         return 200, self.status_body(message_id, channel), limits
+
+    def _webhook(self, handler: BaseHTTPRequestHandler) -> tuple[int, Any, dict[str, str]]:
+        """The registration: GET, POST (409 when one exists), PUT (404 when none), DELETE."""
+        codes, names, script = self.contract.codes, self.contract.webhooks.registration, self.script
+        method = handler.command
+        with self._lock:
+            there = script.webhook is not None
+            if method == "DELETE":
+                script.webhook = None
+                return (codes.no_content if there else codes.not_found), None, {}
+            if method in ("POST", "PUT"):
+                if (method == "POST") == there:
+                    return (codes.conflict if there else codes.not_found), self.error_body(409), {}
+                if script.refuse_callback:
+                    return codes.bad_request, self.error_body(400), {}
+                script.webhook = json.loads(getattr(handler, "body", b"{}"))[names.callback_url]
+            if script.webhook is None:
+                return codes.not_found, self.error_body(404), {}
+            body = {names.id: "WH-1", names.callback_url: script.webhook, names.status: names.active}
+            return (codes.created if method == "POST" else codes.ok), body, {}
 
     def _limit_headers(self) -> dict[str, str]:
         limits = self.contract.rate_limits

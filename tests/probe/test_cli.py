@@ -26,6 +26,9 @@ def test_help_lists_the_flags(probe_cli):
         "--contracts",
         "--rate-limit",
         "--skip-rule",
+        "--webhook-listen",
+        "--webhook-public-url",
+        "--replace-webhook",
     ):
         assert flag in result.out, flag
 
@@ -114,6 +117,9 @@ def test_the_embedded_simulator_is_probed_when_no_target_is_given(probe_cli, mon
         json.loads(line) for line in (tmp_path / "out" / "probe" / "history.jsonl").read_text().splitlines()
     ]
     assert [r["outcome"] for r in records if r["type"] == "run"] == ["delivered"]
+    # The simulator it started is its own: the probe follows the message by webhook too.
+    (run,) = [r for r in records if r["type"] == "run"]
+    assert run["webhooks"]["state"] == "arrived" and "webhook=" in result.out
 
 
 def test_the_embedded_simulator_takes_arguments(probe_cli, monkeypatch, tmp_path):

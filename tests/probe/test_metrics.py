@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import socket
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from gatewatch.checks.webhook_deliveries import WebhookState
 from gatewatch.core.config import resolve_target
+from gatewatch.probe.engine import not_sent
 from gatewatch.probe.loop import CycleReport, LoopOptions
+from gatewatch.probe.metrics import ProbeMetrics
+from gatewatch.probe.outcomes import Outcome
 from gatewatch.probe.service import ServiceConfig, run_service
+from gatewatch.probe.webhooks import WebhookReport
 
-from .conftest import read_history
+from .conftest import FakeClock, plan, read_history
 
 ALLOWED_LABELS = {"channel", "outcome", "status", "rule", "exporter", "le"}
 
@@ -137,3 +143,25 @@ def test_an_unwritable_textfile_is_logged_not_fatal(sim, sim_target, probe_cli, 
         *sim_target, "--channel", "SMS", "--textfile", str(tmp_path / "missing-dir" / "p.prom")
     )
     assert result.code == 0 and "could not write" in result.err
+
+
+@pytest.mark.parametrize(("minus", "ahead", "behind"), [(-0.3, 1, 0), (0.2, 0, 1), (None, 0, 0)])
+def test_webhook_minus_poll_goes_to_one_histogram_by_its_sign(minus, ahead, behind, contract):
+    # Two histograms of magnitudes: a signed one's _sum could drop, which rate() reads as a reset.
+    hooks = WebhookReport(state=WebhookState.ARRIVED, deliveries=2, duplicates=1, minus_poll_s=minus)
+    result = replace(
+        not_sent(plan(), target="t", outcome=Outcome.DELIVERED, reason="", clock=FakeClock()), webhooks=hooks
+    )
+    metrics = ProbeMetrics(contract, ["SMS"])
+    metrics.observe_run(result)
+
+    def value(name: str) -> float | None:
+        return metrics.registry.get_sample_value(name, {"channel": "SMS"})
+
+    assert value("gatewatch_probe_webhook_ahead_of_poll_seconds_count") == ahead
+    assert value("gatewatch_probe_webhook_behind_poll_seconds_count") == behind
+    assert value("gatewatch_probe_webhook_ahead_of_poll_seconds_sum") == (abs(minus) if ahead else 0)
+    assert value("gatewatch_probe_webhooks_received_total") == 2
+    assert value("gatewatch_probe_webhooks_duplicated_total") == 1
+    assert value("gatewatch_probe_last_run_webhook_duplicates") == 1
+    assert value("gatewatch_probe_last_webhook_minus_poll_seconds") == minus

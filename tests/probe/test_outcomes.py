@@ -6,9 +6,19 @@ from dataclasses import replace
 
 import pytest
 
+from gatewatch.checks import Violation
+from gatewatch.checks.webhook_deliveries import WebhookFinding, WebhookRule, WebhookState
 from gatewatch.contract import Recipient
 from gatewatch.core.errors import ContractError, ExitCode
-from gatewatch.probe.outcomes import VERDICTS, Outcome, check_contract, combined_exit_code, final_outcome
+from gatewatch.probe.outcomes import (
+    VERDICTS,
+    Outcome,
+    check_contract,
+    combined_exit_code,
+    decide,
+    final_outcome,
+)
+from gatewatch.probe.webhooks import WebhookReport
 
 
 def test_the_names_the_issue_lists():
@@ -22,6 +32,9 @@ def test_the_names_the_issue_lists():
         "auth_failed",
         "forbidden",
         "unreachable",
+        # Issue 14: the second witness, the delivery webhooks.
+        "webhook_lost",
+        "webhook_contradicts",
     }
 
 
@@ -59,3 +72,87 @@ def test_a_contract_with_an_unmapped_final_status_is_refused(contract):
 )
 def test_combined_exit_code(outcomes, code):
     assert combined_exit_code(outcomes) == code
+
+
+# -- both witnesses: the poll's outcome and the webhooks' observations ------------------
+
+
+def _failing(rule: WebhookRule) -> WebhookFinding:
+    return WebhookFinding(rule, "GW-1", f"{rule} detail", fails=True)
+
+
+ARRIVED = WebhookReport(state=WebhookState.ARRIVED, deliveries=1, minus_poll_s=-0.1)
+DUPLICATED = WebhookReport(state=WebhookState.ARRIVED, deliveries=3, duplicates=2, out_of_order=1)
+WAITING = WebhookReport(state=WebhookState.WAITING)  # stopped while waiting: nothing judged yet
+NOT_FINAL = WebhookReport(state=WebhookState.NOT_FINAL)
+LOST = WebhookReport(state=WebhookState.LOST, failures=(_failing(WebhookRule.LOST),))
+CONTRADICTS = WebhookReport(
+    state=WebhookState.ARRIVED, deliveries=1, contradicting=1, failures=(_failing(WebhookRule.AGREES),)
+)
+FOR_SIMULATION = WebhookReport(
+    state=WebhookState.NOT_EXPECTED, deliveries=1, failures=(_failing(WebhookRule.NOT_FOR_SIMULATION),)
+)
+# Lost (it came past the deadline) and contradicting at once.
+LATE_AND_WRONG = WebhookReport(
+    state=WebhookState.LOST,
+    deliveries=1,
+    contradicting=1,
+    failures=(_failing(WebhookRule.LOST), _failing(WebhookRule.AGREES)),
+)
+BAD_PAYLOAD = WebhookReport(
+    state=WebhookState.ARRIVED,
+    deliveries=1,
+    violations=(Violation("webhook_status_code", "vendor", "statusCode 9 is none the contract maps"),),
+    failures=(_failing(WebhookRule.AGREES),),
+)
+
+# (the poll's outcome, the webhooks' observations) -> the run's outcome and exit code.
+TABLE = [
+    # No receiver: the poll alone, as before issue 14.
+    (Outcome.DELIVERED, None, Outcome.DELIVERED, 0),
+    (Outcome.ERROR, None, Outcome.ERROR, 1),
+    (Outcome.EXPIRED, None, Outcome.EXPIRED, 1),
+    # Both witnesses agree: the poll's final stands; duplicates and disorder never fail.
+    (Outcome.DELIVERED, ARRIVED, Outcome.DELIVERED, 0),
+    (Outcome.DELIVERED, DUPLICATED, Outcome.DELIVERED, 0),
+    (Outcome.ERROR, ARRIVED, Outcome.ERROR, 1),
+    (Outcome.EXPIRED, DUPLICATED, Outcome.EXPIRED, 1),
+    # Stopped while waiting: not lost, the poll's outcome stands.
+    (Outcome.DELIVERED, WAITING, Outcome.DELIVERED, 0),
+    # The webhook failed while the poll saw final: the webhook outranks the final status.
+    (Outcome.DELIVERED, LOST, Outcome.WEBHOOK_LOST, 1),
+    (Outcome.EXPIRED, LOST, Outcome.WEBHOOK_LOST, 1),
+    (Outcome.DELIVERED, CONTRADICTS, Outcome.WEBHOOK_CONTRADICTS, 1),
+    (Outcome.ERROR, FOR_SIMULATION, Outcome.WEBHOOK_CONTRADICTS, 1),
+    # Both webhook rules broken: a report of another status says more than its lateness.
+    (Outcome.DELIVERED, LATE_AND_WRONG, Outcome.WEBHOOK_CONTRADICTS, 1),
+    # A payload that breaks its own rules is a contract violation, before anything it says.
+    (Outcome.DELIVERED, BAD_PAYLOAD, Outcome.CONTRACT_VIOLATION, 1),
+    # Both paths failed: the poll's failure comes first (the webhook is judged after a final only).
+    (Outcome.CONTRACT_VIOLATION, CONTRADICTS, Outcome.CONTRACT_VIOLATION, 1),
+    (Outcome.STUCK, NOT_FINAL, Outcome.STUCK, 1),
+    (Outcome.STUCK, CONTRADICTS, Outcome.STUCK, 1),
+    (Outcome.UNREACHABLE, LOST, Outcome.UNREACHABLE, 3),
+    (Outcome.AUTH_FAILED, LOST, Outcome.AUTH_FAILED, 2),
+    (Outcome.FORBIDDEN, None, Outcome.FORBIDDEN, 2),
+    (Outcome.SEND_FAILED, None, Outcome.SEND_FAILED, 1),
+    (Outcome.INTERRUPTED, WAITING, Outcome.INTERRUPTED, 1),
+    # The new outcomes are never the poll's own, but stand if handed over.
+    (Outcome.WEBHOOK_LOST, None, Outcome.WEBHOOK_LOST, 1),
+    (Outcome.WEBHOOK_CONTRADICTS, ARRIVED, Outcome.WEBHOOK_CONTRADICTS, 1),
+]
+
+
+@pytest.mark.parametrize(("poll", "webhooks", "expected", "code"), TABLE)
+def test_the_outcome_of_both_witnesses(poll, webhooks, expected, code):
+    outcome, reason = decide(poll, "the poll's reason", webhooks)
+    assert outcome is expected
+    assert int(outcome.exit_code) == code
+    if outcome is poll:
+        assert reason == "the poll's reason"
+    else:  # the reason names the rule that decided it
+        assert reason is not None and ("webhook_" in reason)
+
+
+def test_the_table_covers_every_outcome():
+    assert {row[2] for row in TABLE} == set(Outcome)

@@ -8,11 +8,12 @@ import sys
 import click
 
 from gatewatch.cli.options import options_command
-from gatewatch.core.config import Run
+from gatewatch.core.config import Run, Target
 from gatewatch.core.durations import parse_duration
 from gatewatch.core.errors import ConfigError
 from gatewatch.core.options.probe import ALL_CHANNELS, ProbeOptions
 from gatewatch.core.reports_layout import ReportsLayout
+from gatewatch.core.webhooks import ListenAddress
 from gatewatch.probe.loop import LoopOptions
 from gatewatch.probe.metrics import parse_listen
 from gatewatch.probe.polling import Backoff
@@ -44,7 +45,13 @@ def _setup_logging() -> None:
 def command(options: ProbeOptions) -> int:
     """Send a message, follow it to its final status, export what was seen.
 
-    Exit codes: 0 delivered; 1 error, expired, stuck, contract_violation or send_failed;
+    With --webhook-listen (by default against the embedded simulator) each message is
+    followed both ways: polled, and received as the account's delivery webhook, which the
+    probe registers and puts back at exit (another one is replaced only with
+    --replace-webhook).
+
+    Exit codes: 0 delivered; 1 error, expired, stuck, contract_violation, send_failed,
+    webhook_lost or webhook_contradicts;
     2 usage or configuration: a key the target refuses (401), this machine not on the
     allow-list (403: forbidden), dry-run sends; 3 unreachable. With several channels: 0
     only if every one delivered. The API key comes from $GATEWATCH_API_KEY (or
@@ -123,4 +130,27 @@ def service_config(options: ProbeOptions, run: Run) -> ServiceConfig:
         textfile=options.textfile,
         metrics_listen=_listen(options),
         simulator_args=options.simulator_args,
+        webhook_listen=_webhook_listen(options, target),
+        webhook_public_url=options.webhooks.public_url(),
+        replace_webhook=options.replace_webhook,
     )
+
+
+def _webhook_listen(options: ProbeOptions, target: Target) -> ListenAddress | None:
+    """Where to receive webhooks: as told, else a free local port for the embedded simulator only.
+
+    The account's one webhook is shared by every channel and by real traffic, so against a
+    server of its own (a stub, a simulator on 127.0.0.1) the probe follows webhooks only when
+    told; the simulator it starts itself is its own to register on.
+    """
+    hooks = options.webhooks
+    listen = hooks.listen_address(target)
+    if listen is not None and listen.wildcard and hooks.public_url() is None:
+        # Checked before anything is sent: no gateway can call back 0.0.0.0.
+        raise ConfigError(
+            f"the receiver would listen on {listen.host}, which no gateway can call: give the URL "
+            f"that forwards to it with {hooks.flag_of('webhook_public_url')}",
+            key=hooks.flag_of("webhook_listen"),
+        )
+    told = hooks.webhook_listen is not None
+    return listen if told or target.embedded else None

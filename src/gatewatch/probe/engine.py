@@ -20,7 +20,9 @@ expectations, the lifecycle tracker). How each situation is classified:
   stuck, or unreachable when that last lookup (or every lookup) could not get through.
 
 Precedence: forbidden, auth_failed, contract_violation, the final status, interrupted,
-unreachable, stuck. The UNKNOWN test recipient never settles, so its runs end stuck.
+unreachable, stuck. With a webhook receiver (`probe.webhooks`), a final status is then
+checked against the message's delivery webhooks: `outcomes.decide` says which outranks.
+The UNKNOWN test recipient never settles, so its runs end stuck.
 Every field name and HTTP code is read from the contract.
 """
 
@@ -50,10 +52,11 @@ from gatewatch.core.errors import TargetUnreachable
 from gatewatch.core.exchange import Exchange
 from gatewatch.core.preflight import forbidden_message
 from gatewatch.probe.clock import Clock
-from gatewatch.probe.outcomes import Outcome, final_outcome
+from gatewatch.probe.outcomes import Outcome, decide, final_outcome
 from gatewatch.probe.polling import confirm_wait, schedule
 from gatewatch.probe.settings import ChannelPlan, ProbeSettings
 from gatewatch.probe.timing import StatusTiming, Timeline
+from gatewatch.probe.webhooks import Follower, WebhookReport
 
 # A run keeps at most this many violations: the first ones say what broke.
 MAX_VIOLATIONS = 20
@@ -107,6 +110,8 @@ class RunResult:
     deadline_s: float
     throttled: int = 0  # 429 answers seen (each one, waited out or not)
     throttled_wait_s: float = 0.0  # seconds the client waited because of them
+    #: The message's delivery webhooks (None: the run had no receiver, or sent nothing).
+    webhooks: WebhookReport | None = None
 
     @property
     def pending(self) -> bool:
@@ -133,6 +138,7 @@ class _Read:
     exchange: Exchange
     status: str | None
     description: str | None
+    answered: float = 0.0  # monotonic: when the answer came
 
 
 @dataclass(slots=True)
@@ -145,6 +151,7 @@ class _Run:
     run_id: str
     target: str
     on_sent: Callable[[SentMessage], None] | None
+    follower: Follower | None = None
     started: float = 0.0
     started_wall: float = 0.0
     epoch_offset: float = 0.0
@@ -165,6 +172,8 @@ class _Run:
     interrupted: bool = False
     final_status: str | None = None
     final_description: str | None = None
+    final_at: float | None = None  # monotonic: the answer that first showed the final status
+    webhooks: WebhookReport | None = None
 
     # -- the run ------------------------------------------------------------------------
 
@@ -177,7 +186,24 @@ class _Run:
             return self._result(*early)
         assert self.message_id is not None
         self._poll(self.message_id)
-        return self._result(*self._conclude())
+        outcome, reason = self._conclude()
+        self._follow(self.message_id)
+        return self._result(*decide(outcome, reason, self.webhooks))
+
+    def _follow(self, message_id: str) -> None:
+        """The message's webhooks, waited for when the poll saw it final (and broke no rule)."""
+        if self.follower is None or self.timeline is None or self.interrupted:
+            return
+        final = self.final_status is not None and self._ended_early() is None
+        self.webhooks = self.follower.follow(
+            message_id,
+            sent_at=self.timeline.origin,
+            last_status=self.timeline.last_status,
+            final_status=self.final_status if final else None,
+            final_at=self.final_at if final else None,
+            channel_deadline_s=self.plan.deadline_s,
+            clock=self.clock,
+        )
 
     def _send(self) -> tuple[Outcome, str] | None:
         """Send; an outcome when the run ends here."""
@@ -288,6 +314,7 @@ class _Run:
         if read.status is None or not self.contract.is_final(read.status):
             return False
         self.final_status, self.final_description = read.status, read.description
+        self.final_at = read.answered
         return True
 
     def _lookup(self, message_id: str) -> _Read | None:
@@ -337,7 +364,7 @@ class _Run:
             initial=status in contract.initial_statuses,
         )
         # The description becomes the run's reason, on the console and in the history: bounded.
-        return _Read(exchange, status, clip(description) if isinstance(description, str) else None)
+        return _Read(exchange, status, clip(description) if isinstance(description, str) else None, answered)
 
     # -- bookkeeping --------------------------------------------------------------------
 
@@ -418,6 +445,7 @@ class _Run:
             deadline_s=self.plan.deadline_s,
             throttled=self.throttled,
             throttled_wait_s=self.throttled_wait_s,
+            webhooks=self.webhooks,
         )
 
 
@@ -475,6 +503,7 @@ def run_channel(
     target: str,
     run_id: str | None = None,
     on_sent: Callable[[SentMessage], None] | None = None,
+    follower: Follower | None = None,
 ) -> RunResult:
     """Probe one channel once: send, follow the message to a final status or the deadline."""
     run = _Run(
@@ -486,6 +515,7 @@ def run_channel(
         run_id=run_id or new_run_id(),
         target=target,
         on_sent=on_sent,
+        follower=follower,
     )
     result = run.execute()
     progress_feed.probe(channel=plan.channel, status=result.outcome.value)

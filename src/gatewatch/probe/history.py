@@ -40,12 +40,14 @@ from gatewatch.core.records.probe_history import (
     SentLine,
     StatusLine,
     ViolationLine,
+    WebhooksLine,
     read_lines,
 )
 from gatewatch.probe.engine import RunResult, SentMessage
 from gatewatch.probe.late import LateCheck, PendingMessage
 from gatewatch.probe.outcomes import Outcome
 from gatewatch.probe.timing import StatusTiming
+from gatewatch.probe.webhooks import WebhookReport
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +97,26 @@ def run_record(result: RunResult) -> RunLine:
         throttled=result.throttled,
         throttled_wait_s=round(result.throttled_wait_s, 3),
         violations=violation_lines(result.violations),
+        webhooks=webhooks_line(result.webhooks) if result.webhooks is not None else None,
+    )
+
+
+def webhooks_line(report: WebhookReport) -> WebhooksLine:
+    """A message's webhooks as the history keeps them: the webhook timeline beside the poll's."""
+    broken = tuple(
+        # The webhook rules are pinned (gateway-api.md, Delivery webhooks).
+        ViolationLine(rule=f.rule.value, provenance="pinned", message=f.detail)
+        for f in report.failures
+    )
+    return WebhooksLine(
+        state=report.state.value,
+        statuses=tuple(StatusLine(status=s, at_s=round(at, 4)) for s, at in report.timeline),
+        deliveries=report.deliveries,
+        duplicates=report.duplicates,
+        out_of_order=report.out_of_order,
+        contradicting=report.contradicting,
+        minus_poll_s=round(report.minus_poll_s, 4) if report.minus_poll_s is not None else None,
+        violations=violation_lines(report.violations) + broken,
     )
 
 

@@ -32,6 +32,7 @@ from gatewatch.probe.metrics import ProbeMetrics, push, write_textfile
 from gatewatch.probe.outcomes import Outcome, combined_exit_code
 from gatewatch.probe.run_line import late_line, run_line
 from gatewatch.probe.settings import ChannelPlan, ProbeSettings
+from gatewatch.probe.webhooks import Follower
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ class Probe:
         exports: Exports | None = None,
         on_cycle: Callable[[CycleReport], None] | None = None,
         rng: random.Random | None = None,
+        follower: Follower | None = None,
     ) -> None:
         self.contract = contract
         self.target = target
@@ -96,6 +98,7 @@ class Probe:
         self.clock = clock
         self.exports = exports or Exports()
         self.on_cycle = on_cycle
+        self.follower = follower
         self._out = out
         self._out_lock = threading.Lock()
         self._rng = rng or random.Random()
@@ -104,6 +107,7 @@ class Probe:
 
     def cycle(self, executor: ThreadPoolExecutor | None = None) -> tuple[RunResult, ...]:
         """Re-check pending messages, probe every channel, export; the runs' results."""
+        began = self.clock.monotonic()
         self.recheck_pending()
         plans = self.settings.plans
         if executor is None or len(plans) == 1:
@@ -112,6 +116,8 @@ class Probe:
             futures = [executor.submit(self._run_one, p) for p in plans]
             results = tuple(r for r in (f.result() for f in futures) if r is not None)
         self.metrics.set_pending(len(self.history.pending()))
+        if self.follower is not None:
+            self.follower.forget(began)  # this cycle's runs are judged; earlier webhooks are no one's
         self.export()
         return results
 
@@ -143,6 +149,7 @@ class Probe:
                 clock=self.clock,
                 target=self.target,
                 on_sent=self.history.record_sent,
+                follower=self.follower,
             )
         except Exception:  # a bug in one run must not end a canary that runs for months
             log.exception("the %s run failed unexpectedly", plan.channel)

@@ -26,12 +26,14 @@ from urllib.parse import urlsplit, urlunsplit
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import push_to_gateway, start_http_server, write_to_textfile
 
+from gatewatch.checks import Violation
 from gatewatch.contract import Contract
 from gatewatch.core.options.probe import DEFAULT_JOB
 from gatewatch.probe.engine import RunResult
 from gatewatch.probe.history import ChannelState
 from gatewatch.probe.late import LateCheck
 from gatewatch.probe.outcomes import VERDICTS, Outcome
+from gatewatch.probe.webhooks import WebhookReport
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ class ProbeMetrics:
         self._add_request_counters()
         self._add_timing_metrics()
         self._add_health_metrics()
+        self._add_webhook_metrics()
         self._label_channels(channels)
 
     # -- the metrics ----------------------------------------------------------------------
@@ -136,6 +139,81 @@ class ProbeMetrics:
             "internal_errors", "Runs that ended in an unexpected error of the probe itself (see its log)."
         )
 
+    def _add_webhook_metrics(self) -> None:
+        """The second witness: the delivery webhooks beside the poll.
+
+        Webhook minus poll is signed; a Prometheus histogram's _sum must not decrease (rate()
+        reads a drop as a counter reset), so the two signs are two histograms of magnitudes,
+        each with the time buckets: ahead (the webhook came first) and behind (after the poll).
+        The last run's signed value is a gauge.
+        """
+
+        def histogram(name: str, doc: str) -> Histogram:
+            return Histogram(
+                f"{PREFIX}_{name}", doc, [CHANNEL_LABEL], buckets=TIME_BUCKETS_S, registry=self.registry
+            )
+
+        self.webhook_ahead = histogram(
+            "webhook_ahead_of_poll_seconds",
+            "How long before the lookup that first showed the final status its delivery webhook came.",
+        )
+        self.webhook_behind = histogram(
+            "webhook_behind_poll_seconds",
+            "How long after the lookup that first showed the final status its delivery webhook came.",
+        )
+        self.last_webhook_minus_poll = self._gauge(
+            "last_webhook_minus_poll_seconds",
+            "The channel's last run: its delivery webhook's arrival minus the poll's (negative: first).",
+        )
+        self.webhooks_received = self._counter(
+            "webhooks_received", "Delivery webhooks about the probe's messages."
+        )
+        self.webhooks_lost = self._counter(
+            "webhooks_lost", "Messages seen final by the poll with no delivery webhook within the deadline."
+        )
+        self.webhooks_duplicated = self._counter(
+            "webhooks_duplicated", "Webhooks that repeated earlier news."
+        )
+        self.webhooks_out_of_order = self._counter(
+            "webhooks_out_of_order", "Webhooks whose own time is earlier than one that came before them."
+        )
+        self.webhooks_contradicting = self._counter(
+            "webhooks_contradicting", "Delivery webhooks naming another status than the poll's final."
+        )
+        self.last_webhook_duplicates = self._gauge(
+            "last_run_webhook_duplicates",
+            "Duplicated webhooks in the channel's last run (a --once process keeps no counters).",
+        )
+
+    def _webhook_counters(self) -> tuple[Counter, ...]:
+        return (
+            self.webhooks_received,
+            self.webhooks_lost,
+            self.webhooks_duplicated,
+            self.webhooks_out_of_order,
+            self.webhooks_contradicting,
+        )
+
+    def _count_violations(self, channel: str, violations: Iterable[Violation]) -> None:
+        for v in violations:
+            self.violations.labels(channel=channel, rule=v.rule).inc()
+
+    def _observe_webhooks(self, channel: str, hooks: WebhookReport) -> None:
+        self.webhooks_received.labels(channel=channel).inc(hooks.deliveries)
+        self.webhooks_lost.labels(channel=channel).inc(1 if hooks.lost else 0)
+        self.webhooks_duplicated.labels(channel=channel).inc(hooks.duplicates)
+        self.webhooks_out_of_order.labels(channel=channel).inc(hooks.out_of_order)
+        self.webhooks_contradicting.labels(channel=channel).inc(hooks.contradicting)
+        self.last_webhook_duplicates.labels(channel=channel).set(hooks.duplicates)
+        self._count_violations(channel, hooks.violations)
+        minus = hooks.minus_poll_s
+        if minus is None:
+            return
+        self.last_webhook_minus_poll.labels(channel=channel).set(minus)
+        (self.webhook_behind if minus >= 0 else self.webhook_ahead).labels(channel=channel).observe(
+            abs(minus)
+        )
+
     def _label_channels(self, channels: Iterable[str]) -> None:
         """Every known channel's series at 0 from the start, so rate() and absent() work at once."""
         for channel in channels:
@@ -147,9 +225,12 @@ class ProbeMetrics:
                 self.transport_errors,
                 self.throttled,
                 self.throttled_wait,
+                *self._webhook_counters(),
             ):
                 counter.labels(channel=channel)
             self.consecutive_failures.labels(channel=channel).set(0)
+            self.webhook_ahead.labels(channel=channel)
+            self.webhook_behind.labels(channel=channel)
             for outcome in VERDICTS:
                 self.runs.labels(channel=channel, outcome=outcome.value)
                 self.late_finals.labels(channel=channel, outcome=outcome.value)
@@ -199,8 +280,9 @@ class ProbeMetrics:
             self.throttled_wait.labels(channel=channel).inc(result.throttled_wait_s)
             self.last_throttled.labels(channel=channel).set(result.throttled)
             self.duration.labels(channel=channel).set(result.duration_s)
-            for v in result.violations:
-                self.violations.labels(channel=channel, rule=v.rule).inc()
+            self._count_violations(channel, result.violations)
+            if result.webhooks is not None:
+                self._observe_webhooks(channel, result.webhooks)
             seen: set[str] = set()
             for timing in result.statuses:
                 if timing.status in seen:
@@ -217,8 +299,7 @@ class ProbeMetrics:
             self.server_errors.labels(channel=channel).inc(check.server_errors)
             self.throttled.labels(channel=channel).inc(check.throttled)
             self.throttled_wait.labels(channel=channel).inc(check.throttled_wait_s)
-            for v in check.violations:
-                self.violations.labels(channel=channel, rule=v.rule).inc()
+            self._count_violations(channel, check.violations)
             if check.outcome is not None:
                 self.late_finals.labels(channel=channel, outcome=check.outcome.value).inc()
             if check.timing is not None:

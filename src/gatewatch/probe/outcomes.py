@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
+from gatewatch.checks.webhook_deliveries import WebhookRule
 from gatewatch.contract import Contract
 from gatewatch.core.errors import ContractError, ExitCode
+from gatewatch.probe.webhooks import WebhookReport
 
 
 class Outcome(StrEnum):
@@ -23,7 +25,12 @@ class Outcome(StrEnum):
     ERROR = "error"  # final status with a reason: the gateway says it could not deliver
     EXPIRED = "expired"
     STUCK = "stuck"  # still not final at the deadline
-    CONTRACT_VIOLATION = "contract_violation"  # an answer broke a rule of the contract
+    CONTRACT_VIOLATION = "contract_violation"  # an answer (or a webhook's payload) broke a rule
+    # The poll saw a final status; a delivery webhook said another one (webhook_agrees_with_lookup),
+    # or came for a simulation send (webhook_no_simulation).
+    WEBHOOK_CONTRADICTS = "webhook_contradicts"
+    # The poll saw a final status; no delivery webhook came within the deadline after it.
+    WEBHOOK_LOST = "webhook_lost"
     SEND_FAILED = "send_failed"  # the send was not accepted (or its connection dropped)
     # 401 on the send or a lookup after the preflight accepted the key (revoked mid-run);
     # a key refused from the start never gets this far: the preflight ends the command.
@@ -92,3 +99,33 @@ def combined_exit_code(outcomes: Iterable[Outcome]) -> ExitCode:
     if all(o is Outcome.UNREACHABLE for o in failed):
         return ExitCode.UNREACHABLE
     return ExitCode.TARGET_FAILED
+
+
+#: The poll's outcomes that a webhook can overrule: the message reached a final status.
+_FINAL = frozenset({Outcome.DELIVERED, Outcome.ERROR, Outcome.EXPIRED})
+
+
+def decide(poll: Outcome, reason: str | None, webhooks: WebhookReport | None) -> tuple[Outcome, str | None]:
+    """The run's outcome and reason from both witnesses: the poll's, then the webhooks'.
+
+    The webhooks are judged only when the poll saw a final status (before that nothing is
+    due), and then outrank it, as a broken rule outranks a final status: a payload that
+    breaks its rules (contract_violation), a report of another status (webhook_contradicts),
+    none within the deadline (webhook_lost). Duplicates and reports out of order are counted,
+    never a failure; a run stopped while waiting keeps the poll's outcome.
+    """
+    if webhooks is None or poll not in _FINAL:
+        return poll, reason
+    if webhooks.violations:
+        first = webhooks.violations[0].headline()
+        more = len(webhooks.violations) - 1
+        return Outcome.CONTRACT_VIOLATION, first + (f" (+{more} more)" if more else "")
+    for rule, outcome in (
+        (WebhookRule.AGREES, Outcome.WEBHOOK_CONTRADICTS),
+        (WebhookRule.NOT_FOR_SIMULATION, Outcome.WEBHOOK_CONTRADICTS),
+        (WebhookRule.LOST, Outcome.WEBHOOK_LOST),
+    ):
+        found = next((f for f in webhooks.failures if f.rule is rule), None)
+        if found is not None:
+            return outcome, found.headline()
+    return poll, reason

@@ -3,7 +3,9 @@
 `key=value` pairs after a timestamp, so a person can read it and a log pipeline can
 parse it: the outcome is always the third field, the reason (when there is one) quoted.
 `final=STATUS@T` is the time from the send to the final status; `bound=` is the most
-that time can be off (the bracket between the lookups around the change).
+that time can be off (the bracket between the lookups around the change). With a webhook
+receiver, `webhook=` is the delivery webhook's arrival minus the lookup that first showed
+the final status (`-0.050s`: the webhook came first), or where it stands (`lost`, `waiting`).
 """
 
 from __future__ import annotations
@@ -49,9 +51,26 @@ def run_line(result: RunResult) -> str:
         parts.append(f"transport_errors={result.transport_errors}")
     if result.throttled:
         parts.append(f"throttled={result.throttled} throttled_wait={result.throttled_wait_s:.3f}s")
+    if result.webhooks is not None:
+        parts += _webhook_parts(result)
     if result.reason:
         parts.append(f"reason={_quote(result.reason)}")
     return " ".join(parts)
+
+
+def _webhook_parts(result: RunResult) -> list[str]:
+    """`webhook=` the webhook's time minus the poll's (`+0.120s`: after it), else its state."""
+    hooks = result.webhooks
+    assert hooks is not None
+    parts = [f"webhook={hooks.brief()}"]
+    for name, count in (
+        ("webhook_duplicates", hooks.duplicates),
+        ("webhook_out_of_order", hooks.out_of_order),
+        ("webhook_contradicting", hooks.contradicting),
+    ):
+        if count:
+            parts.append(f"{name}={count}")
+    return parts
 
 
 def late_line(check: LateCheck) -> str:

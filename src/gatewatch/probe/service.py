@@ -31,6 +31,8 @@ from gatewatch.core.options.probe import (
     DEFAULT_PENDING_MAX_AGE_S,
     ProbeOptions,
 )
+from gatewatch.core.webhooks import ListenAddress
+from gatewatch.probe.callback import may_replace, open_callback
 from gatewatch.probe.clock import SystemClock
 from gatewatch.probe.history import History
 from gatewatch.probe.loop import CycleReport, Exports, LoopOptions, Probe, stop_on_signals
@@ -38,6 +40,7 @@ from gatewatch.probe.metrics import ProbeMetrics, serve
 from gatewatch.probe.outcomes import Outcome, check_contract
 from gatewatch.probe.polling import Backoff
 from gatewatch.probe.settings import ProbeSettings, channel_plans
+from gatewatch.probe.webhooks import Follower
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +73,10 @@ class ServiceConfig:
     metrics_listen: tuple[str, int] | None = None
     # Arguments for `gatewatch simulate` when the probe starts its own simulator.
     simulator_args: Sequence[str] = ()
+    #: Where to receive the message's delivery webhooks (None: the poll only).
+    webhook_listen: ListenAddress | None = None
+    webhook_public_url: str | None = None
+    replace_webhook: bool = False
 
 
 def _recipient(config: ServiceConfig) -> str:
@@ -189,6 +196,19 @@ def run_service(
         refused = opened.preflight(clients[channels[0]])
         if refused is not None:
             return probe.refuse(Outcome.FORBIDDEN, refused)
+        if config.webhook_listen is not None:
+            receiver = open_callback(
+                stack,
+                stack.enter_context(opened.client(pool_size=1)),
+                contract,
+                config.webhook_listen,
+                config.webhook_public_url,
+                replace=may_replace(
+                    target, allow_production=config.allow_production, replace_webhook=config.replace_webhook
+                ),
+                secrets=(opened.keys.primary,),
+            )
+            probe.follower = Follower(contract, receiver)
         if config.metrics_listen is not None and not config.loop.once:
             server = serve(metrics, *config.metrics_listen)
             stack.callback(server.close)

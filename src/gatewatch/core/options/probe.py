@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gatewatch.core.durations import format_duration
-from gatewatch.core.options.declare import ValueKind, embed, option
+from gatewatch.core.options.declare import ValueKind, declared_field, embed, option
 from gatewatch.core.options.target import TargetRunOptions
-from gatewatch.core.options.webhooks import WebhookOptions
+from gatewatch.core.options.webhooks import REPLACE_WEBHOOK, WebhookOptions
 from gatewatch.core.reports_layout import RELATIVE
 
 #: --channel's value for every channel of the contract.
@@ -134,3 +134,4 @@ class ProbeOptions(TargetRunOptions):
         help="With no target: an argument for the embedded simulator (e.g. --simulator-arg=--step-s=1).",
     )
     webhooks: WebhookOptions = embed(WebhookOptions)
+    replace_webhook: bool = declared_field(REPLACE_WEBHOOK)

@@ -41,7 +41,8 @@ class WebhookOptions(Options):
         metavar="HOST:PORT",
         surfaces=_CLI_AND_PYTEST,
         help="Receive delivery webhooks on HOST:PORT (port 0: any free port). Default: 127.0.0.1 and "
-        "a free port for a target on this machine; elsewhere webhook deliveries are not tested.",
+        "a free port for a target on this machine (the probe: for the simulator it starts only); "
+        "elsewhere webhook deliveries are not tested.",
     )
     webhook_public_url: str | None = option(
         name="webhook-public-url",

@@ -203,6 +203,19 @@ class Receiver:
                 lambda: predicate(tuple(self._kept)) or self._stopping.is_set(), timeout=timeout_s
             ) and predicate(tuple(self._kept))
 
+    def forget(self, before: float) -> int:
+        """Drop the deliveries received before `before` (monotonic); how many were dropped.
+
+        A receiver that runs for months (the probe's loop) forgets what its runs have judged,
+        so the deliveries kept stay under max_deliveries.
+        """
+        with self._changed:
+            dropped = 0
+            while self._kept and self._kept[0].received_at < before:  # bounded: the deliveries kept
+                self._kept.popleft()
+                dropped += 1
+            return dropped
+
     def script(self, *replies: Reply) -> None:
         """Answer the next deliveries with `replies`, in order, then with the settings' reply."""
         with self._changed:
