@@ -20,6 +20,7 @@ _SUBCOMMANDS = {
     "contract": "gatewatch.cli.contract",
     "load": "gatewatch.cli.load",
     "probe": "gatewatch.cli.probe",
+    "probe-rules": "gatewatch.cli.probe_rules",
     "report": "gatewatch.cli.report",
     "run": "gatewatch.cli.run",
 }
