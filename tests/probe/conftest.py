@@ -248,7 +248,8 @@ def require_binary(name: str) -> str:
     found = shutil.which(name)
     if found:
         return found
-    message = f"{name} is not installed (Debian: apt-get install prometheus prometheus-pushgateway)"
+    packages = "prometheus prometheus-pushgateway prometheus-alertmanager"
+    message = f"{name} is not installed (Debian: apt-get install {packages})"
     if os.environ.get("CI"):
         pytest.fail(message + "; CI must install it")
     pytest.skip(message)
