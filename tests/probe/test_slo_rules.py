@@ -106,3 +106,20 @@ def test_the_command_writes_the_rules_and_refuses_a_bad_file(tmp_path, capsys):
     err = capsys.readouterr().err
     assert refused.value.code == 2
     assert err.count("\n") == 1 and "objectives.default.delivered" in err and "Traceback" not in err
+
+
+def test_the_alertmanager_example_is_valid_and_routes_every_severity():
+    example = SYNTHETIC / "alertmanager.yml.example"
+    result = subprocess.run(
+        [require_binary("amtool"), "check-config", str(example)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    severities = set(
+        re.findall(r"severity: (\w+)", RULES.read_text() + (SYNTHETIC / "alerts.yml").read_text())
+    )
+    assert severities == {"page", "ticket"}
+    assert all(f'severity="{s}"' in example.read_text() for s in severities)
