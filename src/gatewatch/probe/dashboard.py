@@ -101,9 +101,10 @@ def build(slo: Slo, contract: Contract) -> dict[str, Any]:
         board = board.with_row(gd.Row(row))
         for panel in panels:
             board = board.with_panel(panel)
-    encoded: dict[str, Any] = json.loads(json.dumps(board.build(), cls=JSONEncoder))
-    for number, panel in enumerate(encoded["panels"], start=1):
-        panel["id"] = number  # Grafana wants each panel's id unique
+    model = board.build()
+    for number, built in enumerate(model.panels or [], start=1):
+        built.id_val = number  # Grafana wants each panel's id unique
+    encoded: dict[str, Any] = json.loads(json.dumps(model, cls=JSONEncoder))
     return encoded
 
 
