@@ -16,7 +16,7 @@ def promtool(*args: str) -> subprocess.CompletedProcess[str]:
         cwd=SYNTHETIC,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,  # the SLO tests evaluate days of rules
         check=False,
     )
 

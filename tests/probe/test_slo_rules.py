@@ -15,22 +15,11 @@ from gatewatch.probe.alert_rules import BURN_ALERTS, DEGRADED_ALERT, FAILING, ST
 from gatewatch.probe.slo import load_slo, parse_slo
 
 from .conftest import require_binary
+from .test_alerts import SYNTHETIC, promtool
 
 ROOT = Path(__file__).resolve().parents[2]
-SYNTHETIC = ROOT / "synthetic"
 RULES = SYNTHETIC / "slo-rules.yml"
 TESTS = ("slo-rules_test.yml", "slo-rules_long_test.yml")
-
-
-def promtool(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [require_binary("promtool"), *args],
-        cwd=SYNTHETIC,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_the_shipped_rules_are_generated_from_the_shipped_slo_file():
