@@ -103,3 +103,16 @@ def test_a_broken_rule_is_not_confirmed_by_a_second_message(probe_cli, monkeypat
     runs = [r for r in read_history(history) if r["type"] == "run"]
     assert result.code == 1
     assert [r["outcome"] for r in runs] == ["contract_violation"]
+
+
+def test_the_next_process_counts_the_confirmed_verdict_not_the_first_failure(
+    gateway_stub, stub_target, probe_cli, tmp_path
+):
+    gateway_stub.script.fail_messages = 10  # every message expires
+    first, _, _ = _run(probe_cli, stub_target, tmp_path, "--confirm-failures")
+    assert first.code == 1
+    # A --once process seeds consecutive_failures from the history: the line awaiting its
+    # confirmation is not a failure of its own, so one confirmed failure and one more are two.
+    again, runs, found = _run(probe_cli, stub_target, tmp_path)
+    assert again.code == 1 and [r["outcome"] for r in runs] == ["expired"] * 3
+    assert value(found, "gatewatch_probe_consecutive_failures") == 2

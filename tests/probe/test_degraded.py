@@ -56,3 +56,14 @@ def test_a_slow_step_in_the_embedded_simulator_degrades(probe_cli, monkeypatch, 
     result, runs, _ = _probe(probe_cli, args, tmp_path)
     assert result.code == 0, result.out + result.err
     assert runs[0]["outcome"] == "degraded"
+
+
+def test_the_next_process_reads_a_degraded_run_as_a_delivery(sim, sim_target, probe_cli, tmp_path):
+    first, _, _ = _probe(probe_cli, [*sim_target, "--degraded-after", SLOW], tmp_path)
+    assert first.code == 0
+    # Stuck (the deadline is shorter than the lifecycle): the failures in a row start at this one.
+    args = [*sim_target, "--deadline", "30ms", "--initial-delay", "10ms"]
+    again, runs, found = _probe(probe_cli, args, tmp_path)
+    assert again.code == 1 and [r["outcome"] for r in runs] == ["degraded", "stuck"]
+    assert value(found, "gatewatch_probe_consecutive_failures") == 1
+    assert value(found, "gatewatch_probe_last_success_timestamp_seconds") > 0

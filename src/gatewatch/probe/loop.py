@@ -2,7 +2,11 @@
 
 A cycle re-checks the messages earlier runs left pending, probes every channel (in
 parallel, one client each), records each run the moment it ends (history, metrics, the
-stdout line) and exports the metrics. SIGTERM or SIGINT stops the clock: the waits in
+stdout line) and exports the metrics. With confirmation on, a channel's failed run is
+followed at once by exactly one more (see `Probe._run_one`). A run that starts inside a
+maintenance window carries the window's reason: its outcome and exit code are unchanged
+(whoever runs it by hand during the window wants the truth); the `maintenance` gauge is
+what alert rules read to stay silent. SIGTERM or SIGINT stops the clock: the waits in
 flight return at once, the runs in flight are recorded as far as they got (interrupted,
 their messages pending for the next process), and the loop ends after exporting. A
 second signal gets the default behaviour, so a stuck process can still be killed.

@@ -4,7 +4,8 @@ The names are part of the probe's interface: they label metrics, fill the histor
 `outcome` field and appear in the stdout line, so changing one breaks dashboards.
 The three that name a final status (delivered, error, expired) are the contract's test
 recipient outcomes; `final_outcome` maps a final status to one through the contract,
-so no status is spelled here.
+so no status is spelled here. `degraded` is a delivery slower than the channel's
+degraded threshold (`decide` judges it last); it exits 0 like `delivered`.
 """
 
 from __future__ import annotations
