@@ -14,8 +14,9 @@ def stamp(delta: timedelta) -> str:
     return (datetime.now(UTC) + delta).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def window(start: str, end: str, reason: str = "carrier upgrade") -> str:
-    return f'[[targets.sim.maintenance]]\nstart = "{start}"\nend = "{end}"\nreason = "{reason}"\n'
+def window(start: str, end: str, reason: str = "carrier upgrade", channels: str = "") -> str:
+    scope = f"channels = {channels}\n" if channels else ""
+    return f'[[targets.sim.maintenance]]\nstart = "{start}"\nend = "{end}"\nreason = "{reason}"\n{scope}'
 
 
 NOW_OPEN = window(stamp(timedelta(hours=-1)), stamp(timedelta(hours=1)))
@@ -49,6 +50,21 @@ def test_outside_every_window_the_run_is_not_marked(sim, tmp_path, probe_cli, mo
     assert result.code == 0 and runs[0]["maintenance"] is None
     assert "maintenance=" not in result.out
     assert value(found, "gatewatch_probe_maintenance") == 0
+
+
+def test_a_window_may_cover_some_channels_only(sim, tmp_path, probe_cli, monkeypatch):
+    sms_only = window(stamp(timedelta(hours=-1)), stamp(timedelta(hours=1)), "SMSC swap", '["SMS"]')
+    args = _targets(sim, tmp_path, monkeypatch, sms_only)
+    history, prom = tmp_path / "h.jsonl", tmp_path / "probe.prom"
+    result = probe_cli(*args, "--history", str(history), "--textfile", str(prom))  # every channel
+    assert result.code == 0, result.out + result.err
+    marked = {r["channel"]: r["maintenance"] for r in read_history(history) if r["type"] == "run"}
+    assert marked["SMS"] == "SMSC swap" and len(marked) > 1
+    assert all(reason is None for channel, reason in marked.items() if channel != "SMS")
+    found = samples(prom)
+    assert value(found, "gatewatch_probe_maintenance") == 1
+    others = [k for k in found if k[0] == "gatewatch_probe_maintenance" and ("channel", "SMS") not in k[1]]
+    assert others and all(found[k] == 0 for k in others)
 
 
 def test_the_flag_opens_a_window_until_a_time(sim, sim_target, probe_cli, tmp_path):
@@ -86,6 +102,7 @@ def test_a_failure_in_a_window_keeps_its_outcome_and_exit_code(
         ('[[targets.sim.maintenance]]\nend = "2026-12-05T02:00:00Z"\n', [], "maintenance[0]"),
         ("degraded_after_s = { SMS = -1 }", [], "degraded_after_s"),
         ("confirm_failures = 1", [], "confirm_failures"),
+        (window("2026-12-05T02:00:00Z", "2026-12-05T04:00:00Z", channels='["FAX"]'), [], "channels"),
         (
             "",
             ["--maintenance-until", "2020-01-01T00:00:00Z"],

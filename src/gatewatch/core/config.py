@@ -93,10 +93,11 @@ class MaintenanceWindow:
     start: float  # epoch seconds, inclusive
     end: float  # epoch seconds, exclusive
     reason: str
+    channels: tuple[str, ...] = ()  # empty: every channel
 
-    def covers(self, at: float) -> bool:
-        """True when `at` (epoch seconds) is inside the window."""
-        return self.start <= at < self.end
+    def covers(self, at: float, channel: str) -> bool:
+        """True when `at` (epoch seconds) is inside the window, on `channel`."""
+        return self.start <= at < self.end and (not self.channels or channel in self.channels)
 
 
 #: What a window is called when it was given no reason.
@@ -119,12 +120,18 @@ def parse_time(text: str, *, key: str, file: str | None = None) -> float:
 
 
 def maintenance_window(
-    start: float, end: float, reason: str | None, *, key: str, file: str | None = None
+    start: float,
+    end: float,
+    reason: str | None,
+    *,
+    key: str,
+    file: str | None = None,
+    channels: tuple[str, ...] = (),
 ) -> MaintenanceWindow:
     """A window, refused (ConfigError) when it ends before it starts."""
     if end <= start:
         raise ConfigError("the maintenance window ends before it starts", file=file, key=key)
-    return MaintenanceWindow(start=start, end=end, reason=reason or MAINTENANCE_REASON)
+    return MaintenanceWindow(start=start, end=end, reason=reason or MAINTENANCE_REASON, channels=channels)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -303,7 +310,7 @@ def _parse_target(name: str, spec: Mapping[str, Any], path: Path, contract: Cont
         initial_delay_s=_seconds(spec.get("initial_delay_s")),
         degraded_after_s=_seconds(spec.get("degraded_after_s")),
         confirm_failures=spec.get("confirm_failures", False),
-        maintenance=_maintenance(spec, file, where),
+        maintenance=_maintenance(spec, contract, file, where),
         retry_delays_s=tuple(float(d) for d in spec.get("retry_delays_s", contract.retry_delays_s)),
         api_key_env=spec.get("api_key_env", DEFAULT_KEY_ENV),
         second_api_key_env=spec.get("second_api_key_env", DEFAULT_SECOND_KEY_ENV),
@@ -360,13 +367,24 @@ def _known_ids(spec: Mapping[str, Any], contract: Contract, file: str, where: st
     return tuple(known_ids)
 
 
-def _maintenance(spec: Mapping[str, Any], file: str, where: str) -> tuple[MaintenanceWindow, ...]:
+def _maintenance(
+    spec: Mapping[str, Any], contract: Contract, file: str, where: str
+) -> tuple[MaintenanceWindow, ...]:
     windows = []
     for i, item in enumerate(spec.get("maintenance", [])):
         key = f"{where}.maintenance[{i}]"
         start = parse_time(item["start"], file=file, key=f"{key}.start")
         end = parse_time(item["end"], file=file, key=f"{key}.end")
-        windows.append(maintenance_window(start, end, item.get("reason"), file=file, key=key))
+        channels = tuple(item.get("channels", ()))
+        if any(c not in contract.channels for c in channels):
+            raise ConfigError(
+                f"expected some of {list(contract.channels)}, got {list(channels)}",
+                file=file,
+                key=f"{key}.channels",
+            )
+        windows.append(
+            maintenance_window(start, end, item.get("reason"), file=file, key=key, channels=channels)
+        )
     return tuple(windows)
 
 

@@ -6,7 +6,10 @@ Record types (`gatewatch.core.records.probe_history`; each line has `type` and `
   the moment the send returns, so a crash or SIGTERM mid-run still leaves the id.
 - `run`: one per run, when it ends (interrupted runs included): outcome, reason,
   statuses with their times and error bounds, lookups, 500s, 429s and the seconds waited
-  for them, violations.
+  for them, violations; the degraded threshold, the maintenance window's reason, and with
+  --confirm-failures `awaiting_confirmation` on a failed run (its verdict is the next run's)
+  and `confirmation` on the confirming run (the first run's id, message, outcome, reason,
+  and whether the second failed too).
 - `late`: a message left pending by an earlier run was seen final (or broke a rule).
 - `abandoned`: a pending message given up on (too old, too many, or forgotten by the gateway).
 

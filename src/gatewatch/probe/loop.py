@@ -150,7 +150,7 @@ class Probe:
         """
         if self.clock.stopping:
             return None  # asked to stop before this run began: send nothing
-        window = self.settings.maintenance_at(self.clock.time())
+        window = self.settings.maintenance_at(self.clock.time(), plan.channel)
         first = self._probe(plan, window.reason if window else None)
         if first is None or not (self.settings.confirm_failures and first.outcome.confirmable):
             return self._record(first)
@@ -204,9 +204,10 @@ class Probe:
         that is refused shows it on the dashboards, not only in its own log.
         """
         results = []
-        window = self.settings.maintenance_at(self.clock.time())
+        now = self.clock.time()
         for plan in self.settings.plans:
             result = not_sent(plan, target=self.target, outcome=outcome, reason=reason, clock=self.clock)
+            window = self.settings.maintenance_at(now, plan.channel)
             result = replace(result, maintenance=window.reason if window else None)
             self._record(result)
             results.append(result)

@@ -75,9 +75,9 @@ class ProbeSettings:
     confirm_failures: bool = False
     maintenance: tuple[MaintenanceWindow, ...] = ()
 
-    def maintenance_at(self, at: float) -> MaintenanceWindow | None:
-        """The maintenance window `at` (epoch seconds) falls in, or None."""
-        return next((w for w in self.maintenance if w.covers(at)), None)
+    def maintenance_at(self, at: float, channel: str) -> MaintenanceWindow | None:
+        """The maintenance window `at` (epoch seconds) falls in on `channel`, or None."""
+        return next((w for w in self.maintenance if w.covers(at, channel)), None)
 
     def __post_init__(self) -> None:
         if not self.plans:
