@@ -6,7 +6,12 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from .conftest import read_history
+from gatewatch.probe.history import History
+from gatewatch.probe.loop import Probe
+from gatewatch.probe.metrics import ProbeMetrics
+from gatewatch.probe.outcomes import Outcome
+
+from .conftest import FakeClock, FakeGateway, plan, read_history, settings, write_targets
 
 
 def samples(prom: Path) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -77,8 +82,6 @@ def test_confirmation_is_off_by_default(gateway_stub, stub_target, probe_cli, tm
 
 
 def test_the_targets_file_turns_confirmation_on(sim, tmp_path, probe_cli, monkeypatch):
-    from .conftest import write_targets
-
     monkeypatch.setenv("GATEWATCH_API_KEY", "key-a")
     targets = write_targets(tmp_path / "t.toml", sim.base_url, extra="confirm_failures = true")
     history = tmp_path / "h.jsonl"
@@ -116,3 +119,41 @@ def test_the_next_process_counts_the_confirmed_verdict_not_the_first_failure(
     again, runs, found = _run(probe_cli, stub_target, tmp_path)
     assert again.code == 1 and [r["outcome"] for r in runs] == ["expired"] * 3
     assert value(found, "gatewatch_probe_consecutive_failures") == 2
+
+
+def _fake_probe(contract, clock, gateway, out):
+    return Probe(
+        contract=contract,
+        target="fake",
+        clients={"SMS": gateway},
+        settings=settings(plan(), confirm_failures=True),
+        history=History(None, target="fake", max_pending=5, max_age_s=100.0),
+        metrics=ProbeMetrics(contract, ["SMS"]),
+        clock=clock,
+        out=out,
+    )
+
+
+def test_a_stop_during_the_confirming_probe_leaves_the_first_failure_counted(contract):
+    expired = [(0.0, "SENT"), (0.3, "EXPIRED")]
+    # Unstopped, both runs are recorded once the second ends; the two follow the same path in
+    # fake time, so each takes half of that: the stop comes just after the first, in the second's
+    # first wait.
+    timing = FakeClock()
+    ends: list[float] = []
+    _fake_probe(
+        contract, timing, FakeGateway(timing, path=expired), lambda line: ends.append(timing.now)
+    )._run_one(plan())
+    assert len(ends) == 2  # unstopped, the failure was confirmed by a second run
+
+    clock = FakeClock(stop_at=ends[0] / 2 + 0.05)
+    gateway = FakeGateway(clock, path=expired)
+    lines: list[str] = []
+    probe = _fake_probe(contract, clock, gateway, lines.append)
+    result = probe._run_one(plan())
+    assert result is not None and result.outcome is Outcome.EXPIRED and result.confirmation is None
+    assert gateway.sends == 2
+    assert "outcome=expired" in lines[0] and "confirmation=" not in lines[0]
+    assert "outcome=interrupted" in lines[1]
+    # The first failure counts as it is: no confirmation could be made.
+    assert probe.metrics.runs.labels(channel="SMS", outcome="expired")._value.get() == 1
