@@ -11,6 +11,8 @@ script read per request:
   `retry_after_s` (the preflight's lookup is spared, so a test scripts the run's own);
 - `refuse_after_send`: 403 to everything once a message was accepted, as when the
   allow-list changes mid-run (the preflight before the send is let through);
+- `fail_messages`: the first N messages accepted settle on the expired recipient's final
+  status instead (a carrier's bad minute: what a confirming second probe is for);
 - `webhook`: the account's one delivery-status webhook (its callback URL, None: none);
   `refuse_callback` answers 400 to a POST or PUT of it. Its calls are seen as
   `webhook_get` and `webhook_write` (POST, PUT, DELETE), so a test can count the writes.
@@ -53,6 +55,7 @@ class Script:
     seen: list[tuple[str, int]] = field(default_factory=list)  # (operation, status answered)
     webhook: str | None = None
     refuse_callback: bool = False
+    fail_messages: int = 0
 
 
 class StubGateway(LoopbackServer):
@@ -65,6 +68,7 @@ class StubGateway(LoopbackServer):
         self._lock = threading.Lock()
         self._ids = 0
         self._sent: set[tuple[str, str]] = set()  # (id, channel)
+        self._failing: set[str] = set()  # ids of the messages that settle on the expired status
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -139,6 +143,8 @@ class StubGateway(LoopbackServer):
                 self._ids += 1
                 message_id = f"STUB-{self._ids}"
                 self._sent.add((message_id, sent))
+                if self._ids <= script.fail_messages:
+                    self._failing.add(message_id)
             body = {contract.send.id: message_id}
             if contract.send.channel:
                 body[contract.send.channel] = sent
@@ -185,7 +191,10 @@ class StubGateway(LoopbackServer):
         return {batch.statuses: [], **({batch.not_found: []} if batch.not_found else {})}
 
     def status_body(self, message_id: str, channel: str) -> dict[str, Any]:
-        return status_body(self.contract, message_id, channel)
+        body = status_body(self.contract, message_id, channel)
+        if message_id in self._failing:
+            body[self.contract.fields.status] = self.contract.recipients["expired"].final_status
+        return body
 
     def error_body(self, status: int) -> dict[str, Any]:
         return error_body(self.contract, status, retry_after_s=self.script.retry_after_s)

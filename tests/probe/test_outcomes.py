@@ -35,13 +35,21 @@ def test_the_names_the_issue_lists():
         # Issue 14: the second witness, the delivery webhooks.
         "webhook_lost",
         "webhook_contradicts",
+        # Issue 15: delivered, but slower than the channel's degraded threshold.
+        "degraded",
     }
 
 
 @pytest.mark.parametrize("outcome", list(Outcome))
 def test_exit_codes(outcome):
     # A refused key and a refused machine are configuration problems, not the target failing.
-    expected = {Outcome.DELIVERED: 0, Outcome.UNREACHABLE: 3, Outcome.AUTH_FAILED: 2, Outcome.FORBIDDEN: 2}
+    expected = {
+        Outcome.DELIVERED: 0,
+        Outcome.DEGRADED: 0,  # it delivered: slow is not failed
+        Outcome.UNREACHABLE: 3,
+        Outcome.AUTH_FAILED: 2,
+        Outcome.FORBIDDEN: 2,
+    }
     expected = expected.get(outcome, 1)
     assert outcome.exit_code == expected
 
@@ -154,5 +162,61 @@ def test_the_outcome_of_both_witnesses(poll, webhooks, expected, code):
         assert reason is not None and ("webhook_" in reason)
 
 
+# (the poll's outcome, the webhooks, seconds to the final status, the degraded threshold)
+# -> the run's outcome and exit code. Degraded is judged last, on a delivery both witnesses agree on.
+DEGRADED_TABLE = [
+    # Slower than the threshold: degraded, and still exit 0.
+    (Outcome.DELIVERED, None, 3.0, 2.0, Outcome.DEGRADED, 0),
+    (Outcome.DELIVERED, ARRIVED, 3.0, 2.0, Outcome.DEGRADED, 0),
+    # At or under it: delivered.
+    (Outcome.DELIVERED, None, 2.0, 2.0, Outcome.DELIVERED, 0),
+    (Outcome.DELIVERED, None, 0.5, 2.0, Outcome.DELIVERED, 0),
+    # No threshold, or no time known: never degraded.
+    (Outcome.DELIVERED, None, 300.0, None, Outcome.DELIVERED, 0),
+    (Outcome.DELIVERED, None, None, 2.0, Outcome.DELIVERED, 0),
+    # A slow failure stays the failure; a webhook that failed outranks slowness.
+    (Outcome.ERROR, None, 3.0, 2.0, Outcome.ERROR, 1),
+    (Outcome.EXPIRED, None, 3.0, 2.0, Outcome.EXPIRED, 1),
+    (Outcome.DELIVERED, LOST, 3.0, 2.0, Outcome.WEBHOOK_LOST, 1),
+    (Outcome.DELIVERED, BAD_PAYLOAD, 3.0, 2.0, Outcome.CONTRACT_VIOLATION, 1),
+    (Outcome.STUCK, NOT_FINAL, None, 2.0, Outcome.STUCK, 1),
+]
+
+
+@pytest.mark.parametrize(("poll", "webhooks", "took", "threshold", "expected", "code"), DEGRADED_TABLE)
+def test_degraded_is_a_slow_delivery(poll, webhooks, took, threshold, expected, code):
+    outcome, reason = decide(
+        poll, "the poll's reason", webhooks, delivered_in_s=took, degraded_after_s=threshold
+    )
+    assert outcome is expected
+    assert int(outcome.exit_code) == code
+    if outcome is Outcome.DEGRADED:
+        assert reason == f"delivered after {took:.2f} s, over the {threshold:g} s degraded threshold"
+
+
 def test_the_table_covers_every_outcome():
-    assert {row[2] for row in TABLE} == set(Outcome)
+    assert {row[2] for row in TABLE} | {row[4] for row in DEGRADED_TABLE} == set(Outcome)
+
+
+# Which failures a confirming second probe may clear: the carrier's and the network's, never a
+# broken rule (a fact about the answers) nor configuration (a refused key or machine).
+CONFIRMABLE = {
+    Outcome.ERROR,
+    Outcome.EXPIRED,
+    Outcome.STUCK,
+    Outcome.WEBHOOK_LOST,
+    Outcome.SEND_FAILED,
+    Outcome.UNREACHABLE,
+}
+
+
+@pytest.mark.parametrize("outcome", list(Outcome))
+def test_which_failures_a_second_probe_may_clear(outcome):
+    assert outcome.confirmable is (outcome in CONFIRMABLE)
+    assert not (outcome.confirmable and outcome.ok)
+
+
+def test_degraded_is_ok_and_combines_as_delivered():
+    assert Outcome.DEGRADED.ok
+    assert combined_exit_code([Outcome.DEGRADED, Outcome.DELIVERED]) == ExitCode.OK
+    assert combined_exit_code([Outcome.DEGRADED, Outcome.STUCK]) == ExitCode.TARGET_FAILED

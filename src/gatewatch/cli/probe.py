@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 
 import click
 
 from gatewatch.cli.options import options_command
-from gatewatch.core.config import Run, Target
+from gatewatch.core.config import MaintenanceWindow, Run, Target, maintenance_window, parse_time
 from gatewatch.core.durations import parse_duration
 from gatewatch.core.errors import ConfigError
 from gatewatch.core.options.probe import ALL_CHANNELS, ProbeOptions
@@ -112,6 +113,11 @@ def service_config(options: ProbeOptions, run: Run) -> ServiceConfig:
         initial_delays=parse_channel_durations(
             options.initial_delays, contract.channels, key=_flag("initial_delays")
         ),
+        degraded_after=parse_channel_durations(
+            options.degraded_after, contract.channels, key=_flag("degraded_after")
+        ),
+        confirm_failures=options.confirm_failures,
+        maintenance=_maintenance(options),
         backoff=Backoff(
             first_interval_s=first,
             factor=options.backoff_factor,
@@ -134,6 +140,23 @@ def service_config(options: ProbeOptions, run: Run) -> ServiceConfig:
         webhook_public_url=options.webhooks.public_url(),
         replace_webhook=options.replace_webhook,
     )
+
+
+def _maintenance(options: ProbeOptions) -> tuple[MaintenanceWindow, ...]:
+    """--maintenance-until's window, from now; none without it."""
+    if options.maintenance_until is None:
+        if options.maintenance_reason is not None:
+            raise ConfigError(
+                f"{_flag('maintenance_reason')} names a window: add {_flag('maintenance_until')}",
+                key=_flag("maintenance_reason"),
+            )
+        return ()
+    key = _flag("maintenance_until")
+    end = parse_time(options.maintenance_until, key=key)
+    now = time.time()
+    if end <= now:
+        raise ConfigError(f"expected a time still to come, got {options.maintenance_until!r}", key=key)
+    return (maintenance_window(now, end, options.maintenance_reason, key=key),)
 
 
 def _webhook_listen(options: ProbeOptions, target: Target) -> ListenAddress | None:

@@ -16,6 +16,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -86,6 +87,54 @@ class KnownId:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MaintenanceWindow:
+    """A time the gateway (or a carrier) is known to be down or slow: runs are marked, not silenced."""
+
+    start: float  # epoch seconds, inclusive
+    end: float  # epoch seconds, exclusive
+    reason: str
+    channels: tuple[str, ...] = ()  # empty: every channel
+
+    def covers(self, at: float, channel: str) -> bool:
+        """True when `at` (epoch seconds) is inside the window, on `channel`."""
+        return self.start <= at < self.end and (not self.channels or channel in self.channels)
+
+
+#: What a window is called when it was given no reason.
+MAINTENANCE_REASON = "maintenance"
+
+
+def parse_time(text: str, *, key: str, file: str | None = None) -> float:
+    """An RFC 3339 time with its offset (`2026-12-05T02:00:00Z`) as epoch seconds; else ConfigError."""
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise ConfigError(
+            f'expected an RFC 3339 time with its offset like "2026-12-05T02:00:00Z", got {text!r}',
+            file=file,
+            key=key,
+        )
+    return parsed.timestamp()
+
+
+def maintenance_window(
+    start: float,
+    end: float,
+    reason: str | None,
+    *,
+    key: str,
+    file: str | None = None,
+    channels: tuple[str, ...] = (),
+) -> MaintenanceWindow:
+    """A window, refused (ConfigError) when it ends before it starts."""
+    if end <= start:
+        raise ConfigError("the maintenance window ends before it starts", file=file, key=key)
+    return MaintenanceWindow(start=start, end=end, reason=reason or MAINTENANCE_REASON, channels=channels)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Target:
     """One gateway to test: where it is, what kind, and how to talk to it."""
 
@@ -97,6 +146,11 @@ class Target:
     timeouts: Timeouts = field(default_factory=Timeouts)
     deadlines_s: Mapping[str, float] = field(default_factory=dict)  # channel -> lifecycle deadline
     initial_delay_s: Mapping[str, float] = field(default_factory=dict)  # channel -> probe wait
+    #: channel -> seconds: a probe delivered slower than this is degraded (no key: never).
+    degraded_after_s: Mapping[str, float] = field(default_factory=dict)
+    #: A failed probe is followed by a second one before it counts (the probe's --confirm-failures).
+    confirm_failures: bool = False
+    maintenance: tuple[MaintenanceWindow, ...] = ()
     retry_delays_s: tuple[float, ...] = ()
     api_key_env: str = DEFAULT_KEY_ENV
     second_api_key_env: str = DEFAULT_SECOND_KEY_ENV
@@ -126,6 +180,10 @@ class Target:
     def deadline_for(self, channel: str) -> float:
         """How long a message on `channel` may take to become final."""
         return self.deadlines_s.get(channel, self.deadlines_s.get("default", 60.0))
+
+    def degraded_for(self, channel: str) -> float | None:
+        """The channel's degraded threshold (seconds), or None."""
+        return self.degraded_after_s.get(channel, self.degraded_after_s.get("default"))
 
     def require_traffic_allowed(self, allow_production: bool, what: str) -> None:
         """Refuse to send messages or load to production unless explicitly allowed."""
@@ -250,6 +308,9 @@ def _parse_target(name: str, spec: Mapping[str, Any], path: Path, contract: Cont
         timeouts=Timeouts(**_seconds(spec.get("timeouts"))),
         deadlines_s=_seconds(spec.get("deadlines_s")),
         initial_delay_s=_seconds(spec.get("initial_delay_s")),
+        degraded_after_s=_seconds(spec.get("degraded_after_s")),
+        confirm_failures=spec.get("confirm_failures", False),
+        maintenance=_maintenance(spec, contract, file, where),
         retry_delays_s=tuple(float(d) for d in spec.get("retry_delays_s", contract.retry_delays_s)),
         api_key_env=spec.get("api_key_env", DEFAULT_KEY_ENV),
         second_api_key_env=spec.get("second_api_key_env", DEFAULT_SECOND_KEY_ENV),
@@ -304,6 +365,27 @@ def _known_ids(spec: Mapping[str, Any], contract: Contract, file: str, where: st
             )
         known_ids.append(KnownId(id=item["id"], channel=item["channel"]))  # own-name
     return tuple(known_ids)
+
+
+def _maintenance(
+    spec: Mapping[str, Any], contract: Contract, file: str, where: str
+) -> tuple[MaintenanceWindow, ...]:
+    windows = []
+    for i, item in enumerate(spec.get("maintenance", [])):
+        key = f"{where}.maintenance[{i}]"
+        start = parse_time(item["start"], file=file, key=f"{key}.start")
+        end = parse_time(item["end"], file=file, key=f"{key}.end")
+        channels = tuple(item.get("channels", ()))
+        if any(c not in contract.channels for c in channels):
+            raise ConfigError(
+                f"expected some of {list(contract.channels)}, got {list(channels)}",
+                file=file,
+                key=f"{key}.channels",
+            )
+        windows.append(
+            maintenance_window(start, end, item.get("reason"), file=file, key=key, channels=channels)
+        )
+    return tuple(windows)
 
 
 def _seconds(table: Mapping[str, Any] | None) -> dict[str, float]:

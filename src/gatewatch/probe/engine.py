@@ -86,6 +86,17 @@ class SentMessage:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Confirmation:
+    """The failed run a confirming probe followed: its outcome, and whether the second run agreed."""
+
+    run_id: str
+    message_id: str | None
+    outcome: Outcome
+    reason: str | None
+    confirmed: bool  # the second probe failed too
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RunResult:
     """What one run saw and concluded."""
 
@@ -112,6 +123,14 @@ class RunResult:
     throttled_wait_s: float = 0.0  # seconds the client waited because of them
     #: The message's delivery webhooks (None: the run had no receiver, or sent nothing).
     webhooks: WebhookReport | None = None
+    #: The channel's degraded threshold when the run was made (None: none).
+    degraded_after_s: float | None = None
+    #: The maintenance window the run started in (its reason), None outside one.
+    maintenance: str | None = None
+    #: This run failed and a confirming probe follows: its outcome counts only through that one's.
+    awaiting_confirmation: bool = False
+    #: This run is a confirming probe: the failed run it followed.
+    confirmation: Confirmation | None = None
 
     @property
     def pending(self) -> bool:
@@ -188,7 +207,21 @@ class _Run:
         self._poll(self.message_id)
         outcome, reason = self._conclude()
         self._follow(self.message_id)
-        return self._result(*decide(outcome, reason, self.webhooks))
+        return self._result(
+            *decide(
+                outcome,
+                reason,
+                self.webhooks,
+                delivered_in_s=self._final_in_s(),
+                degraded_after_s=self.plan.degraded_after_s,
+            )
+        )
+
+    def _final_in_s(self) -> float | None:
+        """Seconds from the send to the final status, when the poll saw one."""
+        if self.timeline is None or self.final_status is None:
+            return None
+        return next((t.at_s for t in self.timeline.timings() if t.status == self.final_status), None)
 
     def _follow(self, message_id: str) -> None:
         """The message's webhooks, waited for when the poll saw it final (and broke no rule)."""
@@ -446,6 +479,7 @@ class _Run:
             throttled=self.throttled,
             throttled_wait_s=self.throttled_wait_s,
             webhooks=self.webhooks,
+            degraded_after_s=self.plan.degraded_after_s,
         )
 
 
@@ -490,6 +524,7 @@ def not_sent(plan: ChannelPlan, *, target: str, outcome: Outcome, reason: str, c
         sent_at=None,
         duration_s=0.0,
         deadline_s=plan.deadline_s,
+        degraded_after_s=plan.degraded_after_s,
     )
 
 

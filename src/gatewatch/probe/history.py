@@ -6,7 +6,10 @@ Record types (`gatewatch.core.records.probe_history`; each line has `type` and `
   the moment the send returns, so a crash or SIGTERM mid-run still leaves the id.
 - `run`: one per run, when it ends (interrupted runs included): outcome, reason,
   statuses with their times and error bounds, lookups, 500s, 429s and the seconds waited
-  for them, violations.
+  for them, violations; the degraded threshold, the maintenance window's reason, and with
+  --confirm-failures `awaiting_confirmation` on a failed run (its verdict is the next run's)
+  and `confirmation` on the confirming run (the first run's id, message, outcome, reason,
+  and whether the second failed too).
 - `late`: a message left pending by an earlier run was seen final (or broke a rule).
 - `abandoned`: a pending message given up on (too old, too many, or forgotten by the gateway).
 
@@ -34,6 +37,7 @@ from gatewatch.core.errors import ConfigError
 from gatewatch.core.records import encode
 from gatewatch.core.records.probe_history import (
     AbandonedLine,
+    ConfirmationLine,
     HistoryLine,
     LateLine,
     RunLine,
@@ -98,6 +102,23 @@ def run_record(result: RunResult) -> RunLine:
         throttled_wait_s=round(result.throttled_wait_s, 3),
         violations=violation_lines(result.violations),
         webhooks=webhooks_line(result.webhooks) if result.webhooks is not None else None,
+        degraded_after_s=result.degraded_after_s,
+        maintenance=result.maintenance,
+        awaiting_confirmation=result.awaiting_confirmation,
+        confirmation=_confirmation_line(result),
+    )
+
+
+def _confirmation_line(result: RunResult) -> ConfirmationLine | None:
+    first = result.confirmation
+    if first is None:
+        return None
+    return ConfirmationLine(
+        run_id=first.run_id,
+        message_id=first.message_id,
+        outcome=first.outcome.value,
+        reason=first.reason,
+        confirmed=first.confirmed,
     )
 
 
@@ -289,9 +310,10 @@ class History:
     def _replay_run(self, record: RunLine, run_id: str, channel: str) -> None:
         state = self.channels.setdefault(channel, ChannelState())
         ended = parse_time(record.ended_at)
-        if record.outcome != Outcome.INTERRUPTED.value:
+        # A run awaiting confirmation is judged by its confirming probe's line.
+        if record.outcome != Outcome.INTERRUPTED.value and not record.awaiting_confirmation:
             state.last_run_at = ended
-            if record.outcome == Outcome.DELIVERED.value:
+            if record.outcome in (Outcome.DELIVERED.value, Outcome.DEGRADED.value):
                 state.last_success_at = ended
                 state.consecutive_failures = 0
             else:

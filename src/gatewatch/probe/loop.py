@@ -2,7 +2,11 @@
 
 A cycle re-checks the messages earlier runs left pending, probes every channel (in
 parallel, one client each), records each run the moment it ends (history, metrics, the
-stdout line) and exports the metrics. SIGTERM or SIGINT stops the clock: the waits in
+stdout line) and exports the metrics. With confirmation on, a channel's failed run is
+followed at once by exactly one more (see `Probe._run_one`). A run that starts inside a
+maintenance window carries the window's reason: its outcome and exit code are unchanged
+(whoever runs it by hand during the window wants the truth); the `maintenance` gauge is
+what alert rules read to stay silent. SIGTERM or SIGINT stops the clock: the waits in
 flight return at once, the runs in flight are recorded as far as they got (interrupted,
 their messages pending for the next process), and the loop ends after exporting. A
 second signal gets the default behaviour, so a stuck process can still be killed.
@@ -17,7 +21,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
 
@@ -25,7 +29,7 @@ from gatewatch.contract import Contract
 from gatewatch.core.errors import ExitCode
 from gatewatch.core.options.probe import DEFAULT_JITTER, DEFAULT_JOB
 from gatewatch.probe.clock import SystemClock
-from gatewatch.probe.engine import ProbeClient, RunResult, not_sent, run_channel
+from gatewatch.probe.engine import Confirmation, ProbeClient, RunResult, not_sent, run_channel
 from gatewatch.probe.history import History
 from gatewatch.probe.late import recheck
 from gatewatch.probe.metrics import ProbeMetrics, push, write_textfile
@@ -138,8 +142,36 @@ class Probe:
                 self._print(late_line(check))
 
     def _run_one(self, plan: ChannelPlan) -> RunResult | None:
+        """One channel's run, and its confirming probe when it failed and confirmation is on.
+
+        With confirmation, a confirmable failure is followed at once by exactly one more
+        message; the run's outcome is the second one's, and the first is recorded beside it
+        (history and stdout) but counted only as an unconfirmed failure, when it was one.
+        """
         if self.clock.stopping:
             return None  # asked to stop before this run began: send nothing
+        window = self.settings.maintenance_at(self.clock.time(), plan.channel)
+        first = self._probe(plan, window.reason if window else None)
+        if first is None or not (self.settings.confirm_failures and first.outcome.confirmable):
+            return self._record(first)
+        second = None if self.clock.stopping else self._probe(plan, first.maintenance)
+        if second is None or second.outcome is Outcome.INTERRUPTED:
+            # No confirmation could be made: the first failure counts as it is.
+            self._record(first)
+            self._record(second)
+            return first
+        self._record(replace(first, awaiting_confirmation=True))
+        confirmation = Confirmation(
+            run_id=first.run_id,
+            message_id=first.message_id,
+            outcome=first.outcome,
+            reason=first.reason,
+            confirmed=not second.outcome.ok,
+        )
+        return self._record(replace(second, confirmation=confirmation))
+
+    def _probe(self, plan: ChannelPlan, maintenance: str | None) -> RunResult | None:
+        """One message on `plan`'s channel; None when the probe itself failed (logged, counted)."""
         try:
             result = run_channel(
                 self.clients[plan.channel],
@@ -155,9 +187,14 @@ class Probe:
             log.exception("the %s run failed unexpectedly", plan.channel)
             self.metrics.internal_error(plan.channel)
             return None
-        self.history.record_run(result)
-        self.metrics.observe_run(result)
-        self._print(run_line(result))
+        return replace(result, maintenance=maintenance)
+
+    def _record(self, result: RunResult | None) -> RunResult | None:
+        """History, metrics and the stdout line for one run (nothing for None)."""
+        if result is not None:
+            self.history.record_run(result)
+            self.metrics.observe_run(result)
+            self._print(run_line(result))
         return result
 
     def refuse(self, outcome: Outcome, reason: str) -> ExitCode:
@@ -167,11 +204,12 @@ class Probe:
         that is refused shows it on the dashboards, not only in its own log.
         """
         results = []
+        now = self.clock.time()
         for plan in self.settings.plans:
             result = not_sent(plan, target=self.target, outcome=outcome, reason=reason, clock=self.clock)
-            self.history.record_run(result)
-            self.metrics.observe_run(result)
-            self._print(run_line(result))
+            window = self.settings.maintenance_at(now, plan.channel)
+            result = replace(result, maintenance=window.reason if window else None)
+            self._record(result)
             results.append(result)
         self.export()
         code = combined_exit_code(r.outcome for r in results)

@@ -87,6 +87,17 @@ class ProbeMetrics:
             "consecutive_failures", "Runs in a row that did not deliver (0 after a delivered run)."
         )
         self.duration = self._gauge("last_run_duration_seconds", "How long the channel's last run took.")
+        self.maintenance = self._gauge(
+            "maintenance",
+            "1 when the channel's last run was inside a maintenance window, else 0 (alerts stay silent).",
+        )
+        self.unconfirmed = self._counter(
+            "unconfirmed_failures",
+            "Failed runs a confirming second probe did not confirm (--confirm-failures).",
+        )
+        self.deadline = self._gauge(
+            "deadline_seconds", "The channel's deadline: how long a message may take to become final."
+        )
 
     def _add_request_counters(self) -> None:
         """Runs, lookups, 500s, dropped connections and 429s."""
@@ -229,6 +240,8 @@ class ProbeMetrics:
             ):
                 counter.labels(channel=channel)
             self.consecutive_failures.labels(channel=channel).set(0)
+            self.maintenance.labels(channel=channel).set(0)
+            self.unconfirmed.labels(channel=channel)
             self.webhook_ahead.labels(channel=channel)
             self.webhook_behind.labels(channel=channel)
             for outcome in VERDICTS:
@@ -252,44 +265,68 @@ class ProbeMetrics:
                 if state.last_run_at is not None:
                     self.last_run.labels(channel=channel).set(state.last_run_at)
 
+    def set_deadlines(self, deadlines: Mapping[str, float]) -> None:
+        """Each channel's deadline, as configured (the on-time SLI compares against it)."""
+        with self._lock:
+            for channel, seconds in deadlines.items():
+                self.deadline.labels(channel=channel).set(seconds)
+
     def observe_run(self, result: RunResult) -> None:
-        """Count a run that concluded (interrupted runs change nothing)."""
+        """Count a run that concluded (interrupted runs change nothing).
+
+        A failed run awaiting its confirming probe counts its traffic only: the run's verdict
+        is the confirming probe's, which counts the first as unconfirmed when it delivered.
+        """
         if result.outcome is Outcome.INTERRUPTED:
             return
+        with self._lock:
+            self._observe_traffic(result)
+            if not result.awaiting_confirmation:
+                self._observe_verdict(result)
+
+    def _observe_verdict(self, result: RunResult) -> None:
+        """The alerting gauges and the runs counter."""
         channel = result.channel
         ended = result.started_at + result.duration_s
-        with self._lock:
-            self.runs.labels(channel=channel, outcome=result.outcome.value).inc()
-            for outcome in VERDICTS:
-                self.last_outcome.labels(channel=channel, outcome=outcome.value).set(
-                    1 if outcome is result.outcome else 0
-                )
-            self.success.labels(channel=channel).set(1 if result.outcome.ok else 0)
-            self.last_run.labels(channel=channel).set(ended)
-            if result.outcome.ok:
-                self.last_success.labels(channel=channel).set(ended)
-                self._failures[channel] = 0
-            else:
-                self._failures[channel] = self._failures.get(channel, 0) + 1
-            self.consecutive_failures.labels(channel=channel).set(self._failures[channel])
-            self.lookups.labels(channel=channel).inc(result.lookups)
-            self.last_lookups.labels(channel=channel).set(result.lookups)
-            self.server_errors.labels(channel=channel).inc(result.server_errors)
-            self.transport_errors.labels(channel=channel).inc(result.transport_errors)
-            self.throttled.labels(channel=channel).inc(result.throttled)
-            self.throttled_wait.labels(channel=channel).inc(result.throttled_wait_s)
-            self.last_throttled.labels(channel=channel).set(result.throttled)
-            self.duration.labels(channel=channel).set(result.duration_s)
-            self._count_violations(channel, result.violations)
-            if result.webhooks is not None:
-                self._observe_webhooks(channel, result.webhooks)
-            seen: set[str] = set()
-            for timing in result.statuses:
-                if timing.status in seen:
-                    continue  # a status seen again after a regression is not a new arrival
-                seen.add(timing.status)
-                self.time_to_status.labels(channel=channel, status=timing.status).observe(timing.at_s)
-                self.last_time_to_status.labels(channel=channel, status=timing.status).set(timing.at_s)
+        if result.confirmation is not None and not result.confirmation.confirmed:
+            self.unconfirmed.labels(channel=channel).inc()
+        self.maintenance.labels(channel=channel).set(1 if result.maintenance is not None else 0)
+        self.deadline.labels(channel=channel).set(result.deadline_s)
+        self.runs.labels(channel=channel, outcome=result.outcome.value).inc()
+        for outcome in VERDICTS:
+            self.last_outcome.labels(channel=channel, outcome=outcome.value).set(
+                1 if outcome is result.outcome else 0
+            )
+        self.success.labels(channel=channel).set(1 if result.outcome.ok else 0)
+        self.last_run.labels(channel=channel).set(ended)
+        if result.outcome.ok:
+            self.last_success.labels(channel=channel).set(ended)
+            self._failures[channel] = 0
+        else:
+            self._failures[channel] = self._failures.get(channel, 0) + 1
+        self.consecutive_failures.labels(channel=channel).set(self._failures[channel])
+
+    def _observe_traffic(self, result: RunResult) -> None:
+        """What the run cost and saw: requests, errors, 429s, violations, webhooks, status times."""
+        channel = result.channel
+        self.lookups.labels(channel=channel).inc(result.lookups)
+        self.last_lookups.labels(channel=channel).set(result.lookups)
+        self.server_errors.labels(channel=channel).inc(result.server_errors)
+        self.transport_errors.labels(channel=channel).inc(result.transport_errors)
+        self.throttled.labels(channel=channel).inc(result.throttled)
+        self.throttled_wait.labels(channel=channel).inc(result.throttled_wait_s)
+        self.last_throttled.labels(channel=channel).set(result.throttled)
+        self.duration.labels(channel=channel).set(result.duration_s)
+        self._count_violations(channel, result.violations)
+        if result.webhooks is not None:
+            self._observe_webhooks(channel, result.webhooks)
+        seen: set[str] = set()
+        for timing in result.statuses:
+            if timing.status in seen:
+                continue  # a status seen again after a regression is not a new arrival
+            seen.add(timing.status)
+            self.time_to_status.labels(channel=channel, status=timing.status).observe(timing.at_s)
+            self.last_time_to_status.labels(channel=channel, status=timing.status).set(timing.at_s)
 
     def observe_late(self, check: LateCheck) -> None:
         """Count a late final status (and its time) or the violations a re-check found."""

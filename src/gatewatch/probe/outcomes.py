@@ -4,7 +4,8 @@ The names are part of the probe's interface: they label metrics, fill the histor
 `outcome` field and appear in the stdout line, so changing one breaks dashboards.
 The three that name a final status (delivered, error, expired) are the contract's test
 recipient outcomes; `final_outcome` maps a final status to one through the contract,
-so no status is spelled here.
+so no status is spelled here. `degraded` is a delivery slower than the channel's
+degraded threshold (`decide` judges it last); it exits 0 like `delivered`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ class Outcome(StrEnum):
     """The conclusion of one run, from the best to the most fundamental failure."""
 
     DELIVERED = "delivered"
+    # Delivered, but slower than the channel's degraded threshold: not a failure (exit 0, the
+    # success gauge stays 1), counted apart so a slow carrier is seen before it misses deadlines.
+    DEGRADED = "degraded"
     ERROR = "error"  # final status with a reason: the gateway says it could not deliver
     EXPIRED = "expired"
     STUCK = "stuck"  # still not final at the deadline
@@ -45,13 +49,22 @@ class Outcome(StrEnum):
 
     @property
     def ok(self) -> bool:
-        """True only for a delivered message."""
-        return self is Outcome.DELIVERED
+        """True for a delivered message, in time or degraded."""
+        return self in (Outcome.DELIVERED, Outcome.DEGRADED)
+
+    @property
+    def confirmable(self) -> bool:
+        """True for a failure a second probe may not see again (the carrier, the network).
+
+        A broken rule or a contradicting webhook is a fact about the gateway's answers, and a
+        refused key or machine is configuration: a second message would not unbreak them.
+        """
+        return self in _CONFIRMABLE
 
     @property
     def exit_code(self) -> ExitCode:
-        """0 delivered, 2 auth_failed and forbidden (configuration), 3 unreachable, else 1."""
-        if self is Outcome.DELIVERED:
+        """0 delivered (degraded too), 2 auth_failed and forbidden (configuration), 3 unreachable, else 1."""
+        if self.ok:
             return ExitCode.OK
         if self is Outcome.UNREACHABLE:
             return ExitCode.UNREACHABLE
@@ -59,6 +72,17 @@ class Outcome(StrEnum):
             return ExitCode.USAGE
         return ExitCode.TARGET_FAILED
 
+
+_CONFIRMABLE = frozenset(
+    {
+        Outcome.ERROR,
+        Outcome.EXPIRED,
+        Outcome.STUCK,
+        Outcome.WEBHOOK_LOST,
+        Outcome.SEND_FAILED,
+        Outcome.UNREACHABLE,
+    }
+)
 
 #: The outcomes metrics are labelled with (every run that concluded has one of these).
 VERDICTS: tuple[Outcome, ...] = tuple(o for o in Outcome if o is not Outcome.INTERRUPTED)
@@ -105,7 +129,35 @@ def combined_exit_code(outcomes: Iterable[Outcome]) -> ExitCode:
 _FINAL = frozenset({Outcome.DELIVERED, Outcome.ERROR, Outcome.EXPIRED})
 
 
-def decide(poll: Outcome, reason: str | None, webhooks: WebhookReport | None) -> tuple[Outcome, str | None]:
+def decide(
+    poll: Outcome,
+    reason: str | None,
+    webhooks: WebhookReport | None,
+    *,
+    delivered_in_s: float | None = None,
+    degraded_after_s: float | None = None,
+) -> tuple[Outcome, str | None]:
+    """The run's outcome and reason from both witnesses, then the degraded threshold.
+
+    A message both witnesses agree was delivered is degraded when it took longer than
+    `degraded_after_s` (`delivered_in_s`: seconds from the send to the delivered status).
+    """
+    outcome, why = _witnesses(poll, reason, webhooks)
+    if (
+        outcome is Outcome.DELIVERED
+        and degraded_after_s is not None
+        and delivered_in_s is not None
+        and delivered_in_s > degraded_after_s
+    ):
+        return Outcome.DEGRADED, (
+            f"delivered after {delivered_in_s:.2f} s, over the {degraded_after_s:g} s degraded threshold"
+        )
+    return outcome, why
+
+
+def _witnesses(
+    poll: Outcome, reason: str | None, webhooks: WebhookReport | None
+) -> tuple[Outcome, str | None]:
     """The run's outcome and reason from both witnesses: the poll's, then the webhooks'.
 
     The webhooks are judged only when the poll saw a final status (before that nothing is

@@ -6,6 +6,9 @@ parse it: the outcome is always the third field, the reason (when there is one) 
 that time can be off (the bracket between the lookups around the change). With a webhook
 receiver, `webhook=` is the delivery webhook's arrival minus the lookup that first showed
 the final status (`-0.050s`: the webhook came first), or where it stands (`lost`, `waiting`).
+`maintenance="reason"` marks a run inside a maintenance window; with --confirm-failures a
+failed run says `confirmation=next` and its confirming probe's line says
+`confirmation=confirmed` (it failed too) or `unconfirmed`, with the first run's id and outcome.
 """
 
 from __future__ import annotations
@@ -53,9 +56,28 @@ def run_line(result: RunResult) -> str:
         parts.append(f"throttled={result.throttled} throttled_wait={result.throttled_wait_s:.3f}s")
     if result.webhooks is not None:
         parts += _webhook_parts(result)
+    parts += _marks(result)
     if result.reason:
         parts.append(f"reason={_quote(result.reason)}")
     return " ".join(parts)
+
+
+def _marks(result: RunResult) -> list[str]:
+    """`maintenance=`, and where the run stands in a confirmation (`confirmation=` ...)."""
+    parts = []
+    if result.maintenance is not None:
+        parts.append(f"maintenance={_quote(result.maintenance)}")
+    if result.awaiting_confirmation:
+        parts.append("confirmation=next")  # the next line, on this channel, is its verdict
+    first = result.confirmation
+    if first is not None:
+        verdict = "confirmed" if first.confirmed else "unconfirmed"
+        parts += [
+            f"confirmation={verdict}",
+            f"first_run={first.run_id}",
+            f"first_outcome={first.outcome.value}",
+        ]
+    return parts
 
 
 def _webhook_parts(result: RunResult) -> list[str]:

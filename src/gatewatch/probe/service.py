@@ -22,7 +22,7 @@ from pathlib import Path
 
 from gatewatch.contract import Contract
 from gatewatch.core.client import GatewayClient
-from gatewatch.core.config import Run, Target, check_recipient
+from gatewatch.core.config import MaintenanceWindow, Run, Target, check_recipient
 from gatewatch.core.errors import ConfigError, ExitCode
 from gatewatch.core.opening import PreflightPolicy, open_run
 from gatewatch.core.options.probe import (
@@ -62,6 +62,10 @@ class ServiceConfig:
     allow_production: bool = False
     deadline_s: float | None = None
     initial_delays: Mapping[str, float] = field(default_factory=dict)
+    degraded_after: Mapping[str, float] = field(default_factory=dict)
+    confirm_failures: bool = False
+    #: Windows from the flags (the target's own are added to them).
+    maintenance: tuple[MaintenanceWindow, ...] = ()
     backoff: Backoff = field(default_factory=Backoff)
     confirm_lookups: int = DEFAULT_CONFIRM_LOOKUPS
     history: Path | None = None
@@ -114,12 +118,15 @@ def build_settings(config: ServiceConfig) -> ProbeSettings:
         to=_recipient(config),
         deadline_s=config.deadline_s,
         initial_delays=config.initial_delays,
+        degraded_after=config.degraded_after,
     )
     return ProbeSettings(
         plans=plans,
         backoff=config.backoff,
         confirm_lookups=config.confirm_lookups,
         pending_max_age_s=config.pending_max_age_s,
+        confirm_failures=config.confirm_failures or config.target.confirm_failures,
+        maintenance=(*config.maintenance, *config.target.maintenance),
     )
 
 
@@ -173,6 +180,7 @@ def run_service(
         )
         metrics = ProbeMetrics(contract, channels)
         metrics.seed(history.channels)
+        metrics.set_deadlines({p.channel: p.deadline_s for p in settings.plans})
         clients: dict[str, GatewayClient] = {}
         for channel in channels:  # one each: a requests.Session is not shared across threads
             clients[channel] = stack.enter_context(opened.client(pool_size=1, sleep=interruptible_sleep))

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from gatewatch.contract import Contract
-from gatewatch.core.config import LOCAL_KIND, Target
+from gatewatch.core.config import LOCAL_KIND, MaintenanceWindow, Target
 from gatewatch.core.durations import parse_duration
 from gatewatch.core.errors import ConfigError
 from gatewatch.core.options.probe import DEFAULT_CONFIRM_LOOKUPS, DEFAULT_PENDING_MAX_AGE_S, ProbeOptions
@@ -52,6 +52,8 @@ class ChannelPlan:
     to: str
     initial_delay_s: float
     deadline_s: float
+    #: Delivered slower than this (seconds) is degraded; None: never.
+    degraded_after_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,6 +71,13 @@ class ProbeSettings:
     text: str = DEFAULT_TEXT
     pending_max_age_s: float = DEFAULT_PENDING_MAX_AGE_S
     max_pending: int = 50
+    #: A failed (confirmable) run is followed at once by exactly one second probe.
+    confirm_failures: bool = False
+    maintenance: tuple[MaintenanceWindow, ...] = ()
+
+    def maintenance_at(self, at: float, channel: str) -> MaintenanceWindow | None:
+        """The maintenance window `at` (epoch seconds) falls in on `channel`, or None."""
+        return next((w for w in self.maintenance if w.covers(at, channel)), None)
 
     def __post_init__(self) -> None:
         if not self.plans:
@@ -98,6 +107,7 @@ def channel_plans(
     to: str,
     deadline_s: float | None = None,
     initial_delays: Mapping[str, float] | None = None,
+    degraded_after: Mapping[str, float] | None = None,
 ) -> tuple[ChannelPlan, ...]:
     """A plan per channel: flags first, then the target's settings, then the defaults."""
     plans = []
@@ -114,5 +124,16 @@ def channel_plans(
                 f"the deadline ({deadline:g} s)",
                 key=ProbeOptions.flag_of("initial_delays"),
             )
-        plans.append(ChannelPlan(channel=channel, to=to, initial_delay_s=delay, deadline_s=deadline))
+        degraded = (degraded_after or {}).get(channel, target.degraded_for(channel))
+        if degraded is not None and degraded >= deadline:
+            raise ConfigError(
+                f"{channel}: the degraded threshold ({degraded:g} s) must be shorter than "
+                f"the deadline ({deadline:g} s)",
+                key=ProbeOptions.flag_of("degraded_after"),
+            )
+        plans.append(
+            ChannelPlan(
+                channel=channel, to=to, initial_delay_s=delay, deadline_s=deadline, degraded_after_s=degraded
+            )
+        )
     return tuple(plans)

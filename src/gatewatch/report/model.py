@@ -284,6 +284,23 @@ class ProbeRun:
     violations: tuple[str, ...]  # headlines
     #: None: the run received no webhooks (it had no receiver).
     webhooks: WebhookRun | None = None
+    degraded_after_s: float | None = None
+    #: The maintenance window's reason, None outside one.
+    maintenance: str | None = None
+    #: A failed run whose verdict is its confirming probe's (the next run on the channel).
+    awaiting_confirmation: bool = False
+    #: On a confirming probe: the failed run it followed, and whether it failed too.
+    confirmation: Confirmed | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Confirmed:
+    """The failed run a confirming probe followed."""
+
+    run_id: str | None
+    outcome: str | None
+    reason: str | None
+    confirmed: bool
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -79,6 +79,9 @@ td code { overflow-wrap: anywhere; }
 .verdict.interrupted { background: var(--warn); }
 .status { font-weight: 600; } .status.passed { color: var(--pass); } .status.failed { color: var(--fail); }
 .status.skipped { color: var(--warn); } .status.not-run { color: var(--none); }
+.status.degraded { color: var(--warn); }
+.mark { font-size: 12px; font-weight: 600; padding: 0 6px; margin-left: 4px; border-radius: 10px;
+  border: 1px solid var(--warn); color: var(--warn); white-space: nowrap; }
 .provenance { font-size: 13px; font-weight: 400; padding: 0 6px; border: 1px solid var(--line);
   border-radius: 10px; }
 .facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 8px 0; }

@@ -22,7 +22,7 @@ from gatewatch.report.markup import (
     when,
 )
 from gatewatch.report.model import ProbePart, ProbeRun, Verdict
-from gatewatch.report.probe_source import DELIVERED, INTERRUPTED
+from gatewatch.report.probe_source import DEGRADED, concluded, delivered
 from gatewatch.report.probe_webhooks import has_webhooks, webhook_lane, webhook_table
 
 LANES_PER_CHANNEL = 20  # rows per timeline: the latest runs (half as many when each has a webhook row too)
@@ -82,6 +82,10 @@ def probe_section(part: ProbePart) -> Html:
                 "Seconds from the send to the final status, for each run that reached one, by channel.",
             )
         )
+    marked = [r for r in runs if marks(r)]
+    if marked:
+        body.append(tag("h3", "Degraded, unconfirmed and maintenance runs"))
+        body.append(_marked_table(marked))
     if has_webhooks(runs):
         body.append(tag("h3", "Delivery webhooks beside the poll"))
         body.append(webhook_table(part.runs))
@@ -102,8 +106,8 @@ def probe_section(part: ProbePart) -> Html:
 def _latest_table(part: ProbePart) -> Html:
     rows = []
     for channel, runs in part.runs.items():
-        latest = next((r for r in reversed(runs) if r.outcome != INTERRUPTED), runs[-1])
-        state = "passed" if latest.outcome == DELIVERED else "failed"
+        latest = next((r for r in reversed(runs) if concluded(r)), runs[-1])
+        state = _state(latest)
         final = (
             f"{latest.final_status} after {_final_at(latest):.2f} s"
             if _has_final(latest)
@@ -113,7 +117,7 @@ def _latest_table(part: ProbePart) -> Html:
         rows.append(
             (
                 channel,
-                tag("span", latest.outcome, class_=f"status {state}"),
+                Html(tag("span", latest.outcome, class_=f"status {state}") + _mark_tags(latest)),
                 when(latest.started),
                 final,
                 count(latest.lookups),
@@ -128,6 +132,53 @@ def _latest_table(part: ProbePart) -> Html:
         rows,
         numeric=(4, 5, 6, 7),
     )
+
+
+def _state(run: ProbeRun) -> str:
+    """The outcome's class: passed, degraded (delivered, slowly) or failed."""
+    if run.outcome == DEGRADED:
+        return "degraded"
+    return "passed" if delivered(run) else "failed"
+
+
+def marks(run: ProbeRun) -> list[tuple[str, str]]:
+    """What sets the run apart, as (mark, detail): maintenance, degraded, its confirmation."""
+    found = []
+    if run.maintenance is not None:
+        found.append(("maintenance", run.maintenance))
+    if run.outcome == DEGRADED:
+        threshold = f"over the {run.degraded_after_s:g} s threshold" if run.degraded_after_s else ""
+        found.append(("degraded", run.reason or threshold))
+    if run.awaiting_confirmation:
+        found.append(("confirming", "failed; the next run on the channel is its confirming probe"))
+    first = run.confirmation
+    if first is not None:
+        what = f"run {first.run_id} {first.outcome}" + (f" ({first.reason})" if first.reason else "")
+        if first.confirmed:
+            found.append(("confirmed", f"the confirming probe failed too, after {what}"))
+        else:
+            found.append(("unconfirmed", f"a failure the confirming probe did not confirm: {what}"))
+    return found
+
+
+def _mark_tags(run: ProbeRun) -> Html:
+    return Html("".join(tag("span", mark, class_="mark") for mark, _ in marks(run) if mark != DEGRADED))
+
+
+def _marked_table(runs: list[ProbeRun]) -> Html:
+    rows = [
+        (
+            r.run_id,
+            r.channel,
+            when(r.started),
+            Html(tag("span", r.outcome, class_=f"status {_state(r)}")),
+            mark,
+            detail,
+        )
+        for r in runs[-LANES_PER_CHANNEL * 5 :]
+        for mark, detail in marks(r)
+    ]
+    return table(["run", "channel", "started", "outcome", "mark", "detail"], rows)
 
 
 def _channel_timeline(channel: str, runs: tuple[ProbeRun, ...], colors: dict[str, str]) -> Html:
@@ -168,5 +219,6 @@ def _final_at(run: ProbeRun) -> float:
 def _lane(run: ProbeRun) -> Lane:
     label = datetime.fromtimestamp(run.started, UTC).strftime("%m-%d %H:%M:%S") if run.started else run.run_id
     end = run.duration_s if run.final_status is None else None
-    marks = tuple(Mark(s.status, s.at_s, s.bound_s) for s in run.statuses)
-    return Lane(label=label, marks=marks, end=end, note=run.outcome)
+    points = tuple(Mark(s.status, s.at_s, s.bound_s) for s in run.statuses)
+    note = " · ".join([run.outcome, *(mark for mark, _ in marks(run) if mark != DEGRADED)])
+    return Lane(label=label, marks=points, end=end, note=note)

@@ -1,7 +1,8 @@
 """Reads the probe's history, probe/history.jsonl (written by `gatewatch.probe.history`).
 
 Record kinds (`type`): `sent`, `run` (outcome, reason, statuses with `at_s` and `bound_s`,
-lookups, 500s, 429s, violations, and the webhooks of a run that had a receiver), `late`
+lookups, 500s, 429s, violations, the webhooks of a run that had a receiver, and the marks
+of issue 15: degraded, maintenance, a failure awaiting or given its confirmation), `late`
 (a pending message settled by a later run) and `abandoned`. The file only grows, so like
 the probe itself this reads its last few MiB; a line that does not parse is counted and
 named, never fatal.
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from gatewatch.core.records.probe_history import (
     AbandonedLine,
+    ConfirmationLine,
     HistoryRead,
     LateLine,
     RunLine,
@@ -26,6 +28,7 @@ from gatewatch.core.records.probe_history import (
 from gatewatch.core.reports_layout import RELATIVE, ReportsLayout
 from gatewatch.report._read import Unreadable, epoch
 from gatewatch.report.model import (
+    Confirmed,
     LateRecord,
     ProbePart,
     ProbeRun,
@@ -41,6 +44,7 @@ TAIL_BYTES = 8 * 1024 * 1024
 # The history's outcome words (gatewatch.probe.outcomes.Outcome): the report reads files,
 # not the probe's modules, so a broken probe build cannot break the page.
 DELIVERED = "delivered"
+DEGRADED = "degraded"  # delivered, slower than the channel's degraded threshold
 INTERRUPTED = "interrupted"
 # The webhook state of a message whose delivery report never came
 # (gatewatch.checks.webhook_deliveries.WebhookState.LOST).
@@ -81,13 +85,23 @@ def read_probe(reports_dir: Path) -> ProbePart:
     )
 
 
+def concluded(run: ProbeRun) -> bool:
+    """A verdict of its own: neither interrupted nor awaiting its confirming probe's."""
+    return run.outcome != INTERRUPTED and not run.awaiting_confirmation
+
+
+def delivered(run: ProbeRun) -> bool:
+    """The run delivered its message, in time or degraded."""
+    return run.outcome in (DELIVERED, DEGRADED)
+
+
 def _verdict(runs: Mapping[str, list[ProbeRun]]) -> Verdict:
-    """Passed when the latest concluded run of every channel delivered."""
-    latest = [next((r for r in reversed(rs) if r.outcome != INTERRUPTED), None) for rs in runs.values()]
-    concluded = [r for r in latest if r is not None]
-    if not concluded:
+    """Passed when the latest concluded run of every channel delivered (degraded included)."""
+    latest = [next((r for r in reversed(rs) if concluded(r)), None) for rs in runs.values()]
+    done = [r for r in latest if r is not None]
+    if not done:
         return Verdict.NOT_RUN
-    return Verdict.PASSED if all(r.outcome == DELIVERED for r in concluded) else Verdict.FAILED
+    return Verdict.PASSED if all(delivered(r) for r in done) else Verdict.FAILED
 
 
 def _tail(path: Path) -> tuple[bytes, bool]:
@@ -123,7 +137,15 @@ def _run(record: RunLine) -> ProbeRun:
         throttled=record.throttled,
         violations=tuple(_headline(v) for v in record.violations),
         webhooks=None if record.webhooks is None else _webhooks(record.webhooks),
+        degraded_after_s=record.degraded_after_s,
+        maintenance=record.maintenance,
+        awaiting_confirmation=record.awaiting_confirmation,
+        confirmation=None if record.confirmation is None else _confirmed(record.confirmation),
     )
+
+
+def _confirmed(line: ConfirmationLine) -> Confirmed:
+    return Confirmed(run_id=line.run_id, outcome=line.outcome, reason=line.reason, confirmed=line.confirmed)
 
 
 def _timeline(statuses: tuple[StatusLine, ...]) -> tuple[StatusTime, ...]:

@@ -51,6 +51,32 @@ class ProbeOptions(TargetRunOptions):
         help="Wait before the first lookup (repeatable). Default: the target's, else 2s for the first "
         "channel and 5s for the others (0.1s for a local target, e.g. the embedded simulator).",
     )
+    degraded_after: tuple[str, ...] = option(
+        name="degraded-after",
+        multiple=True,
+        default=(),
+        metavar="[CHANNEL=]DURATION",
+        help="A run delivered slower than this is degraded, not failed (repeatable). "
+        "Default: the target's degraded_after_s, else never.",
+    )
+    confirm_failures: bool = option(
+        name="confirm-failures",
+        kind=ValueKind.FLAG,
+        default=False,
+        help="Follow a failed run at once with one second probe; only a second failure counts. "
+        "Default: the target's confirm_failures, else off.",
+    )
+    maintenance_until: str | None = option(
+        name="maintenance-until",
+        metavar="TIME",
+        help="A maintenance window from now until TIME (RFC 3339, e.g. 2026-12-05T04:00:00Z): "
+        "runs are marked and the maintenance gauge is 1.",
+    )
+    maintenance_reason: str | None = option(
+        name="maintenance-reason",
+        metavar="TEXT",
+        help="Why --maintenance-until's window (shown in the history and the report).",
+    )
     once: bool = option(
         name="once",
         kind=ValueKind.FLAG,

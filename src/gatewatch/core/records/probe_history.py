@@ -64,6 +64,21 @@ class WebhooksLine:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ConfirmationLine:
+    """On a confirming probe's run: the failed run it followed (--confirm-failures).
+
+    `confirmed` is true when this second run failed too (the failure counts), false when it
+    did not (the first was an unconfirmed failure, counted apart).
+    """
+
+    run_id: str | None
+    message_id: str | None
+    outcome: str | None
+    reason: str | None
+    confirmed: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class _MessageLine:
     """What every line has: its type and version, and the run and message it is about."""
 
@@ -111,6 +126,14 @@ class RunLine(_MessageLine):
     violations: tuple[ViolationLine, ...] = ()
     #: None: the run received no webhooks (no receiver); a line without it reads so too.
     webhooks: WebhooksLine | None = None
+    #: The channel's degraded threshold (seconds) when the run was made; None: none.
+    degraded_after_s: float | None = None
+    #: The maintenance window the run started in (its reason); None outside one.
+    maintenance: str | None = None
+    #: A failed run a confirming probe followed: its verdict is that run's `confirmation`.
+    awaiting_confirmation: bool = False
+    #: On a confirming probe: the failed run it followed, and whether it confirmed it.
+    confirmation: ConfirmationLine | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
