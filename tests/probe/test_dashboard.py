@@ -21,8 +21,6 @@ from gatewatch.probe.slo import load_slo
 ROOT = Path(__file__).resolve().parents[2]
 GRAFANA = ROOT / "synthetic" / "grafana"
 SHIPPED = GRAFANA / "gatewatch-probe.json"
-# Issue 15's interface: metrics the probe exports once the canary's half lands.
-PENDING_FROM_CANARY = {"gatewatch_probe_maintenance", "gatewatch_probe_deadline_seconds"}
 NAME = re.compile(r"\b(gatewatch_probe[a-zA-Z0-9_:]*|push_time_seconds)\b")
 GRID_WIDTH = 24
 
@@ -65,14 +63,14 @@ def test_grafanas_model_reads_the_dashboard_back():
 
 
 def test_every_series_a_panel_reads_is_exported_or_recorded():
-    known = exported() | recorded() | PENDING_FROM_CANARY
+    known = exported() | recorded()
     named = {name for expr in exprs(shipped()) for name in NAME.findall(expr)}
     assert named, "no metric found in the panels"
     assert sorted(named - known) == []
 
 
 def test_the_rules_files_read_only_real_series_too():
-    known = exported() | recorded() | PENDING_FROM_CANARY | {"push_time_seconds", DEFAULT_JOB}
+    known = exported() | recorded() | {"push_time_seconds", DEFAULT_JOB}
     texts = [(ROOT / "synthetic" / f).read_text() for f in ("alerts.yml", "slo-rules.yml")]
     named = {name for text in texts for name in NAME.findall(text) if not name.endswith(":")}
     assert sorted(named - known) == []
