@@ -1,0 +1,194 @@
+"""The delivery webhooks themselves: every payload against its schema, its message's lookups and time.
+
+The receiver listens where --webhook-listen says (for a target on this machine, 127.0.0.1
+and a free port); the gateway is told to call it (--webhook-public-url when something
+forwards to it). Each test borrows the account's one webhook (GET first, put back after,
+never a production one without both opt-ins), sends to the test recipients whose
+outcomes are final, polls each message to its final status and waits, bounded by the
+target's deadline, for the delivery reports; then judges every payload.
+
+After a DELETE only deliveries already in flight may reach the old URL: the last test
+sends after one and watches the receiver. Proving that nothing comes takes time, so it
+watches a few times the slowest delivery this run has seen (at least QUIET_MIN_S), never
+longer than the deadline; the deep profile watches the whole deadline.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+
+import pytest
+
+from gatewatch.checks import expect_deleted, expect_send_accepted, findings, sent_id, violation
+from gatewatch.contract.operations import Operation
+from gatewatch.suite import SuiteSession
+from gatewatch.suite.plugin import no_delivery_reason
+from gatewatch.suite.webhook_restore import borrowed_registration
+from gatewatch.suite.webhook_watch import (
+    DELIVERY_RULES,
+    GRACE_AFTER_DELETE,
+    Callback,
+    Sent,
+    judge,
+    not_here_reason,
+    open_callback,
+    poll_to_final,
+    refused_reason,
+    reports_for,
+    since,
+)
+
+#: The rules the delivery test judges (the after-DELETE one has its own test).
+PAYLOAD_RULES = tuple(rule for rule in DELIVERY_RULES if rule != GRACE_AFTER_DELETE)
+#: The after-DELETE watch: at least this long, and this many times the slowest delivery seen.
+QUIET_MIN_S = 1.0
+QUIET_FACTOR = 3.0
+#: The slowest delivery report this run saw after its poll saw the final status (seconds).
+_SLOWEST: list[float] = []
+
+
+@pytest.fixture(scope="module")
+def callback(gw: SuiteSession) -> Iterator[Callback]:
+    """The run's receiver, started once for the module (skips every test when there is none)."""
+    with ExitStack() as stack:
+        found = open_callback(gw, stack)
+        if found is None:
+            reason = not_here_reason()
+            gw.skip_rules(DELIVERY_RULES, reason)
+            pytest.skip(reason)
+        yield found
+
+
+def _register(gw: SuiteSession, callback: Callback, found: object) -> None:
+    """Point the account's webhook at the receiver (POST, or PUT over the one found)."""
+    operation = Operation.WEBHOOK_CREATE if found is None else Operation.WEBHOOK_UPDATE
+    exchange = gw.client.webhook(operation, callback.url)
+    if exchange.status == gw.contract.codes.bad_request:
+        reason = refused_reason(callback.url)
+        gw.skip_rules(DELIVERY_RULES, reason)
+        pytest.skip(reason)
+    gw.verify(exchange)
+
+
+def _send(gw: SuiteSession, channel: str, to: str, *, simulation: bool = False, second: bool = False) -> str:
+    contract = gw.contract
+    extra = {contract.send.dry_run: True} if simulation and contract.send.dry_run else None
+    key = gw.keys.second if second else gw.keys.primary
+    exchange = gw.client.send(channel, to, "gatewatch webhook deliveries", extra=extra, api_key=key)
+    gw.verify(exchange, expect_send_accepted(exchange, contract, dry_run=simulation or None))
+    message_id = sent_id(exchange, contract)
+    assert message_id is not None  # expect_send_accepted raised otherwise
+    return message_id
+
+
+def _outcomes(gw: SuiteSession) -> list[str]:
+    """The configured recipients whose outcome is a final status (one, under a rate limit)."""
+    contract = gw.contract
+    final = [
+        outcome
+        for outcome in gw.target.recipients
+        if outcome in contract.recipients and contract.is_final(contract.recipients[outcome].final_status)
+    ]
+    if gw.rate_limited:
+        return [o for o in final if o == contract.default_outcome][:1] or final[:1]
+    return final
+
+
+def _skip_without_sends(gw: SuiteSession) -> None:
+    reason = no_delivery_reason(gw, "no delivery webhook can be caused")
+    if reason is not None:
+        gw.skip_rules(DELIVERY_RULES, reason)
+        pytest.skip(reason)
+
+
+@pytest.mark.gw_rules(*PAYLOAD_RULES)
+def test_every_delivery_webhook_agrees_with_the_lookups(
+    gw: SuiteSession, callback: Callback, on_target: str
+) -> None:
+    _skip_without_sends(gw)
+    channel = on_target
+    if gw.rate_limited and channel != gw.target.channels[0]:
+        pytest.skip(f"under a rate limit the webhook deliveries are tested on {gw.target.channels[0]} only")
+    outcomes = _outcomes(gw)
+    if not outcomes:
+        pytest.skip(f"target {gw.target.name!r} configures no test recipient with a final outcome")
+    contract, deadline = gw.contract, gw.target.deadline_for(channel)
+    delivered_to = gw.target.recipients[outcomes[0]]
+    first = len(callback.receiver.deliveries())
+    with borrowed_registration(gw) as found:
+        _register(gw, callback, found)
+        messages: list[Sent] = []
+        # Sent first, so their webhooks (which must not come) would come before the others'.
+        if contract.send.dry_run is not None and contract.enabled("webhook_no_simulation"):
+            messages.append(Sent(_send(gw, channel, delivered_to, simulation=True), channel, simulation=True))
+        if gw.keys.second is not None and not gw.rate_limited:
+            # Another account's message: the receiver must never get it (webhook_scoped).
+            _send(gw, channel, delivered_to, second=True)
+        messages += [Sent(_send(gw, channel, gw.target.recipients[o]), channel) for o in outcomes]
+        real = [m for m in messages if not m.simulation]
+        poll_to_final(gw, real, deadline)
+        finals = [m.polled(gw).final_at for m in real]
+        last_final = max((at for at in finals if at is not None), default=time.monotonic())
+        came = since(callback.receiver, first)
+
+        def all_reported(_: object) -> bool:
+            counts = reports_for(gw, came())
+            return all(counts.get(m.id) for m in real)
+
+        callback.receiver.wait_for(all_reported, max(0.0, last_final + deadline - time.monotonic()))
+        verdict = judge(gw, [m.polled(gw) for m in messages], came(), deadline)
+    _SLOWEST.extend(o.webhook_minus_poll_s for o in verdict.messages if o.webhook_minus_poll_s is not None)
+
+
+def _quiet_s(gw: SuiteSession, deadline: float) -> float:
+    if gw.budget.profile.shrinks_programs or not _SLOWEST:
+        return deadline
+    return min(deadline, max(QUIET_MIN_S, QUIET_FACTOR * max(_SLOWEST)))
+
+
+@pytest.mark.gw_rules(GRACE_AFTER_DELETE)
+def test_after_delete_no_new_delivery_reaches_the_old_url(gw: SuiteSession, callback: Callback) -> None:
+    _skip_without_sends(gw)
+    contract = gw.contract
+    channel = gw.target.channels[0]
+    to = gw.target.recipients.get(contract.default_outcome)
+    if to is None:
+        pytest.skip(f"target {gw.target.name!r} configures no {contract.default_outcome} recipient")
+    deadline = gw.target.deadline_for(channel)
+    grace = contract.webhooks.grace_after_delete_s.value
+    first = len(callback.receiver.deliveries())
+    with borrowed_registration(gw) as found:
+        _register(gw, callback, found)
+        exchange = gw.client.webhook(Operation.WEBHOOK_DELETE)
+        gw.verify(exchange, expect_deleted(exchange, contract))
+        deleted_at = time.monotonic()
+        message = Sent(_send(gw, channel, to), channel)
+        poll_to_final(gw, [message], deadline)
+        final_at = message.polled(gw).final_at or time.monotonic()
+        came = since(callback.receiver, first)
+        quiet = _quiet_s(gw, deadline)
+        callback.receiver.wait_for(
+            lambda _: bool(reports_for(gw, came()).get(message.id)),
+            max(0.0, final_at + quiet - time.monotonic()),
+        )
+    problems: list[str] = []
+    reports = reports_for(gw, came()).get(message.id, 0)
+    if reports:
+        problems.append(
+            f"{reports} delivery report(s) for {message.id}, sent after the DELETE (not in flight), "
+            f"reached the deleted webhook's URL"
+        )
+    late = [d for d in came() if d.received_at > deleted_at + grace]
+    if late:
+        problems.append(
+            f"{len(late)} delivery(ies) reached the deleted webhook's URL past the {grace:g} s grace"
+        )
+    gw.judge(
+        findings(
+            contract,
+            [GRACE_AFTER_DELETE],
+            [violation(contract, GRACE_AFTER_DELETE, text, None, "after_delete") for text in problems],
+        )
+    )
