@@ -15,6 +15,9 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from typing import NoReturn
+
+import pytest
 
 from gatewatch.checks import findings, violation
 from gatewatch.checks.webhook_deliveries import (
@@ -77,6 +80,20 @@ def open_callback(gw: SuiteSession, stack: ExitStack) -> Callback | None:
     ).start()
     stack.callback(receiver.stop)
     return Callback(receiver, callback_url(listen, public, receiver.address[1]))
+
+
+def untested(gw: SuiteSession, reason: str) -> NoReturn:
+    """Skip the test, and leave every delivery rule not tested with `reason` (never passed)."""
+    gw.skip_rules(DELIVERY_RULES, reason)
+    pytest.skip(reason)
+
+
+def callback_or_skip(gw: SuiteSession, stack: ExitStack) -> Callback:
+    """The run's receiver and callback, or the test skipped saying which flag would give one."""
+    found = open_callback(gw, stack)
+    if found is None:
+        untested(gw, not_here_reason())
+    return found
 
 
 @dataclass

@@ -31,13 +31,13 @@ from gatewatch.suite.webhook_watch import (
     GRACE_AFTER_DELETE,
     Callback,
     Sent,
+    callback_or_skip,
     judge,
-    not_here_reason,
-    open_callback,
     poll_to_final,
     refused_reason,
     reports_for,
     since,
+    untested,
 )
 
 #: The rules the delivery test judges (the after-DELETE one has its own test).
@@ -53,12 +53,7 @@ _SLOWEST: list[float] = []
 def callback(gw: SuiteSession) -> Iterator[Callback]:
     """The run's receiver, started once for the module (skips every test when there is none)."""
     with ExitStack() as stack:
-        found = open_callback(gw, stack)
-        if found is None:
-            reason = not_here_reason()
-            gw.skip_rules(DELIVERY_RULES, reason)
-            pytest.skip(reason)
-        yield found
+        yield callback_or_skip(gw, stack)
 
 
 def _register(gw: SuiteSession, callback: Callback, found: object) -> None:
@@ -66,9 +61,7 @@ def _register(gw: SuiteSession, callback: Callback, found: object) -> None:
     operation = Operation.WEBHOOK_CREATE if found is None else Operation.WEBHOOK_UPDATE
     exchange = gw.client.webhook(operation, callback.url)
     if exchange.status == gw.contract.codes.bad_request:
-        reason = refused_reason(callback.url)
-        gw.skip_rules(DELIVERY_RULES, reason)
-        pytest.skip(reason)
+        untested(gw, refused_reason(callback.url))
     gw.verify(exchange)
 
 
@@ -99,8 +92,7 @@ def _outcomes(gw: SuiteSession) -> list[str]:
 def _skip_without_sends(gw: SuiteSession) -> None:
     reason = no_delivery_reason(gw, "no delivery webhook can be caused")
     if reason is not None:
-        gw.skip_rules(DELIVERY_RULES, reason)
-        pytest.skip(reason)
+        untested(gw, reason)
 
 
 @pytest.mark.gw_rules(*PAYLOAD_RULES)
