@@ -25,6 +25,7 @@ from pathlib import Path
 
 from gatewatch.contract import dialect_names, resolve_contract
 from gatewatch.core.embedded import simulator_process
+from gatewatch.core.options.simulate import SimulateOptions
 from gatewatch.simulator import catalogue
 
 KEYS = {"GATEWATCH_API_KEY": "key-a", "GATEWATCH_SECOND_API_KEY": "key-b"}
@@ -55,7 +56,8 @@ class Result:
 
 def run_one(case: Case, seed: int, extra: tuple[str, ...] = (), timeout_s: float = 300.0) -> Result:
     """One suite run against a simulator of `case.dialect` with `case.defect`."""
-    sim_args = ["--defect", case.defect]
+    # The suite's webhook receiver listens on 127.0.0.1 (plain http), as with the embedded simulator.
+    sim_args = ["--defect", case.defect, *SimulateOptions(allow_http_webhooks=True).as_args()]
     suite_args = ["--contracts", case.dialect, "--seed", str(seed), *extra]
     if case.rate_limited:
         sim_args += ["--rate-limit", RATE_LIMIT]

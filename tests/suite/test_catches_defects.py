@@ -23,9 +23,9 @@ import pytest
 
 from gatewatch.contract import dialect_names, resolve_contract
 from gatewatch.core.embedded import simulator_process
-from gatewatch.core.options.simulate import SimulateOptions
 from gatewatch.simulator import catalogue
 from tests.suite.conftest import (
+    LOCAL_WEBHOOKS,
     RATE_LIMIT_RULES,
     TEST_RATE_LIMIT,
     TRANSIENT_500S,
@@ -36,8 +36,6 @@ from tests.suite.conftest import (
 )
 
 SEED = 20261130
-#: The simulator accepts the suite's plain-http receiver on loopback (as the embedded one does).
-LOCAL_WEBHOOKS = tuple(SimulateOptions(allow_http_webhooks=True).as_args())
 
 
 @dataclass(frozen=True)
@@ -74,7 +72,6 @@ MATRIX_TIMEOUT_S = 20 * len(JOBS)
 
 
 def _run(job: Job, reports: Path) -> SuiteRun:
-    # The suite's receiver listens on 127.0.0.1, which speaks plain http.
     sim_args = [*(["--defect", job.defect] if job.defect else []), *job.simulator_extra, *LOCAL_WEBHOOKS]
     suite_args = ["--contracts", job.dialect, "--seed", str(job.seed)]
     if job.defect is not None:

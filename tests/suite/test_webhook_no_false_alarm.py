@@ -24,7 +24,7 @@ import pytest
 from gatewatch.core.embedded import simulator_process
 from gatewatch.core.options.simulate import SimulateOptions
 from gatewatch.core.options.webhooks import WebhookOptions
-from tests.suite.conftest import run_suite
+from tests.suite.conftest import LOCAL_WEBHOOKS, run_suite
 
 FAULTS = {"delay_s": 0.2, "duplicates": 0.5, "reorder": 0.5}
 FORWARD_TIMEOUT_S = 5.0
@@ -92,7 +92,7 @@ def test_late_doubled_reordered_and_retried_webhooks_pass_with_duplicates_report
     tmp_path: Path, forwarder: tuple[ThreadingHTTPServer, int]
 ) -> None:
     server, listen_port = forwarder
-    sim_args = SimulateOptions(allow_http_webhooks=True, control=True).as_args()
+    sim_args = [*LOCAL_WEBHOOKS, *SimulateOptions(control=True).as_args()]
     hooks = WebhookOptions(
         webhook_listen=f"127.0.0.1:{listen_port}",
         webhook_public_url=f"http://127.0.0.1:{server.server_address[1]}/",
