@@ -103,6 +103,7 @@ class Sent:
     id: str
     channel: str
     simulation: bool = False
+    sent_at: float = field(default_factory=time.monotonic)
     seen: list[tuple[float, str]] = field(default_factory=list)
 
     def polled(self, gw: SuiteSession) -> PolledMessage:
@@ -130,14 +131,14 @@ def poll_to_final(gw: SuiteSession, messages: Sequence[Sent], deadline_s: float)
         interval = min(interval * 1.5, MAX_POLL_INTERVAL_S)
 
 
-def reports_for(gw: SuiteSession, deliveries: Iterable[Delivery]) -> dict[str | None, int]:
-    """Delivery reports per message id among `deliveries` (decoded by the contract's shapes)."""
+def reports_for(gw: SuiteSession, deliveries: Iterable[Delivery]) -> dict[str | None, list[float]]:
+    """When each message's delivery reports arrived, among `deliveries` (decoded by the contract's shapes)."""
     decoded, _ = decode_deliveries(gw.contract, deliveries)
-    counts: dict[str | None, int] = {}
+    arrived: dict[str | None, list[float]] = {}
     for one in decoded:
         if one.event_type == gw.contract.webhooks.delivery_event:
-            counts[one.message_id] = counts.get(one.message_id, 0) + 1
-    return counts
+            arrived.setdefault(one.message_id, []).append(one.received_at)
+    return arrived
 
 
 def since(receiver: Receiver, first_seq: int) -> Callable[[], tuple[Delivery, ...]]:

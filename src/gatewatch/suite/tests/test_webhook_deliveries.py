@@ -8,9 +8,10 @@ outcomes are final, polls each message to its final status and waits, bounded by
 target's deadline, for the delivery reports; then judges every payload.
 
 After a DELETE only deliveries already in flight may reach the old URL: the last test
-sends after one and watches the receiver. Proving that nothing comes takes time, so it
-watches a few times the slowest delivery this run has seen (at least QUIET_MIN_S), never
-longer than the deadline; the deep profile watches the whole deadline.
+sends after one and watches the receiver (on the target's first channel, after its
+deliveries). Proving that nothing comes takes time, so it watches twice the slowest
+send-to-report time just seen (at least QUIET_MIN_S), never longer than the deadline; the
+deep profile watches the whole deadline.
 """
 
 from __future__ import annotations
@@ -40,13 +41,10 @@ from gatewatch.suite.webhook_watch import (
     untested,
 )
 
-#: The rules the delivery test judges (the after-DELETE one has its own test).
-PAYLOAD_RULES = tuple(rule for rule in DELIVERY_RULES if rule != GRACE_AFTER_DELETE)
-#: The after-DELETE watch: at least this long, and this many times the slowest delivery seen.
+#: The after-DELETE watch, from the send: at least this long, and this many times the
+#: slowest send-to-report time this test saw (the deep profile: the deadline).
 QUIET_MIN_S = 1.0
-QUIET_FACTOR = 3.0
-#: The slowest delivery report this run saw after its poll saw the final status (seconds).
-_SLOWEST: list[float] = []
+QUIET_FACTOR = 2.0
 
 
 @pytest.fixture(scope="module")
@@ -95,10 +93,67 @@ def _skip_without_sends(gw: SuiteSession) -> None:
         untested(gw, reason)
 
 
-@pytest.mark.gw_rules(*PAYLOAD_RULES)
-def test_every_delivery_webhook_agrees_with_the_lookups(
+def _await_reports(
+    gw: SuiteSession, callback: Callback, messages: list[Sent], first: int, deadline: float
+) -> None:
+    """Poll the messages to final and wait, within the deadline after the last final, for their reports.
+
+    Under a rate limit the reports come first and one lookup each confirms the final status:
+    the vendor recommends webhooks over polling, and every lookup costs budget.
+    """
+    real = [m for m in messages if not m.simulation]
+    came = since(callback.receiver, first)
+
+    def all_reported(_: object) -> bool:
+        counts = reports_for(gw, came())
+        return all(counts.get(m.id) for m in real)
+
+    if gw.rate_limited:
+        callback.receiver.wait_for(all_reported, deadline)
+    poll_to_final(gw, real, deadline)
+    finals = [at for at in (m.polled(gw).final_at for m in real) if at is not None]
+    last_final = max(finals, default=time.monotonic())
+    callback.receiver.wait_for(all_reported, max(0.0, last_final + deadline - time.monotonic()))
+
+
+def _quiet_s(gw: SuiteSession, slowest: float | None, deadline: float) -> float:
+    """How long to watch for deliveries that must not come (see the module doc)."""
+    if gw.budget.profile.shrinks_programs or slowest is None:
+        return deadline
+    return min(deadline, max(QUIET_MIN_S, QUIET_FACTOR * slowest))
+
+
+def _after_delete(gw: SuiteSession, callback: Callback, channel: str, to: str, quiet_s: float) -> list[str]:
+    """DELETE the webhook, send, and watch: what reached the old URL that may not have."""
+    contract = gw.contract
+    grace = contract.webhooks.grace_after_delete_s.value
+    first = len(callback.receiver.deliveries())
+    exchange = gw.client.webhook(Operation.WEBHOOK_DELETE)
+    gw.verify(exchange, expect_deleted(exchange, contract))
+    deleted_at = time.monotonic()
+    message_id = _send(gw, channel, to)
+    came = since(callback.receiver, first)
+    callback.receiver.wait_for(lambda _: bool(reports_for(gw, came()).get(message_id)), quiet_s)
+    problems: list[str] = []
+    reports = len(reports_for(gw, came()).get(message_id, []))
+    if reports:
+        problems.append(
+            f"{reports} delivery report(s) for {message_id}, sent after the DELETE (so not in flight), "
+            f"reached the deleted webhook's URL"
+        )
+    late = [d for d in came() if d.received_at > deleted_at + grace]
+    if late:
+        problems.append(
+            f"{len(late)} delivery(ies) reached the deleted webhook's URL past the {grace:g} s grace"
+        )
+    return problems
+
+
+@pytest.mark.gw_rules(*DELIVERY_RULES)
+def test_delivery_webhooks_agree_with_the_lookups_and_stop_after_delete(
     gw: SuiteSession, callback: Callback, on_target: str
 ) -> None:
+    """Each channel's final outcomes; on the target's first channel, then the DELETE."""
     _skip_without_sends(gw)
     channel = on_target
     if gw.rate_limited and channel != gw.target.channels[0]:
@@ -109,6 +164,7 @@ def test_every_delivery_webhook_agrees_with_the_lookups(
     contract, deadline = gw.contract, gw.target.deadline_for(channel)
     delivered_to = gw.target.recipients[outcomes[0]]
     first = len(callback.receiver.deliveries())
+    problems: list[str] = []
     with borrowed_registration(gw) as found:
         _register(gw, callback, found)
         messages: list[Sent] = []
@@ -119,68 +175,20 @@ def test_every_delivery_webhook_agrees_with_the_lookups(
             # Another account's message: the receiver must never get it (webhook_scoped).
             _send(gw, channel, delivered_to, second=True)
         messages += [Sent(_send(gw, channel, gw.target.recipients[o]), channel) for o in outcomes]
-        real = [m for m in messages if not m.simulation]
-        poll_to_final(gw, real, deadline)
-        finals = [m.polled(gw).final_at for m in real]
-        last_final = max((at for at in finals if at is not None), default=time.monotonic())
-        came = since(callback.receiver, first)
-
-        def all_reported(_: object) -> bool:
-            counts = reports_for(gw, came())
-            return all(counts.get(m.id) for m in real)
-
-        callback.receiver.wait_for(all_reported, max(0.0, last_final + deadline - time.monotonic()))
-        verdict = judge(gw, [m.polled(gw) for m in messages], came(), deadline)
-    _SLOWEST.extend(o.webhook_minus_poll_s for o in verdict.messages if o.webhook_minus_poll_s is not None)
-
-
-def _quiet_s(gw: SuiteSession, deadline: float) -> float:
-    if gw.budget.profile.shrinks_programs or not _SLOWEST:
-        return deadline
-    return min(deadline, max(QUIET_MIN_S, QUIET_FACTOR * max(_SLOWEST)))
-
-
-@pytest.mark.gw_rules(GRACE_AFTER_DELETE)
-def test_after_delete_no_new_delivery_reaches_the_old_url(gw: SuiteSession, callback: Callback) -> None:
-    _skip_without_sends(gw)
-    contract = gw.contract
-    channel = gw.target.channels[0]
-    to = gw.target.recipients.get(contract.default_outcome)
-    if to is None:
-        pytest.skip(f"target {gw.target.name!r} configures no {contract.default_outcome} recipient")
-    deadline = gw.target.deadline_for(channel)
-    grace = contract.webhooks.grace_after_delete_s.value
-    first = len(callback.receiver.deliveries())
-    with borrowed_registration(gw) as found:
-        _register(gw, callback, found)
-        exchange = gw.client.webhook(Operation.WEBHOOK_DELETE)
-        gw.verify(exchange, expect_deleted(exchange, contract))
-        deleted_at = time.monotonic()
-        message = Sent(_send(gw, channel, to), channel)
-        poll_to_final(gw, [message], deadline)
-        final_at = message.polled(gw).final_at or time.monotonic()
-        came = since(callback.receiver, first)
-        quiet = _quiet_s(gw, deadline)
-        callback.receiver.wait_for(
-            lambda _: bool(reports_for(gw, came()).get(message.id)),
-            max(0.0, final_at + quiet - time.monotonic()),
-        )
-    problems: list[str] = []
-    reports = reports_for(gw, came()).get(message.id, 0)
-    if reports:
-        problems.append(
-            f"{reports} delivery report(s) for {message.id}, sent after the DELETE (not in flight), "
-            f"reached the deleted webhook's URL"
-        )
-    late = [d for d in came() if d.received_at > deleted_at + grace]
-    if late:
-        problems.append(
-            f"{len(late)} delivery(ies) reached the deleted webhook's URL past the {grace:g} s grace"
-        )
-    gw.judge(
-        findings(
-            contract,
-            [GRACE_AFTER_DELETE],
-            [violation(contract, GRACE_AFTER_DELETE, text, None, "after_delete") for text in problems],
-        )
-    )
+        _await_reports(gw, callback, messages, first, deadline)
+        judge(gw, [m.polled(gw) for m in messages], since(callback.receiver, first)(), deadline)
+        if channel == gw.target.channels[0]:
+            arrived = reports_for(gw, since(callback.receiver, first)())
+            took = [min(arrived[m.id]) - m.sent_at for m in messages if arrived.get(m.id)]
+            slowest = max(took, default=None)
+            problems = _after_delete(gw, callback, channel, delivered_to, _quiet_s(gw, slowest, deadline))
+            gw.judge(
+                findings(
+                    contract,
+                    [GRACE_AFTER_DELETE],
+                    [
+                        violation(contract, GRACE_AFTER_DELETE, text, None, "after_delete")
+                        for text in problems
+                    ],
+                )
+            )
