@@ -143,19 +143,23 @@ def _delivery_suite(tmp_path: Path, sim: Simulator, kind: str, *flags: str) -> A
     return run_suite(tmp_path / "r", *args)
 
 
-def _local_hooks() -> SimulatorConfig:
-    return SimulatorConfig(allow_http_loopback_webhooks=True)
+def _deliveries_around_theirs(
+    tmp_path: Path, *flags: str
+) -> tuple[dict[str, Any], Any, dict[str, Any] | None]:
+    """A production account with its own webhook: the one found, the delivery tests' run, the one after."""
+    with Simulator(SimulatorConfig(allow_http_loopback_webhooks=True)) as sim:
+        api = Api(sim)
+        before = _register(api)
+        run = _delivery_suite(tmp_path, sim, "production", *flags)
+        after = _registration(api)
+        api.close()
+    return before, run, after
 
 
 def test_without_replace_webhook_a_production_run_leaves_the_delivery_rules_untested(
     tmp_path: Path,
 ) -> None:
-    with Simulator(_local_hooks()) as sim:
-        api = Api(sim)
-        before = _register(api)
-        run = _delivery_suite(tmp_path, sim, "production", ContractOptions.flag_of("allow_production"))
-        after = _registration(api)
-        api.close()
+    before, run, after = _deliveries_around_theirs(tmp_path, ContractOptions.flag_of("allow_production"))
     assert run.exit_code == 0, run.output[-3000:]
     assert after == before, "the production account's webhook was changed"
     for rule in DELIVERY_RULES:
@@ -166,12 +170,7 @@ def test_without_replace_webhook_a_production_run_leaves_the_delivery_rules_unte
 
 def test_the_delivery_tests_put_back_the_production_webhook_they_found(tmp_path: Path) -> None:
     flags = (ContractOptions.flag_of("allow_production"), ContractOptions.flag_of("replace_webhook"))
-    with Simulator(_local_hooks()) as sim:
-        api = Api(sim)
-        _register(api)
-        run = _delivery_suite(tmp_path, sim, "production", *flags)
-        after = _registration(api)
-        api.close()
+    _, run, after = _deliveries_around_theirs(tmp_path, *flags)
     assert run.exit_code == 0, run.output[-3000:]
     for rule in DELIVERY_RULES:
         assert run.summary["rules"][rule]["status"] == "passed", rule
