@@ -2,16 +2,17 @@
 
 The receiver listens where --webhook-listen says (for a target on this machine, 127.0.0.1
 and a free port); the gateway is told to call it (--webhook-public-url when something
-forwards to it). Each test borrows the account's one webhook (GET first, put back after,
-never a production one without both opt-ins), sends to the test recipients whose
-outcomes are final, polls each message to its final status and waits, bounded by the
-target's deadline, for the delivery reports; then judges every payload.
+forwards to it). Each channel's test borrows the account's one webhook (GET first, put
+back after, never a production one without both opt-ins), sends to the test recipients
+whose outcomes are final (and a simulation send, and another account's message, where it
+can), polls each message to its final status and waits, bounded by the target's deadline,
+for the delivery reports; then judges every payload.
 
-After a DELETE only deliveries already in flight may reach the old URL: the last test
-sends after one and watches the receiver (on the target's first channel, after its
-deliveries). Proving that nothing comes takes time, so it watches twice the slowest
-send-to-report time just seen (at least QUIET_MIN_S), never longer than the deadline; the
-deep profile watches the whole deadline.
+After a DELETE only deliveries already in flight may reach the old URL: on the target's
+first channel the test then DELETEs, sends once more and watches the receiver. Proving
+that nothing comes takes time, so it watches twice the slowest send-to-report time just
+seen (at least QUIET_MIN_S), never longer than the deadline; the deep profile watches the
+whole deadline.
 """
 
 from __future__ import annotations
@@ -22,7 +23,14 @@ from contextlib import ExitStack
 
 import pytest
 
-from gatewatch.checks import expect_deleted, expect_send_accepted, findings, sent_id, violation
+from gatewatch.checks import (
+    expect_deleted,
+    expect_registration,
+    expect_send_accepted,
+    findings,
+    sent_id,
+    violation,
+)
 from gatewatch.contract.operations import Operation
 from gatewatch.suite import SuiteSession
 from gatewatch.suite.plugin import no_delivery_reason
@@ -56,11 +64,17 @@ def callback(gw: SuiteSession) -> Iterator[Callback]:
 
 def _register(gw: SuiteSession, callback: Callback, found: object) -> None:
     """Point the account's webhook at the receiver (POST, or PUT over the one found)."""
-    operation = Operation.WEBHOOK_CREATE if found is None else Operation.WEBHOOK_UPDATE
-    exchange = gw.client.webhook(operation, callback.url)
-    if exchange.status == gw.contract.codes.bad_request:
+    contract, codes = gw.contract, gw.contract.codes
+    created = found is None
+    exchange = gw.client.webhook(
+        Operation.WEBHOOK_CREATE if created else Operation.WEBHOOK_UPDATE, callback.url
+    )
+    if exchange.status == codes.bad_request:
         untested(gw, refused_reason(callback.url))
-    gw.verify(exchange)
+    # Not registered, no delivery could come: a failure of the registration's rule, not webhook_lost.
+    rule, code = ("webhook_register", codes.created) if created else ("webhook_update", codes.ok)
+    why = f"registering the receiver {callback.url}"
+    gw.verify(exchange, expect_registration(exchange, contract, rule, code, why, callback_url=callback.url))
 
 
 def _send(gw: SuiteSession, channel: str, to: str, *, simulation: bool = False, second: bool = False) -> str:
