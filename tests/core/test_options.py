@@ -30,6 +30,7 @@ from gatewatch.core.options.probe import ProbeOptions
 from gatewatch.core.options.report import ReportOptions
 from gatewatch.core.options.run import RunOptions
 from gatewatch.core.options.simulate import SimulateOptions
+from gatewatch.core.options.webhooks import WebhookOptions
 from gatewatch.loadtest.runner import load_plan, locust_command
 from gatewatch.loadtest.settings import OPTIONS as LOCUST_OPTIONS
 from gatewatch.loadtest.settings import LoadSettings, LocustOption
@@ -304,6 +305,18 @@ def test_a_replay_line_reads_back_as_the_run_it_replays() -> None:
         "gatewatch contract --base-url http://127.0.0.1:8/api --contracts strict --skip-rule echo_id "
         "--profile deep --seed 7"
     )
+
+
+def test_a_replay_line_repeats_where_the_gateway_calls_back() -> None:
+    hooks = WebhookOptions(webhook_listen="0.0.0.0:8443", webhook_public_url="https://hooks.example.test/gw")
+    run = ContractOptions(
+        target=TargetOptions(base_url="https://gw.example.test/api"), webhooks=hooks, replace_webhook=True
+    )
+    line = run.replay_line(seed=3)
+    assert "--webhook-listen 0.0.0.0:8443 --webhook-public-url https://hooks.example.test/gw" in line
+    assert "--replace-webhook" not in line, "an opt-in is given again on purpose"
+    _, command, *args = shlex.split(line)
+    assert parse(command, args).webhooks == hooks
 
 
 # -- each thing read once ------------------------------------------------------------------

@@ -16,6 +16,7 @@ from gatewatch.checks.webhook_deliveries import (
     judge_webhooks,
 )
 from gatewatch.checks.webhook_payloads import (
+    PAYLOAD_RULE_SUMMARIES,
     PayloadRule,
     decode_deliveries,
     decode_delivery,
@@ -375,3 +376,10 @@ def test_a_polled_message_from_the_polls_answers(
         final_at,
         True,
     )
+
+
+def test_the_payload_rules_are_in_rules_yaml_with_the_summaries_given_here() -> None:
+    for dialect in dialect_names():
+        rules = resolve_contract(dialect).rules
+        for rule, summary in PAYLOAD_RULE_SUMMARIES.items():
+            assert rules[rule].summary == summary, (dialect, rule)

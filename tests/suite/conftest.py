@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gatewatch.core.options.simulate import SimulateOptions
+
 CLI = [sys.executable, "-c", "from gatewatch.cli import main; main()"]
 SIMULATOR_KEYS = {"GATEWATCH_API_KEY": "key-a", "GATEWATCH_SECOND_API_KEY": "key-b"}
 RUN_TIMEOUT_S = 240
@@ -19,6 +21,9 @@ RATE_LIMIT_RULES = {"rate_limit_enforced", "rate_limit_body", "rate_limit_header
 # A conforming gateway's transient 500s: every 50th answer (the simulator spreads them
 # evenly, so a retry never meets another), so server_error_retried is judged too.
 TRANSIENT_500S = ["--error-rate", "0.02"]
+#: A simulator started by a test accepts the suite's plain-http receiver on 127.0.0.1 (as the
+#: embedded one does), so the delivery webhooks are tested.
+LOCAL_WEBHOOKS = SimulateOptions(allow_http_webhooks=True).as_args()
 
 
 @dataclass

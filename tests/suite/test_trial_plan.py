@@ -17,7 +17,7 @@ import pytest
 from gatewatch.contract import resolve_contract
 from gatewatch.core.embedded import simulator_process
 from gatewatch.suite.conformance import BURST_FACTOR
-from tests.suite.conftest import TRANSIENT_500S, assert_every_rule_exercised, run_suite
+from tests.suite.conftest import LOCAL_WEBHOOKS, TRANSIENT_500S, assert_every_rule_exercised, run_suite
 
 VENDOR = resolve_contract("vendor")
 PLAN = "trial"
@@ -27,7 +27,7 @@ MAX_PACED_REQUESTS = 180
 
 @pytest.mark.slow
 def test_the_ci_profile_at_the_trial_plan_exercises_every_rule(tmp_path: Path) -> None:
-    with simulator_process(["--rate-limit", PLAN, *TRANSIENT_500S], contract=VENDOR) as sim:
+    with simulator_process(["--rate-limit", PLAN, *TRANSIENT_500S, *LOCAL_WEBHOOKS], contract=VENDOR) as sim:
         run = run_suite(tmp_path, "--base-url", sim.base_url, "--rate-limit", PLAN, "--seed", "1")
     assert run.exit_code == 0, run.output[-3000:]
     assert_every_rule_exercised(run)

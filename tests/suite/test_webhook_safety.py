@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,12 @@ import pytest
 from gatewatch.contract import resolve_contract
 from gatewatch.core.config import Keys, local_target
 from gatewatch.core.options.contract import ContractOptions
+from gatewatch.core.options.webhooks import WebhookOptions
 from gatewatch.core.secrets import Secret
-from gatewatch.simulator import Simulator
+from gatewatch.simulator import Simulator, SimulatorConfig
 from gatewatch.suite import SuiteSession
+from gatewatch.suite.summary import SuiteReporter
+from gatewatch.suite.webhook_watch import DELIVERY_RULES, callback_or_skip
 from tests.simulator.client import KEY_A, Api
 from tests.suite.conftest import run_suite
 
@@ -122,3 +126,69 @@ def test_the_suite_leaves_no_webhook_where_it_found_none(tmp_path: Path) -> None
         api.close()
     assert run.exit_code == 0, run.output[-3000:]
     assert after is None
+
+
+# -- the delivery tests (test_webhook_deliveries.py) borrow the webhook the same way -------------
+
+
+def _delivery_suite(tmp_path: Path, sim: Simulator, kind: str, *flags: str) -> Any:
+    config = tmp_path / "targets.toml"
+    # A production target configures no test recipients unless told: these are the simulator's.
+    numbers = "".join(f"{o} = '{n}'\n" for o, n in local_target(VENDOR).recipients.items())
+    config.write_text(
+        f"[targets.t]\nkind = '{kind}'\nbase_url = '{sim.base_url}'\nrate_limit = 'none'\n"
+        f"[targets.t.recipients]\n{numbers}"
+    )
+    args = ("--config", str(config), "--target", "t", "-k", "webhook_deliveries", *flags)
+    return run_suite(tmp_path / "r", *args)
+
+
+def _deliveries_around_theirs(
+    tmp_path: Path, *flags: str
+) -> tuple[dict[str, Any], Any, dict[str, Any] | None]:
+    """A production account with its own webhook: the one found, the delivery tests' run, the one after."""
+    with Simulator(SimulatorConfig(allow_http_loopback_webhooks=True)) as sim:
+        api = Api(sim)
+        before = _register(api)
+        run = _delivery_suite(tmp_path, sim, "production", *flags)
+        after = _registration(api)
+        api.close()
+    return before, run, after
+
+
+def test_without_replace_webhook_a_production_run_leaves_the_delivery_rules_untested(
+    tmp_path: Path,
+) -> None:
+    before, run, after = _deliveries_around_theirs(tmp_path, ContractOptions.flag_of("allow_production"))
+    assert run.exit_code == 0, run.output[-3000:]
+    assert after == before, "the production account's webhook was changed"
+    for rule in DELIVERY_RULES:
+        verdict = run.summary["rules"][rule]
+        assert verdict["status"] == "skipped", rule
+        assert ContractOptions.flag_of("replace_webhook") in verdict["reason"], verdict
+
+
+def test_the_delivery_tests_put_back_the_production_webhook_they_found(tmp_path: Path) -> None:
+    flags = (ContractOptions.flag_of("allow_production"), ContractOptions.flag_of("replace_webhook"))
+    _, run, after = _deliveries_around_theirs(tmp_path, *flags)
+    assert run.exit_code == 0, run.output[-3000:]
+    for rule in DELIVERY_RULES:
+        assert run.summary["rules"][rule]["status"] == "passed", rule
+    assert after is not None and after[NAMES.callback_url] == THEIRS
+
+
+def test_a_target_elsewhere_without_a_listen_address_leaves_the_delivery_rules_untested(
+    tmp_path: Path,
+) -> None:
+    target = replace(local_target(VENDOR, "https://gw.example.test/api"), kind="staging")
+    gw = SuiteSession(
+        contract=VENDOR, target=target, keys=Keys(primary=Secret("key-a"), second=None), base_url="-"
+    )
+    with ExitStack() as stack, pytest.raises(pytest.skip.Exception) as skipped:
+        callback_or_skip(gw, stack)
+    reason = str(skipped.value)
+    assert WebhookOptions.flag_of("webhook_listen") in reason and "\n" not in reason
+    reporter = SuiteReporter(reports_dir=tmp_path, profile="ci", started=0.0, session=gw)
+    rules = reporter.rules()
+    for rule in DELIVERY_RULES:
+        assert (rules[rule].status, rules[rule].reason) == ("skipped", reason), rule

@@ -13,8 +13,7 @@ reports what the payload itself breaks:
   not final (a DELIVERY webhook comes for final statuses only, pinned).
 
 Every field is found by its `x-role` in the shape's schema, never by name; the statusCode
-mapping and the event types are the contract's. The rule ids are not yet in rules.yaml
-(no conforming run exercises them yet), so their provenance is written here.
+mapping and the event types are the contract's; each rule's provenance is its rules.yaml entry's.
 """
 
 from __future__ import annotations
@@ -47,7 +46,7 @@ class PayloadRule(StrEnum):
     STATUS_WORD = "webhook_status_word"
 
 
-#: Each rule's summary, as its rules.yaml entry will say it.
+#: Each rule's summary, as its rules.yaml entry says it.
 PAYLOAD_RULE_SUMMARIES: Mapping[PayloadRule, str] = {
     PayloadRule.SHAPE: "Every delivery webhook's payload matches the dialect's default payload shape.",
     PayloadRule.STATUS_CODE: (
@@ -71,16 +70,16 @@ class PayloadRole(StrEnum):
 
 
 def rule_origin(contract: Contract, rule: PayloadRule) -> str:
-    """The provenance of `rule` as reports show it (`vendor: <page>`, `pinned`)."""
-    hooks = contract.webhooks
+    """The provenance of `rule` as reports show it (`vendor: <page>`, `pinned`).
+
+    Its rules.yaml entry's; the shape rule's is the page of the shape the dialect expects
+    (webhooks.payloads), which a contract may switch.
+    """
     if rule is PayloadRule.SHAPE:
-        provenance, source = hooks.default_shape.provenance, hooks.default_shape.source
-    elif rule is PayloadRule.STATUS_CODE:
-        provenance, source = hooks.status_codes_provenance, None
-    else:
-        # gateway-api.md: "Where a shape carries a status word, it must equal the lookup's" (pinned).
-        provenance, source = "pinned", None
-    return f"{provenance}: {source}" if provenance == "vendor" and source else provenance
+        shape = contract.webhooks.default_shape
+        vendor_page = shape.provenance == "vendor" and shape.source
+        return f"vendor: {shape.source}" if vendor_page else shape.provenance
+    return contract.rule(rule).origin
 
 
 def _violation(contract: Contract, rule: PayloadRule, message: str) -> Violation:

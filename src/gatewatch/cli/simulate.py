@@ -32,8 +32,7 @@ def _list_defects(contract: Contract) -> None:
     width = max(len(spec.name) for spec in specs)
     rule_width = max(len(spec.rule) for spec in specs)
     for spec in specs:
-        pending = " (the suite does not test this yet)" if spec.suite_pending else ""
-        click.echo(f"{spec.name:<{width}}  {spec.rule:<{rule_width}}  {spec.description}{pending}")
+        click.echo(f"{spec.name:<{width}}  {spec.rule:<{rule_width}}  {spec.description}")
 
 
 def _rate_limit(text: str | None, contract: Contract) -> RateLimit:

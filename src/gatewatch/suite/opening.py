@@ -15,6 +15,7 @@ from contextlib import ExitStack
 
 from gatewatch.core.config import Run
 from gatewatch.core.opening import PreflightPolicy, open_run
+from gatewatch.core.options.webhooks import WebhookOptions
 from gatewatch.suite.conformance import RATE_LIMIT_RULES, rate_limit_skip_reason
 from gatewatch.suite.profiles import PROFILES, PlannedTest, plan_run
 from gatewatch.suite.session import SuiteSession
@@ -40,6 +41,7 @@ def open_session(
     allow_production: bool,
     tests: Sequence[PlannedTest],
     replace_webhook: bool = False,
+    webhooks: WebhookOptions | None = None,
     checked: bool = False,
 ) -> SuiteSession:
     """A suite session on `run`: simulator started if needed (closed by `stack`), preflight passed.
@@ -62,6 +64,7 @@ def open_session(
         base_url=opened.base_url,
         allow_production=allow_production,
         replace_webhook=replace_webhook,
+        webhooks=webhooks,
         seed=seed,
         budget=budget,
         pacer=opened.pacer,

@@ -180,6 +180,7 @@ def pytest_collection_modifyitems(
             seed=config.getoption(_SEED),
             allow_production=options.allow_production,
             replace_webhook=options.replace_webhook,
+            webhooks=options.webhooks,
             tests=[planned_test(item) for item in suite_items],
             checked=config.stash.get(_STASH_CHECKED, False),
         )

@@ -27,6 +27,7 @@ from gatewatch.core.client import GatewayClient
 from gatewatch.core.config import Keys, Target
 from gatewatch.core.exchange import Exchange
 from gatewatch.core.options.contract import DEFAULT_PROFILE
+from gatewatch.core.options.webhooks import WebhookOptions
 from gatewatch.core.ratelimit import Pacer
 from gatewatch.core.secrets import Secret
 from gatewatch.suite.budget import shrink_budget
@@ -60,6 +61,8 @@ class Tally:
     violations: dict[str, list[Violation]] = field(default_factory=dict)
     violation_counts: Counter[str] = field(default_factory=Counter)
     skipped: dict[str, str] = field(default_factory=dict)
+    #: What a reported-only rule showed (webhook duplicates): listed, never a failure.
+    notes: dict[str, list[str]] = field(default_factory=dict)
     requests: int = 0
     server_errors: int = 0
     #: Every 429 answer (waited out or not) and the seconds the client waited on them.
@@ -80,6 +83,7 @@ class SuiteSession:
         base_url: str,
         allow_production: bool = False,
         replace_webhook: bool = False,
+        webhooks: WebhookOptions | None = None,
         seed: int = 0,
         budget: Budget | None = None,
         pacer: Pacer | None = None,
@@ -90,6 +94,8 @@ class SuiteSession:
         self.base_url = base_url
         self.allow_production = allow_production
         self.replace_webhook = replace_webhook
+        #: Where the delivery webhooks' receiver listens, and the URL the gateway is told to call.
+        self.webhooks = webhooks or WebhookOptions()
         self.seed = seed
         self.budget = budget or Budget(profile=PROFILES[DEFAULT_PROFILE])
         self.shrink_budget_s = self.budget.profile.shrink_budget_s
@@ -253,6 +259,13 @@ class SuiteSession:
                     kept.append(v)
             if self.tally.first_failure_s is None:
                 self.tally.first_failure_s = time.monotonic() - self.started
+
+    def note(self, rule: str, message: str) -> None:
+        """Report what a reported-only rule showed (kept bounded; it never fails the run)."""
+        with self._lock:
+            kept = self.tally.notes.setdefault(rule, [])
+            if len(kept) < MAX_KEPT_PER_RULE:
+                kept.append(message)
 
     def skip_rules(self, rules: Iterable[str], reason: str) -> None:
         """Note that `rules` could not be exercised, and why (the first reason given wins)."""

@@ -128,6 +128,7 @@ class SuiteReporter:
                 violations=tally.violation_counts.get(rule_id, len(violations)),
                 examples=tuple(seen),
                 reproduce=tuple(reproduce),
+                notes=tuple(tally.notes.get(rule_id, ())[:EXAMPLES_PER_RULE]),
             )
         return out
 
@@ -225,6 +226,8 @@ class SuiteReporter:
             if r.violations:
                 example = r.examples[0][:120] if r.examples else ""
                 extra = f" {r.violations} violation(s): {example}"
+            elif r.notes:
+                extra += f", reported: {r.notes[0][:120]}"
             lines.append(f"  {r.status.upper():8} {rule_id:{width}} [{r.provenance}]{extra}")
         tally = self.session.tally
         lines.append(

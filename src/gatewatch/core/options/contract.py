@@ -74,8 +74,11 @@ class ContractOptions(TargetRunOptions):
     def replay_line(self, *, seed: int, keyword: str | None = None) -> str:
         """The one-line command that replays this run (or the tests `keyword` selects).
 
-        It repeats the target flags, the profile and the seed; not where the reports went,
-        nor the opt-in to production, which a replay must give again on purpose.
+        It repeats the target flags, the profile, the seed and where the gateway calls back
+        (--webhook-listen, --webhook-public-url); not where the reports went, nor the opt-ins
+        to production, which a replay must give again on purpose.
         """
-        replay = ContractOptions(target=self.target, profile=self.profile, seed=seed, keyword=keyword)
+        replay = ContractOptions(
+            target=self.target, profile=self.profile, seed=seed, keyword=keyword, webhooks=self.webhooks
+        )
         return shlex.join(["gatewatch", COMMAND, *replay.as_args()])

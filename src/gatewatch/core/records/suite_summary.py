@@ -50,6 +50,8 @@ class RuleVerdict:
     violations: int = 0
     examples: tuple[str, ...] = ()
     reproduce: tuple[str, ...] = ()
+    #: What a reported-only rule showed (a passed rule may carry some: never a failure).
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

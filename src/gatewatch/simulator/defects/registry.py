@@ -48,9 +48,6 @@ class DefectSpec:
     applies: Applies = always
     #: It only shows while a rate limit is on (the simulator refuses it without one).
     needs_rate_limit: bool = False
-    #: The suite has no test of its rule yet (the delivery webhooks' payload tests, issue 14):
-    #: its rule may still be missing from rules.yaml, and the suite cannot catch it yet.
-    suite_pending: bool = False
 
 
 def defect(
@@ -60,7 +57,6 @@ def defect(
     description: str,
     applies: Applies = always,
     needs_rate_limit: bool = False,
-    suite_pending: bool = False,
 ) -> Callable[[Install], Install]:
     """Register the decorated installer as the defect `name`, breaking rule `rule` where `applies`."""
     if not _NAME.match(name):
@@ -71,9 +67,7 @@ def defect(
     def register(install: Install) -> Install:
         if name in _REGISTRY and _REGISTRY[name].install is not install:
             raise ValueError(f"defect {name!r} is registered twice")
-        _REGISTRY[name] = DefectSpec(
-            name, rule, description, install, applies, needs_rate_limit, suite_pending
-        )
+        _REGISTRY[name] = DefectSpec(name, rule, description, install, applies, needs_rate_limit)
         return install
 
     return register
@@ -102,7 +96,7 @@ def catalogue(contract: Contract) -> list[DefectSpec]:
 
 def _check_rules(specs: Iterable[DefectSpec], contract: Contract) -> None:
     for spec in specs:
-        if spec.rule not in contract.rules and not spec.suite_pending:
+        if spec.rule not in contract.rules:
             raise ConfigError(
                 f"defect {spec.name!r} breaks rule {spec.rule!r}, which the contract does not have",
                 file=str(contract.root / "rules.yaml"),

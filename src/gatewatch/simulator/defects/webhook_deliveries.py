@@ -1,7 +1,6 @@
 """Defects of the delivery webhooks: the payload's shape and statusCode, whom and when it reaches.
 
-The suite's payload tests come later (issue 14): each defect here is `suite_pending`, and
-names the rule those tests will check (rules.yaml does not have them yet).
+Each names the rule the suite's delivery tests (test_webhook_deliveries.py) catch it by.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ def has_dry_run(contract: Contract) -> bool:
     name="webhook_other_shape",
     rule="webhook_payload_shape",
     description="Payloads come in another documented shape than the dialect's default.",
-    suite_pending=True,
 )
 def webhook_other_shape(st: Stages) -> Stages:
     webhooks = st.context.contract.webhooks
@@ -48,7 +46,6 @@ def _with_code(st: Stages, body: Payload, code: int) -> Payload:
     name="webhook_wrong_status_code",
     rule="webhook_status_code",
     description="The statusCode is an undocumented one, which maps to no final status.",
-    suite_pending=True,
 )
 def webhook_wrong_status_code(st: Stages) -> Stages:
     inner = st.delivery_body
@@ -64,7 +61,6 @@ def webhook_wrong_status_code(st: Stages) -> Stages:
     name="webhook_final_differs",
     rule="webhook_agrees_with_lookup",
     description="The payload reports another final status (its documented code) than lookups show.",
-    suite_pending=True,
 )
 def webhook_final_differs(st: Stages) -> Stages:
     inner = st.delivery_body
@@ -86,7 +82,6 @@ def webhook_final_differs(st: Stages) -> Stages:
     name="webhook_other_company",
     rule="webhook_scoped",
     description="Every company's callback also gets the webhooks of other companies' messages.",
-    suite_pending=True,
 )
 def webhook_other_company(st: Stages) -> Stages:
     inner = st.schedule_delivery
@@ -104,7 +99,6 @@ def webhook_other_company(st: Stages) -> Stages:
     name="webhook_after_delete",
     rule="webhook_grace_after_delete",
     description="A deleted webhook's URL keeps getting payloads, past the grace period and for new messages.",
-    suite_pending=True,
 )
 def webhook_after_delete(st: Stages) -> Stages:
     inner_schedule, inner_url = st.schedule_delivery, st.delivery_url
@@ -129,7 +123,6 @@ def webhook_after_delete(st: Stages) -> Stages:
     rule="webhook_no_simulation",
     description="A simulation send (a dry run) gets a delivery webhook as if it had been sent.",
     applies=has_dry_run,
-    suite_pending=True,
 )
 def webhook_for_simulation(st: Stages) -> Stages:
     inner = st.schedule_delivery
@@ -144,7 +137,6 @@ def webhook_for_simulation(st: Stages) -> Stages:
     name="webhook_lost_all",
     rule="webhook_lost",
     description="No delivery webhook ever reaches the callback.",
-    suite_pending=True,
 )
 def webhook_lost_all(st: Stages) -> Stages:
     def delivery_url(st: Stages, company: str, due: float) -> str | None:

@@ -11,7 +11,8 @@ from gatewatch.suite import Fleet, SuiteSession
 from gatewatch.suite.plugin import no_delivery_reason, suite_contract
 
 # Fast, high-yield files first; the lifecycle waits for messages to finish, so it runs
-# late; the rate-limit burst runs last, so that it cannot throttle anything after it.
+# late; the webhook registration before the deliveries (which rely on it); the rate-limit
+# burst runs last, so that it cannot throttle anything after it.
 _ORDER = (
     "test_lookup",
     "test_unknown_ids",
@@ -19,6 +20,8 @@ _ORDER = (
     "test_send",
     "test_batch",
     "test_lifecycle",
+    "test_webhooks",
+    "test_webhook_deliveries",
     "test_rate_limits",
 )
 

@@ -40,6 +40,10 @@ FOCUS = {
 # Requests a state-machine step makes on average (a send, a lookup, or a batch after a
 # lookup of each id sent on its channel; waits make none).
 STEP_COST = 2
+# Lookups after a message's outcome shows, checking that it stays; under a rate limit one
+# (the state machine looks final statuses up again too).
+SETTLE_LOOKUPS = 3
+LIMITED_SETTLE_LOOKUPS = 1
 
 
 @pytest.mark.gw_rules("recipient_outcome")
@@ -50,10 +54,11 @@ def test_each_recipient_reaches_its_outcome(gw: SuiteSession, fleet: Fleet, on_t
         gw.skip_rules(["recipient_outcome"], "the target configures no test recipients")
         pytest.skip(f"target {gw.target.name!r} configures no test recipients")
     deadline = gw.target.deadline_for(channel)
+    settle = LIMITED_SETTLE_LOOKUPS if gw.rate_limited else SETTLE_LOOKUPS
     late: list[str] = []
     for message in messages:
         expected = gw.contract.recipients[message.outcome]
-        status = follow(gw, message, deadline)
+        status = follow(gw, message, deadline, settle_lookups=settle)
         if status != expected.final_status:
             late.append(
                 f"{message.outcome} recipient {message.to}: {' -> '.join(message.seen) or 'nothing'} "

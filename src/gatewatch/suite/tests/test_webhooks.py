@@ -28,9 +28,8 @@ from gatewatch.checks import (
     registration_of,
 )
 from gatewatch.contract.operations import Operation
-from gatewatch.core.exchange import Exchange
-from gatewatch.core.options.contract import ContractOptions
 from gatewatch.suite import SuiteSession
+from gatewatch.suite.webhook_restore import borrowed_registration
 
 CREATE, GET, UPDATE, DELETE = (
     Operation.WEBHOOK_CREATE,
@@ -57,39 +56,11 @@ def refused_bodies(gw: SuiteSession) -> list[tuple[str, bytes]]:
     return bodies[:LIMITED_REFUSALS] if gw.rate_limited else bodies
 
 
-def _get(gw: SuiteSession) -> Exchange:
-    exchange = gw.client.webhook(GET)
-    codes = gw.contract.codes
-    return gw.verify(
-        exchange, expect_status(exchange, gw.contract, "webhook_get", {codes.ok, codes.not_found}, "GET")
-    )
-
-
 @pytest.fixture
 def found(gw: SuiteSession) -> Iterator[dict[str, Any] | None]:
     """The registration the account had (None: none), put back after the test."""
-    before = _get(gw)
-    if not gw.may_change_webhook:
-        pytest.skip(
-            f"production target: its one webhook is only read without "
-            f"{ContractOptions.flag_of('allow_production')} and {ContractOptions.flag_of('replace_webhook')}"
-        )
-    original = registration_of(before) if before.status == gw.contract.codes.ok else None
-    try:
+    with borrowed_registration(gw) as original:
         yield original
-    finally:
-        _restore(gw, original)
-
-
-def _restore(gw: SuiteSession, original: dict[str, Any] | None) -> None:
-    """Put the account's webhook back as it was found (the URL; a re-created one gets a new id)."""
-    there = gw.client.webhook(GET).status == gw.contract.codes.ok
-    if original is None:
-        if there:
-            gw.client.webhook(DELETE)
-        return
-    url = original.get(gw.contract.webhooks.registration.callback_url)
-    gw.client.webhook(UPDATE if there else CREATE, url)
 
 
 def _start_empty(gw: SuiteSession, found: dict[str, Any] | None) -> None:
