@@ -26,9 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gatewatch.core.embedded import simulator_process
+from gatewatch.core.options.simulate import SimulateOptions
 
 KEYS = {"GATEWATCH_API_KEY": "key-a", "GATEWATCH_SECOND_API_KEY": "key-b"}
 TRANSIENT_500S = ["--error-rate", "0.02"]
+# The suite's webhook receiver is plain http on 127.0.0.1, as for the embedded simulator.
+LOCAL_WEBHOOKS = SimulateOptions(allow_http_webhooks=True).as_args()
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ class Result:
 
 
 def run_once(limit: str | None, seed: int, profile: str) -> Result:
-    sim_args = [*(["--rate-limit", limit] if limit else []), *TRANSIENT_500S]
+    sim_args = [*(["--rate-limit", limit] if limit else []), *TRANSIENT_500S, *LOCAL_WEBHOOKS]
     suite_args = [*(["--rate-limit", limit] if limit else []), "--profile", profile]
     with simulator_process(sim_args) as sim, tempfile.TemporaryDirectory() as reports:
         started = time.monotonic()

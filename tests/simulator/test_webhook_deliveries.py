@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 
 from gatewatch.contract import resolve_contract
+from gatewatch.contract.webhooks import PayloadRole
 from gatewatch.core.webhooks import Delivery, Receiver, Reply
 from gatewatch.simulator import Simulator, SimulatorConfig, catalogue
 from gatewatch.simulator.config import WebhookFaults
 from gatewatch.simulator.defects import registered, webhook_deliveries
-from gatewatch.simulator.payloads import PayloadRole, field_for
+from gatewatch.simulator.payloads import field_for
 
 from .client import KEY_A, KEY_B, Api, wait_until
 from .conftest import DIALECTS

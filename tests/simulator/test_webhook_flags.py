@@ -15,11 +15,12 @@ import requests
 from gatewatch.cli.simulate import command as simulate_command
 from gatewatch.cli.simulate import simulator_config
 from gatewatch.contract import resolve_contract
+from gatewatch.contract.webhooks import PayloadRole
 from gatewatch.core.options.simulate import SimulateOptions
 from gatewatch.core.webhooks import Delivery, Receiver
 from gatewatch.simulator import SimulatorConfig
 from gatewatch.simulator.config import WebhookFaults
-from gatewatch.simulator.payloads import PayloadRole, field_for
+from gatewatch.simulator.payloads import field_for
 
 from .client import DEFAULT_NUMBER, KEY_A
 from .test_cli import run, simulate

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from enum import StrEnum, auto
+from enum import StrEnum
 from typing import Any
 
 from gatewatch.checks.drift import schema_problems
@@ -29,7 +29,7 @@ from gatewatch.checks.response import parse_updated_at
 from gatewatch.checks.webhook_deliveries import DecodedDelivery, PolledMessage
 from gatewatch.contract import Contract
 from gatewatch.contract.shapes import roles
-from gatewatch.contract.webhooks import PayloadShape
+from gatewatch.contract.webhooks import PayloadRole, PayloadShape
 from gatewatch.core.webhooks import Delivery
 
 #: How much of a body a message quotes.
@@ -44,29 +44,6 @@ class PayloadRule(StrEnum):
     SHAPE = "webhook_payload_shape"
     STATUS_CODE = "webhook_status_code"
     STATUS_WORD = "webhook_status_word"
-
-
-#: Each rule's summary, as its rules.yaml entry says it.
-PAYLOAD_RULE_SUMMARIES: Mapping[PayloadRule, str] = {
-    PayloadRule.SHAPE: "Every delivery webhook's payload matches the dialect's default payload shape.",
-    PayloadRule.STATUS_CODE: (
-        "Every statusCode in a delivery webhook is one the contract maps to lookup statuses."
-    ),
-    PayloadRule.STATUS_WORD: (
-        "A delivery webhook's status word is a final status, and one the statusCode beside it stands for."
-    ),
-}
-
-
-class PayloadRole(StrEnum):
-    """The x-roles of a payload shape's fields that decoding reads."""
-
-    MESSAGE_ID = auto()  # the gateway's id of the message
-    ID = auto()  # the harness's id (customerMessageId), when the shape carries it
-    EVENT_TYPE = auto()
-    STATUS_CODE = auto()
-    STATUS = auto()  # a status word (the lookup's)
-    TIMESTAMP = auto()
 
 
 def rule_origin(contract: Contract, rule: PayloadRule) -> str:

@@ -9,12 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum, auto
 from pathlib import Path
 from typing import Any
 
 from gatewatch.contract.model import Provenance
 from gatewatch.contract.operations import Operation
 from gatewatch.core.errors import ContractError
+
+
+class PayloadRole(StrEnum):
+    """The x-roles of a delivery payload's fields: how the simulator fills and the checks read them."""
+
+    EVENT_TYPE = auto()
+    MESSAGE_ID = auto()  # the gateway's id of the message
+    ID = auto()  # the harness's id (customerMessageId), when the shape carries it
+    DESTINATION = auto()
+    STATUS_CODE = auto()
+    STATUS = auto()  # a status word (the lookup's)
+    DESCRIPTION = auto()
+    CHANNEL = auto()
+    TIMESTAMP = auto()
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,28 +6,13 @@ field name is read off the schema, never spelled here. Roles a shape lacks are l
 
 from __future__ import annotations
 
-from enum import StrEnum, auto
 from typing import Any
 
 from gatewatch.contract import Contract
 from gatewatch.contract.shapes import roles
-from gatewatch.contract.webhooks import PayloadShape
+from gatewatch.contract.webhooks import PayloadRole, PayloadShape
 from gatewatch.simulator.lifecycle import Step
 from gatewatch.simulator.store import Message
-
-
-class PayloadRole(StrEnum):
-    """The x-roles of a delivery payload's fields the simulator fills."""
-
-    EVENT_TYPE = auto()
-    MESSAGE_ID = auto()
-    ID = auto()
-    DESTINATION = auto()
-    STATUS_CODE = auto()
-    STATUS = auto()
-    DESCRIPTION = auto()
-    CHANNEL = auto()
-    TIMESTAMP = auto()
 
 
 def status_code_for(contract: Contract, status: str) -> int | None:

@@ -25,8 +25,9 @@ REPLACE_WEBHOOK = Option(
     kind=ValueKind.FLAG,
     default=False,
     env=False,  # a decision per run, like --allow-production
-    help="With --allow-production, let gatewatch change a production account's one delivery-status "
-    "webhook (the one it found is restored). Without it, production webhooks are only read.",
+    help="Let gatewatch replace the account's one delivery-status webhook and put the one it found "
+    "back at exit: a production target's (with --allow-production), and for the probe one that calls "
+    "elsewhere. Without it such a webhook is only read.",
 )
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from gatewatch.contract import Contract
+from gatewatch.contract.webhooks import PayloadRole
 from gatewatch.simulator import payloads
 from gatewatch.simulator.defects.registry import defect
 from gatewatch.simulator.lifecycle import Step
-from gatewatch.simulator.payloads import PayloadRole
 from gatewatch.simulator.stages import Payload, Stages, deliver_final
 from gatewatch.simulator.store import Message
 
