@@ -56,6 +56,7 @@ _STASH_OUTPUT = pytest.StashKey[FailureOutput]()
 _STASH_CHECKED = pytest.StashKey[bool]()
 _SEED = dest("seed")
 FLEET = "fleet"
+ONE_CHANNEL_WHEN_LIMITED = "gw_one_channel_when_limited"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -67,6 +68,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     """Fix the seed before Hypothesis reads it, and register the Hypothesis profile."""
     config.addinivalue_line("markers", f"{RULES_MARKER}(*ids): contract rules a suite test exercises")
+    config.addinivalue_line(
+        "markers", f"{ONE_CHANNEL_WHEN_LIMITED}: under a rate limit, on the target's first channel only"
+    )
     config.addinivalue_line(
         "markers",
         f"{EXAMPLES_MARKER}(cost, stateful=False): a generated suite test; requests one example "
@@ -157,6 +161,19 @@ def suite_contract(config: pytest.Config) -> Contract:
         return resolved_run(config).contract
     except GatewatchError:
         return default_contract()
+
+
+def first_channel_when_limited(config: pytest.Config) -> tuple[str, ...] | None:
+    """Under a rate limit, the target's first channel alone; None otherwise (or when the options are broken).
+
+    For tests that cost a whole channel's sends: under a rate limit they run on one channel,
+    so that the plan fits the budget, and the others are not collected rather than skipped.
+    """
+    try:
+        target = resolved_run(config).target
+    except GatewatchError:
+        return None
+    return target.channels[:1] if not target.rate_limit.unlimited and target.channels else None
 
 
 @pytest.hookimpl(trylast=True)

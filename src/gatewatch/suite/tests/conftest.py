@@ -8,7 +8,12 @@ import pytest
 
 from gatewatch.core.config import KnownId
 from gatewatch.suite import Fleet, SuiteSession
-from gatewatch.suite.plugin import no_delivery_reason, suite_contract
+from gatewatch.suite.plugin import (
+    ONE_CHANNEL_WHEN_LIMITED,
+    first_channel_when_limited,
+    no_delivery_reason,
+    suite_contract,
+)
 
 # Fast, high-yield files first; the lifecycle waits for messages to finish, so it runs
 # late; the webhook registration before the deliveries (which rely on it); the rate-limit
@@ -42,7 +47,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "channel" in metafunc.fixturenames:  # own-name: the fixture parameter
-        metafunc.parametrize("channel", suite_contract(metafunc.config).channels)
+        channels: tuple[str, ...] | None = None
+        if metafunc.definition.get_closest_marker(ONE_CHANNEL_WHEN_LIMITED) is not None:
+            channels = first_channel_when_limited(metafunc.config)
+        metafunc.parametrize("channel", channels or suite_contract(metafunc.config).channels)
 
 
 @pytest.fixture

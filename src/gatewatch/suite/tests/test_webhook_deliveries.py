@@ -164,14 +164,13 @@ def _after_delete(gw: SuiteSession, callback: Callback, channel: str, to: str, q
 
 
 @pytest.mark.gw_rules(*DELIVERY_RULES)
+@pytest.mark.gw_one_channel_when_limited
 def test_delivery_webhooks_agree_with_the_lookups_and_stop_after_delete(
     gw: SuiteSession, callback: Callback, on_target: str
 ) -> None:
     """Each channel's final outcomes; on the target's first channel, then the DELETE."""
     _skip_without_sends(gw)
     channel = on_target
-    if gw.rate_limited and channel != gw.target.channels[0]:
-        pytest.skip(f"under a rate limit the webhook deliveries are tested on {gw.target.channels[0]} only")
     outcomes = _outcomes(gw)
     if not outcomes:
         pytest.skip(f"target {gw.target.name!r} configures no test recipient with a final outcome")
