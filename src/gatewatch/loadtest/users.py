@@ -42,7 +42,8 @@ from gatewatch.loadtest.state import ProcessState, current_state
 log = logging.getLogger(__name__)
 
 CONTEXT_KIND = "gatewatch_kind"
-CONTEXT_LAG_MS = "gatewatch_lag_ms"
+# Open model: when the schedule meant the request to start (epoch s); latency counts from it.
+CONTEXT_INTENDED = "gatewatch_intended_at"
 CONTEXT_THROTTLED = "gatewatch_throttled"
 UNKNOWN_IDS_PER_BATCH = 2
 FAILURE_TEXT_MAX = 240
@@ -128,10 +129,12 @@ class Lookups:
             return self._batch()
         raise ValueError(f"unknown request kind {key!r}")
 
-    def make(self, key: str, lag_s: float = 0.0) -> None:
-        """Send one request of kind `key`; `lag_s`: how late the open model started it."""
+    def make(self, key: str, intended_at: float | None = None) -> None:
+        """Send one request of kind `key`; `intended_at`: when the open model's schedule meant it to start."""
         planned = self.plan(key)
-        context = {CONTEXT_KIND: key, CONTEXT_LAG_MS: lag_s * 1000}
+        context: dict[str, Any] = {CONTEXT_KIND: key}
+        if intended_at is not None:
+            context[CONTEXT_INTENDED] = intended_at
         with self.client.get(
             planned.path,
             name=self.state.names[key],
@@ -264,9 +267,9 @@ class GatewayUser(FastHttpUser):
         pool = self._pool = Pool(settings.max_in_flight)
         recorder = self._gw.recorder
 
-        def one(lag_s: float) -> None:
+        def one(intended_at: float) -> None:
             try:
-                lookups.make(lookups.pick(), lag_s)
+                lookups.make(lookups.pick(), intended_at)
             except Exception as exc:  # one bad request must not end the dispatcher
                 log.exception("gatewatch: a scheduled request raised")
                 self.environment.events.user_error.fire(
@@ -278,9 +281,11 @@ class GatewayUser(FastHttpUser):
             clock=time.monotonic,
             sleep=gevent.sleep,
             slot_free=lambda: not pool.full(),
-            start=lambda lag: pool.spawn(one, lag),
+            # The intended start, on the wall clock Locust stamps requests with.
+            start=lambda lag: pool.spawn(one, time.time() - lag),
             report=lambda started, dropped: recorder.schedule(started, dropped, time.time()),
             running=lambda: self._gw.rate_per_user > 0,
+            wait_slot=lambda timeout: pool.wait_available(timeout=timeout),
         )
 
     def _schedule(self) -> ArrivalSchedule:
