@@ -301,7 +301,7 @@ def _on_quitting(environment: Any, **_: Any) -> None:
         ramp=ramp,
     )
     path = write_summary(summary, settings.options.load_dir)
-    write_histograms(state.recorder.histograms, settings.options.load_dir)
+    write_histograms(state.recorder.histograms, settings.options.load_dir, state.recorder.service)
     table = (
         f"RESULT: ERROR (setup failed: {error['message']})"  # own-name: the recorder's setup error
         if error

@@ -220,16 +220,21 @@ def _ramp(recorder: Recorder, ramp: RampPlan | None) -> RampRecord | None:
 HISTOGRAMS_FORMAT = "hdrhistogram-compressed-base64"
 
 
-def write_histograms(histograms: LatencyHistograms, reports_dir: Path | str) -> Path:
+def write_histograms(
+    histograms: LatencyHistograms, reports_dir: Path | str, service: LatencyHistograms | None = None
+) -> Path:
     """The measured latency histograms per kind (warm-up excluded), as the page draws them.
 
     HdrHistogram's own compressed form, the one workers ship to the master, so any HDR
-    tool reads the file; values are microseconds.
+    tool reads the file; values are microseconds. `histograms` are the response times
+    from the intended start (gated), `service` (key service_histograms) from the send.
     """
     folder = Path(reports_dir)
     folder.mkdir(parents=True, exist_ok=True)
     path = LoadFiles(folder).histograms
     doc = {"format": HISTOGRAMS_FORMAT, "unit": "us", "histograms": histograms.encode()}
+    if service is not None:
+        doc["service_histograms"] = service.encode()
     partial = path.with_suffix(".json.partial")
     partial.write_text(json.dumps(doc) + "\n", encoding="utf-8")
     os.replace(partial, path)
