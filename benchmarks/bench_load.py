@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import os
 import re
@@ -156,24 +157,36 @@ class Figures:
     cpu_s_per_1000: float | None
     generator_cores: float | None
     simulator_cores: float
+    processes: int = 1  # generator processes (Locust workers), each at most one core
 
     @property
     def simulator_bound(self) -> bool:
         return self.simulator_cores >= SIMULATOR_BOUND_CORES
 
+    @property
+    def bound_by(self) -> str:
+        """What limited the run: the simulator, the generator, or neither (the CPUs were shared)."""
+        if self.simulator_bound:
+            return "simulator"
+        if (
+            self.generator_cores is not None
+            and self.generator_cores >= SIMULATOR_BOUND_CORES * self.processes
+        ):
+            return "generator"
+        return "shared CPU"
+
     def line(self, capacity: float) -> str:
         cpu = "-" if self.cpu_s_per_1000 is None else f"{self.cpu_s_per_1000:.3f}"
         cores = "-" if self.generator_cores is None else f"{self.generator_cores:.2f}"
-        bound = "simulator" if self.simulator_bound else "generator"
         return (
             f"| {self.label:<44} | {self.rps:>9,.0f} | {self.rps / capacity:>6.2f} | {cpu:>11} "
-            f"| {cores:>15} | {self.simulator_cores:>15.2f} | {bound:<9} |"
+            f"| {cores:>15} | {self.simulator_cores:>15.2f} | {self.bound_by:<10} |"
         )
 
 
 TABLE_HEADER = (
     f"| {'what':<44} | {'lookups/s':>9} | {'vs wrk':>6} | {'CPU s/1,000':>11} "
-    f"| {'generator cores':>15} | {'simulator cores':>15} | {'bound by':<9} |"
+    f"| {'generator cores':>15} | {'simulator cores':>15} | {'bound by':<10} |"
 )
 
 
@@ -373,7 +386,7 @@ def scaling(
             f"{'passed' if summary['passed'] else 'FAILED'}",
             flush=True,
         )
-        rows.append(figures)
+        rows.append(dataclasses.replace(figures, processes=workers))
     return rows
 
 

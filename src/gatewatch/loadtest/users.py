@@ -192,6 +192,7 @@ class Lookups:
                     answer.body,
                     answer.elapsed_s,
                     self.state.secrets,
+                    parse=with_headers,  # a sampled answer: every check reads its JSON
                 ),
                 message_id=planned.message_id,
                 channel=planned.channel,
@@ -203,13 +204,14 @@ class Lookups:
 
         expect = kind(key).expect
         # Headers are copied only when a check reads them or a report shows them.
-        problems: list[Violation] = expect(exchange(with_headers=sampled), self.contract)
+        recorded = exchange(with_headers=sampled)
+        problems: list[Violation] = expect(recorded, self.contract)
         if not problems:
             # A kind's expectation judges the status code alone (expect_status): a code it
             # passed once, it passes again, so later answers with it skip the Exchange.
             accepted.add(status)
         if sampled:
-            problems += run_checks(exchange(with_headers=True), self.contract)
+            problems += run_checks(recorded, self.contract)
         elif problems:
             problems = expect(exchange(with_headers=True), self.contract)
         if not problems:
