@@ -76,6 +76,35 @@ def test_the_dispatcher_starts_what_fits_and_counts_the_rest_as_no_slot() -> Non
     assert dropped["late"] == 0
 
 
+def test_a_start_with_no_free_slot_waits_for_one_and_carries_its_wait_as_lag() -> None:
+    clock = FakeClock()
+    busy_until = 1.0  # the one slot is held by a request stuck for the first second
+    lags: list[float] = []
+    dropped: Counter[str] = Counter()
+
+    def start(lag: float) -> None:
+        nonlocal busy_until
+        lags.append(lag)
+        busy_until = clock.now + 0.01  # answered in 10 ms once the target is back
+
+    dispatch(
+        ArrivalSchedule(10.0, start=0.0, max_lag_s=2.0),
+        clock=clock,
+        sleep=clock.sleep,
+        slot_free=lambda: clock.now >= busy_until,
+        start=start,
+        report=lambda started, lost: dropped.update({k: v for k, v in lost.items() if v}),
+        running=lambda: clock.now < 3.0,
+        wait_slot=lambda timeout: clock.sleep(min(timeout, 0.01)),
+    )
+    assert not dropped  # nothing waited longer than max_lag_s
+    # The starts due in the first second were made once the slot freed, each carrying its wait.
+    assert lags[0] == pytest.approx(1.0, abs=0.05)
+    assert max(lags) == pytest.approx(1.0, abs=0.05)
+    assert min(lags) < 0.05  # later starts are on time again
+    assert len(lags) == pytest.approx(30, abs=2)
+
+
 def test_the_rate_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         ArrivalSchedule(0.0, start=0.0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from gatewatch.loadtest.recorder import EXAMPLES_PER_RULE, Recorder
 
 T0 = 1_800_000_000.0
@@ -70,3 +72,16 @@ def test_a_worker_setup_error_reaches_the_master() -> None:
     worker.setup_error = {"message": "no id on SMS", "exit_code": 1}
     master.merge(worker.delta())
     assert master.setup_error == {"message": "no id on SMS", "exit_code": 1}
+
+
+def test_the_response_time_from_the_intended_start_and_the_service_time_are_kept_apart_and_merge() -> None:
+    master, worker = Recorder(measure_from=T0), Recorder(measure_from=T0)
+    for i in range(100):
+        # A request that waited 500 ms for a slot, then was answered in 2 ms.
+        worker.record("known", 502.0, False, T0 + i / 10, service_ms=2.0)
+    master.merge(worker.delta())
+    assert master.histograms.percentile_ms("known", 50) == pytest.approx(502.0, rel=0.001)  # HDR bucket
+    assert master.service.percentile_ms("known", 50) == pytest.approx(2.0, rel=0.001)
+    assert master.service.count("known") == master.histograms.count("known") == 100
+    # Nothing is shipped twice: the worker forgot what it sent.
+    assert worker.service.count("known") == 0

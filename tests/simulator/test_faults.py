@@ -22,6 +22,15 @@ def test_latency_adds_at_least_the_fixed_delay(simulator: Simulator, api: Api) -
     assert time.monotonic() - started >= 0.14
 
 
+def test_a_stall_holds_the_answer_at_least_the_stall(simulator: Simulator, api: Api) -> None:
+    simulator.set_faults(stall_ms=150, stall_rate=1.0)
+    started = time.monotonic()
+    assert api.lookup("GW-x", api.contract.channels[0]).status_code == 404
+    assert time.monotonic() - started >= 0.14
+    assert Faults(stall_ms=150, stall_rate=1.0).to_dict()["stall_rate"] == 1.0
+    assert not Faults(stall_ms=150).active  # a stall with no rate never happens
+
+
 def test_jitter_alone_still_answers(simulator: Simulator, api: Api) -> None:
     simulator.set_faults(jitter_ms=20)
     assert api.lookup("GW-x", api.contract.channels[0]).status_code == 404
@@ -87,6 +96,8 @@ def test_reset_switches_faults_off(simulator: Simulator, api: Api) -> None:
     [
         {"error_rate": 1.5},
         {"drop_rate": -0.1},
+        {"stall_rate": 2.0},
+        {"stall_ms": -1},
         {"latency_ms": -1},
         {"latency_ms": float("nan")},
         {"operations": frozenset({"nope"})},

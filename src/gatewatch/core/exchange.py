@@ -98,17 +98,19 @@ class RecordedResponse:
         body: bytes,
         elapsed_s: float,
         secrets: Iterable[Secret | None],
+        *,
+        parse: bool = False,
     ) -> RecordedResponse:
         """An answer as received, recorded with `secrets` redacted from headers and body, and cut.
 
         Redacted first (a key cannot straddle the cut), parsed next when the body is longer
-        than what is kept, cut last.
+        than what is kept (or `parse`: every check will read it, so parse it once), cut last.
         """
         keys = tuple(secrets)
         body = redact_bytes(body, keys)
         recorded = _recorded_headers(headers, keys)
         if len(body) <= BODY_KEPT_BYTES:
-            return cls(status, recorded, body, elapsed_s)
+            return cls(status, recorded, body, elapsed_s, parsed=_parse(body) if parse else _UNPARSED)
         parsed = _parse(body)
         return cls(status, recorded, body[:BODY_KEPT_BYTES], elapsed_s, size=len(body), parsed=parsed)
 

@@ -2,13 +2,15 @@
 
 Locust's users are a closed model: a user waits for an answer before its next request,
 so a slow target receives fewer requests and its slowness hides itself (coordinated
-omission). Here a dispatcher starts request number i at ``start + i / rate``. A start is
-made only when a slot is free (at most `max_in_flight` requests in flight) and the
-dispatcher is less than `max_lag_s` behind the schedule; otherwise it is *dropped* and
-counted with its reason (``no_slot``: the target is too slow for the rate and the
-concurrency allowed; ``late``: the load generator itself fell behind), like k6's dropped
-iterations. A start made late by up to `max_lag_s` carries its lag, which is added to the
-latency recorded for the gates, so time spent waiting for the generator is not hidden.
+omission). Here a dispatcher starts request number i at ``start + i / rate``, with at
+most `max_in_flight` requests in flight. A start due while every slot is busy waits for
+one, up to `max_lag_s` after its scheduled time; one still waiting then is *dropped* as
+``no_slot`` (the target is too slow for the rate and the concurrency allowed), and one
+the dispatcher itself reaches more than `max_lag_s` late is dropped as ``late`` (the load
+generator fell behind), like k6's dropped iterations. A start made late carries its lag:
+the user measures its latency from the scheduled (intended) start, so a stall of the
+target that fills every slot shows in the gated latencies, not only in the service time
+of the few requests that were in flight (see recorder.py).
 The rate is a `RateProfile` (ramp.py): constant, or a ramp past the target's limit.
 
 This module has no gevent or Locust in it: the clock, sleep and slots are passed in.
@@ -17,6 +19,7 @@ This module has no gevent or Locust in it: the clock, sleep and slots are passed
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -86,24 +89,36 @@ def dispatch(
     start: Callable[[float], None],
     report: DropReport,
     running: Callable[[], bool],
+    wait_slot: Callable[[float], None] | None = None,
 ) -> None:
     """Make the schedule's starts until `running()` turns false.
 
-    `start(lag_s)` begins one request without waiting for it; `report(started, dropped)`
-    receives the counts of each round (dropped: reason -> count).
+    `start(lag_s)` begins one request without waiting for it (`lag_s`: how long after its
+    scheduled time); `report(started, dropped)` receives the counts of each round (dropped:
+    reason -> count); `wait_slot(timeout_s)` returns when a slot may be free or after the
+    timeout (default: `sleep`).
     """
+    wait = wait_slot or sleep
+    # Due starts waiting for a slot, by scheduled time, oldest first. Bounded: each is
+    # dropped max_lag_s after its time, so at most rate * max_lag_s + 1 wait.
+    waiting: deque[float] = deque()
     # Bounded: the run ends (running() false, or the greenlet is killed at the end of the
     # test); each round hands out at most rate * max_lag_s + 1 starts.
     while running():
         now = clock()
         due = schedule.due(now)
-        started = no_slot = 0
-        for lag in due.lags_s:
-            if slot_free():
-                start(lag)
-                started += 1
-            else:
-                no_slot += 1
+        waiting.extend(now - lag for lag in due.lags_s)
+        no_slot = started = 0
+        while waiting and now - waiting[0] > schedule.max_lag_s:
+            waiting.popleft()
+            no_slot += 1
+        while waiting and slot_free():
+            start(now - waiting.popleft())
+            started += 1
         if started or no_slot or due.late:
             report(started, {"no_slot": no_slot, "late": due.late})
-        sleep(max(0.0, schedule.next_at() - clock()))
+        wake = schedule.next_at()
+        if waiting:
+            wait(max(0.0, min(wake, waiting[0] + schedule.max_lag_s) - clock()))
+        else:
+            sleep(max(0.0, wake - clock()))

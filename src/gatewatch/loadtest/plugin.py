@@ -35,8 +35,16 @@ from gatewatch.loadtest.safety import load_run
 from gatewatch.loadtest.settings import OPTIONS, LoadSettings
 from gatewatch.loadtest.setup import auth_headers, prepare_known_ids
 from gatewatch.loadtest.state import ProcessState, current_state, set_state
-from gatewatch.loadtest.summary import RunInfo, build_summary, render_table, write_histograms, write_summary
-from gatewatch.loadtest.users import CONTEXT_KIND, CONTEXT_LAG_MS, CONTEXT_THROTTLED
+from gatewatch.loadtest.summary import (
+    CLOSED_MODEL,
+    OPEN_MODEL,
+    RunInfo,
+    build_summary,
+    render_table,
+    write_histograms,
+    write_summary,
+)
+from gatewatch.loadtest.users import CONTEXT_INTENDED, CONTEXT_KIND, CONTEXT_THROTTLED
 
 log = logging.getLogger("gatewatch.load")
 DATA_KEY = "gatewatch"
@@ -213,10 +221,14 @@ def _on_request(
     if key is None:
         return  # not one of ours
     assert context is not None
-    latency_ms = float(response_time) + float(context.get(CONTEXT_LAG_MS, 0.0))
+    started = start_time or time.time()
+    service_ms = float(response_time)
+    intended = context.get(CONTEXT_INTENDED)
+    # From the intended start: the wait for a slot or for a busy process counts too.
+    latency_ms = service_ms + max(0.0, started - intended) * 1000 if intended is not None else service_ms
     throttled = bool(context.get(CONTEXT_THROTTLED))
     _state().recorder.record(
-        key, latency_ms, exception is not None, start_time or time.time(), throttled=throttled
+        key, latency_ms, exception is not None, started, throttled=throttled, service_ms=service_ms
     )
 
 
@@ -269,7 +281,7 @@ def _on_quitting(environment: Any, **_: Any) -> None:
         target_name=state.target.name,
         target_kind=state.target.kind,
         base_url=state.target.base_url or "",
-        model="open" if settings.open_model else "closed",
+        model=OPEN_MODEL if settings.open_model else CLOSED_MODEL,
         users=environment.parsed_options.num_users,
         arrival_rate=settings.options.arrival_rate,
         workers=len(state.workers_seen) if isinstance(runner, MasterRunner) else 1,
@@ -289,7 +301,7 @@ def _on_quitting(environment: Any, **_: Any) -> None:
         ramp=ramp,
     )
     path = write_summary(summary, settings.options.load_dir)
-    write_histograms(state.recorder.histograms, settings.options.load_dir)
+    write_histograms(state.recorder.histograms, settings.options.load_dir, state.recorder.service)
     table = (
         f"RESULT: ERROR (setup failed: {error['message']})"  # own-name: the recorder's setup error
         if error

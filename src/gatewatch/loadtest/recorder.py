@@ -1,7 +1,13 @@
 """What a load run measured, per process, in a form that merges on the master.
 
 Every process (standalone, or each worker) records each finished request here: the
-latency into the kind's HDR histogram, the outcome into counters, warm-up requests apart.
+latency into the kind's HDR histograms, the outcome into counters, warm-up requests apart.
+Two latencies per request: the *response time*, from its intended start (the open
+model's arrival schedule; in the closed model the request's own start), which the gates
+judge, and the *service time*, from when the request was actually sent, shown beside it.
+A generator that starts a request late (every slot busy behind a stalled target, or its
+own CPU saturated) adds the wait to the first only: the gap between the two is the
+coordinated omission a generator would otherwise hide.
 A throttled request (429) is a kind of its own: counted per request kind, never a
 failure, and its latency kept out of the histograms (a refusal in a millisecond would
 flatter the percentiles). Each measured wall-clock second keeps what was offered and how
@@ -61,7 +67,10 @@ class Recorder:
     """Histograms, counters, dropped starts and contract violations of a run."""
 
     measure_from: float | None = None  # epoch seconds; None: not started yet (all is warm-up)
+    #: Response times: from the intended start (what the gates judge).
     histograms: LatencyHistograms = field(default_factory=LatencyHistograms)
+    #: Service times: from the actual start (the same as `histograms` in the closed model).
+    service: LatencyHistograms = field(default_factory=LatencyHistograms)
     counts: dict[str, Counts] = field(default_factory=dict)
     scheduled: int = 0  # open model: starts the schedule asked for (after warm-up)
     dropped: Counter[str] = field(default_factory=Counter)
@@ -79,9 +88,20 @@ class Recorder:
         return self.measure_from is not None and at >= self.measure_from
 
     def record(
-        self, kind: str, latency_ms: float, failed: bool, started_at: float, *, throttled: bool = False
+        self,
+        kind: str,
+        latency_ms: float,
+        failed: bool,
+        started_at: float,
+        *,
+        throttled: bool = False,
+        service_ms: float | None = None,
     ) -> None:
-        """One finished request of `kind`, started at `started_at` (epoch s); `throttled`: a 429."""
+        """One finished request of `kind`, started at `started_at` (epoch s); `throttled`: a 429.
+
+        `latency_ms` is from the intended start; `service_ms` from the actual start (default:
+        the same, as in the closed model).
+        """
         counts = self.counts.get(kind)
         if counts is None:
             counts = self.counts[kind] = Counts()
@@ -100,8 +120,10 @@ class Recorder:
         self._second(started_at, answered=1)
         counts.requests += 1
         counts.failures += failed
+        service = latency_ms if service_ms is None else service_ms
         self.histograms.record_ms(kind, latency_ms)
-        ended = started_at + latency_ms / 1000
+        self.service.record_ms(kind, service)
+        ended = started_at + service / 1000
         if self.window_start is None or started_at < self.window_start:
             self.window_start = started_at
         if self.window_end is None or ended > self.window_end:
@@ -144,6 +166,7 @@ class Recorder:
         """Everything recorded since the last delta, JSON-ready; then forget it."""
         out: dict[str, Any] = {
             "histograms": self.histograms.encode(),
+            "service_histograms": self.service.encode(),
             "clamped": self.histograms.clamped,
             "counts": {k: _counts_dict(c) for k, c in self.counts.items()},
             "scheduled": self.scheduled,
@@ -156,6 +179,7 @@ class Recorder:
             "seconds_lost": self.seconds_lost,
         }
         self.histograms.reset()
+        self.service.reset()
         self.seconds = {}
         self.seconds_lost = 0
         self.counts = {}
@@ -168,6 +192,7 @@ class Recorder:
     def merge(self, delta: dict[str, Any]) -> None:
         """Add a `delta()` from another process."""
         self.histograms.merge_encoded(delta.get("histograms", {}))
+        self.service.merge_encoded(delta.get("service_histograms", {}))
         self.histograms.clamped += int(delta.get("clamped", 0))
         for kind, raw in delta.get("counts", {}).items():
             self.counts.setdefault(kind, Counts()).add(Counts(**raw))

@@ -16,6 +16,8 @@ from pathlib import Path
 from gatewatch.contract import Contract
 from gatewatch.core.records import encode
 from gatewatch.core.records.load_summary import (
+    LATENCY_FROM_INTENDED,
+    LATENCY_FROM_SENT,
     CrossCheck,
     GateRecord,
     GateStatus,
@@ -37,6 +39,9 @@ from gatewatch.loadtest.kinds import ALL, KINDS, request_name, throttled_name
 from gatewatch.loadtest.ramp import RampPlan, onset
 from gatewatch.loadtest.recorder import Counts, Recorder
 
+CLOSED_MODEL = "closed"
+OPEN_MODEL = "open"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunInfo:
@@ -46,7 +51,7 @@ class RunInfo:
     target_name: str
     target_kind: str
     base_url: str
-    model: str  # "closed" or "open"
+    model: str  # CLOSED_MODEL or OPEN_MODEL
     users: int | None
     arrival_rate: float
     workers: int
@@ -94,10 +99,15 @@ def build_summary(
         validate_sample=info.validate_sample,
         warmup_s=slo.warmup_s,
         precision=PRECISION,
+        latency_from=LATENCY_FROM_INTENDED if info.model == OPEN_MODEL else LATENCY_FROM_SENT,
         gates=tuple(_gate(r) for r in results),
         slo=dict(describe(slo)),
         kinds=_kinds(recorder, contract, active),
-        every_kind=_totals(total, recorder.histograms.combined(KINDS, ALL).summary(ALL)),
+        every_kind=_totals(
+            total,
+            recorder.histograms.combined(KINDS, ALL).summary(ALL),
+            recorder.service.combined(KINDS, ALL).summary(ALL),
+        ),
         throttled=_throttled(recorder),
         ramp=_ramp(recorder, ramp),
         window_s=round(window, 3),
@@ -130,13 +140,14 @@ def _gate(result: GateResult) -> GateRecord:
     )
 
 
-def _totals(counts: Counts, latency: LatencySummary | None) -> KindTotals:
+def _totals(counts: Counts, latency: LatencySummary | None, service: LatencySummary | None) -> KindTotals:
     return KindTotals(
         requests=counts.requests,
         failures=counts.failures,
         warmup_requests=counts.warmup_requests,
         throttled=counts.throttled,
         latency_ms=_latency(latency),
+        service_latency_ms=_latency(service),
     )
 
 
@@ -156,6 +167,7 @@ def _kinds(recorder: Recorder, contract: Contract, active: Sequence[str]) -> dic
             throttled=counts.throttled,
             throttled_name=throttled_name(contract, key),
             latency_ms=_latency(recorder.histograms.summary(key)),
+            service_latency_ms=_latency(recorder.service.summary(key)),
         )
     return kinds
 
@@ -208,16 +220,21 @@ def _ramp(recorder: Recorder, ramp: RampPlan | None) -> RampRecord | None:
 HISTOGRAMS_FORMAT = "hdrhistogram-compressed-base64"
 
 
-def write_histograms(histograms: LatencyHistograms, reports_dir: Path | str) -> Path:
+def write_histograms(
+    histograms: LatencyHistograms, reports_dir: Path | str, service: LatencyHistograms | None = None
+) -> Path:
     """The measured latency histograms per kind (warm-up excluded), as the page draws them.
 
     HdrHistogram's own compressed form, the one workers ship to the master, so any HDR
-    tool reads the file; values are microseconds.
+    tool reads the file; values are microseconds. `histograms` are the response times
+    from the intended start (gated), `service` (key service_histograms) from the send.
     """
     folder = Path(reports_dir)
     folder.mkdir(parents=True, exist_ok=True)
     path = LoadFiles(folder).histograms
     doc = {"format": HISTOGRAMS_FORMAT, "unit": "us", "histograms": histograms.encode()}
+    if service is not None:
+        doc["service_histograms"] = service.encode()
     partial = path.with_suffix(".json.partial")
     partial.write_text(json.dumps(doc) + "\n", encoding="utf-8")
     os.replace(partial, path)
@@ -257,6 +274,26 @@ def throttled_line(recorder: Recorder) -> str:
     )
 
 
+SHOWN_PERCENTILES = (50.0, 95.0, 99.0)
+
+
+def latency_lines(recorder: Recorder) -> list[str]:
+    """Per kind, the response time from the intended start (gated) beside the service time."""
+    shown = "/".join(f"p{p:g}" for p in SHOWN_PERCENTILES)
+    lines = [f"latency {shown} (ms): from the intended start (gated) | service time (from the send)"]
+    for key in (*KINDS, ALL):
+        histograms = recorder.histograms if key != ALL else recorder.histograms.combined(KINDS, ALL)
+        service = recorder.service if key != ALL else recorder.service.combined(KINDS, ALL)
+        if histograms.count(key) == 0:
+            continue
+        figures = [
+            "/".join(f"{view.percentile_ms(key, p) or 0.0:.1f}" for p in SHOWN_PERCENTILES)
+            for view in (histograms, service)
+        ]
+        lines.append(f"  {key:<14} {figures[0]:>22} | {figures[1]}")
+    return lines
+
+
 def render_table(results: Sequence[GateResult], slo: Slo, recorder: Recorder | None = None) -> str:
     """The gates as a console table (and the throttled requests, when given), with the verdict last."""
     header = f"{'gate':<28} {'measured':>14}    {'limit':<14} {'result':<6} detail"
@@ -272,6 +309,7 @@ def render_table(results: Sequence[GateResult], slo: Slo, recorder: Recorder | N
             f"{r.name:<28} {_fmt(r.measured, r.unit):>14}    {limit:<14} {r.status.upper():<6} {r.detail}"
         )
     if recorder is not None:
+        lines.extend(latency_lines(recorder))
         lines.append(throttled_line(recorder))
     failed = sum(r.status == GateStatus.FAIL for r in results)
     verdict = "PASS" if failed == 0 else "FAIL"

@@ -1,13 +1,18 @@
 """The Locust users: look statuses up the way clients do, and judge every answer.
 
-`GatewayUser` is a FastHttpUser. In the closed model (default) each user makes one request
+`GatewayUser` is a Locust User on geventhttpclient's HTTPClient (transport.py), reporting
+each request to Locust's `request` event itself: the grouped names, the failures and the
+recorder's histograms are fed as a FastHttpUser would feed them, at about half its CPU per
+request. In the closed model (default) each user makes one request
 of a kind picked by the mix, pauses (think time), and repeats. In the open model
 (``--gatewatch-arrival-rate``) each user is a dispatcher that starts its share of the rate
 on a fixed schedule (see arrival.py), up to ``--gatewatch-max-in-flight`` at once.
 
-Every answer's status code is checked with the contract suite's expectation for its kind;
-a sample (``--gatewatch-validate-sample``) also goes through every contract check. A
-violation marks the request failed in Locust's statistics, under its rule.
+Every answer's status code is checked with the contract suite's expectation for its kind
+(a code the expectation passed once is not re-judged through an Exchange: the
+expectations judge the code alone); a sample (``--gatewatch-validate-sample``) also goes
+through every contract check. A violation marks the request failed in Locust's
+statistics, under its rule.
 
 A 429 is not waited out (that would stretch every latency behind it): it is recorded as
 its kind's throttled row (``... (known id, throttled)``), neither failed nor judged, and
@@ -19,7 +24,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
@@ -27,26 +32,28 @@ from urllib.parse import quote, urlencode
 
 import gevent
 from gevent.pool import Pool
-from locust import FastHttpUser, task
-from locust.exception import StopUser
+from locust import User, task
+from locust.exception import CatchResponseError, StopUser
 
 from gatewatch.checks import Violation, run_checks
 from gatewatch.core.bounds import clip
 from gatewatch.core.exchange import Exchange, RecordedRequest, RecordedResponse
 from gatewatch.core.secrets import REDACTED, redact
 from gatewatch.loadtest.arrival import ArrivalSchedule, dispatch
-from gatewatch.loadtest.kinds import BATCH, KNOWN, OTHER_CHANNEL, UNKNOWN, kind
+from gatewatch.loadtest.kinds import BATCH, KINDS, KNOWN, OTHER_CHANNEL, UNKNOWN, kind
 from gatewatch.loadtest.ramp import ramp_plan
 from gatewatch.loadtest.state import ProcessState, current_state
+from gatewatch.loadtest.transport import Answer, Transport
 
 log = logging.getLogger(__name__)
 
 CONTEXT_KIND = "gatewatch_kind"
-CONTEXT_LAG_MS = "gatewatch_lag_ms"
+# Open model: when the schedule meant the request to start (epoch s); latency counts from it.
+CONTEXT_INTENDED = "gatewatch_intended_at"
 CONTEXT_THROTTLED = "gatewatch_throttled"
 UNKNOWN_IDS_PER_BATCH = 2
 FAILURE_TEXT_MAX = 240
-ALL_STATUS_CODES = frozenset(range(100, 600))
+METHOD = "GET"  # every lookup, single or batch
 
 
 def _query(params: Mapping[str, str]) -> str:
@@ -66,12 +73,15 @@ class Planned:
 
 
 class Lookups:
-    """Makes one request of a kind with a user's FastHttpSession and judges the answer."""
+    """Makes one request of a kind with a user's Transport, judges the answer and reports it to Locust."""
 
-    def __init__(self, client: Any, state: ProcessState, rng: random.Random) -> None:
+    def __init__(
+        self, transport: Transport, state: ProcessState, rng: random.Random, report: Callable[..., None]
+    ) -> None:
         if state.known is None or state.target is None:
             raise RuntimeError("lookups need the setup phase's ids")
-        self.client = client
+        self.transport = transport
+        self.report = report  # Locust's request event: its statistics and gatewatch's recorder
         self.state = state
         self.rng = rng
         self.contract = state.contract
@@ -91,6 +101,8 @@ class Lookups:
         }
         # Paths of the known ids are built once: the per-request cost is what limits a worker.
         self.known = [self._single(m.id, m.channel) for m in state.known.messages]
+        # Per kind, the status codes its expectation has passed (see _judge).
+        self.accepted: dict[str, set[int]] = {key: set() for key in KINDS}
         self.other_channel = [self._single(m.id, other[m.channel]) for m in state.known.messages]
 
     def pick(self) -> str:
@@ -128,45 +140,59 @@ class Lookups:
             return self._batch()
         raise ValueError(f"unknown request kind {key!r}")
 
-    def make(self, key: str, lag_s: float = 0.0) -> None:
-        """Send one request of kind `key`; `lag_s`: how late the open model started it."""
-        planned = self.plan(key)
-        context = {CONTEXT_KIND: key, CONTEXT_LAG_MS: lag_s * 1000}
-        with self.client.get(
-            planned.path,
-            name=self.state.names[key],
-            headers=self.state.auth_headers,
-            catch_response=True,
-            context=context,
-        ) as response:
-            self._judge(key, response, planned)
+    def make(self, key: str, intended_at: float | None = None) -> None:
+        """Send one request of kind `key`, judge it, and report it to Locust (and so to the recorder).
 
-    def _judge(self, key: str, response: Any, planned: Planned) -> None:
-        status = int(response.status_code or 0)
-        if status == 0:
-            error = clip(redact(str(response.error), self.state.secrets))
-            response.failure(f"no answer: {type(response.error).__name__}: {error}")
-            return
-        if status == self.contract.codes.too_many_requests:
+        `intended_at`: when the open model's schedule meant it to start (epoch s).
+        """
+        planned = self.plan(key)
+        answer = self.transport.get(planned.path)
+        context: dict[str, Any] = {CONTEXT_KIND: key}
+        if intended_at is not None:
+            context[CONTEXT_INTENDED] = intended_at
+        name = self.state.names[key]
+        failure: str | None = None
+        if answer.status == self.contract.codes.too_many_requests:
             # Its own row, not a failure: the throttled gates judge how many there were.
-            response.request_meta["name"] = self.state.throttled_names[key]
-            response.request_meta["context"][CONTEXT_THROTTLED] = True
-            response.success()
-            return
+            name = self.state.throttled_names[key]
+            context[CONTEXT_THROTTLED] = True
+        else:
+            failure = self._judge(key, answer, planned)
+        self.report(
+            request_type=METHOD,
+            name=name,
+            response_time=answer.elapsed_s * 1000,
+            response_length=len(answer.body),
+            exception=None if failure is None else CatchResponseError(failure),
+            context=context,
+            start_time=answer.started_at,
+            url=self.base_url + planned.path,
+            response=None,
+        )
+
+    def _judge(self, key: str, answer: Answer, planned: Planned) -> str | None:
+        """None when the answer is right; else the failure Locust shows (violations recorded)."""
+        status = answer.status
+        if status == 0:
+            error = clip(redact(str(answer.error), self.state.secrets))
+            return f"no answer: {type(answer.error).__name__}: {error}"
         sampled = self.rng.random() < self.state.settings.validate_sample
+        accepted = self.accepted[key]
+        if not sampled and status in accepted:
+            return None  # the kind's expectation passed this code before: nothing to build
 
         def exchange(with_headers: bool) -> Exchange:
-            headers = tuple(response.headers.items()) if with_headers and response.headers else ()
             return Exchange(
                 operation=kind(key).operation,
-                request=RecordedRequest("GET", self.base_url + planned.path, self.recorded_headers),
+                request=RecordedRequest(METHOD, self.base_url + planned.path, self.recorded_headers),
                 # Redacted and cut as the gateway client records its answers.
                 response=RecordedResponse.capture(
                     status,
-                    headers,
-                    response.content or b"",
-                    float(response.request_meta.get("response_time", 0.0)) / 1000,
+                    answer.headers() if with_headers else (),
+                    answer.body,
+                    answer.elapsed_s,
                     self.state.secrets,
+                    parse=with_headers,  # a sampled answer: every check reads its JSON
                 ),
                 message_id=planned.message_id,
                 channel=planned.channel,
@@ -178,20 +204,24 @@ class Lookups:
 
         expect = kind(key).expect
         # Headers are copied only when a check reads them or a report shows them.
-        problems: list[Violation] = expect(exchange(with_headers=sampled), self.contract)
+        recorded = exchange(with_headers=sampled)
+        problems: list[Violation] = expect(recorded, self.contract)
+        if not problems:
+            # A kind's expectation judges the status code alone (expect_status): a code it
+            # passed once, it passes again, so later answers with it skip the Exchange.
+            accepted.add(status)
         if sampled:
-            problems += run_checks(exchange(with_headers=True), self.contract)
+            problems += run_checks(recorded, self.contract)
         elif problems:
             problems = expect(exchange(with_headers=True), self.contract)
         if not problems:
-            response.success()
-            return
+            return None
         for problem in problems:
             self.state.recorder.violation(problem.rule, problem.describe())
         # Locust shows one cause per failed request: a documented rule before a vendor or a
         # pinned one, and the schema (which restates every other shape rule) last.
         first = min(problems, key=_cause_rank)
-        response.failure(_failure_text(first, (planned.message_id, *planned.ids)))
+        return _failure_text(first, (planned.message_id, *planned.ids))
 
 
 # The rule that judges a whole body against its schema: true, but the narrower rule says more.
@@ -213,35 +243,35 @@ def _failure_text(problem: Violation, ids: tuple[str | None, ...]) -> str:
     return text[:FAILURE_TEXT_MAX]
 
 
-class GatewayUser(FastHttpUser):
+class GatewayUser(User):
     """A client of the status API: closed model by default, an arrival-rate dispatcher in the open model."""
 
     def __init__(self, environment: Any) -> None:
         state = current_state()
         if state is None:
             raise RuntimeError("the gatewatch plugin is not installed: import gatewatch.loadtest.locustfile")
-        self._gw = state
-        settings = state.settings
-        if settings.open_model:
-            self.concurrency = settings.max_in_flight  # connections for the requests in flight
-        if state.target is not None:
-            self.connection_timeout = state.target.timeouts.connect_s
-            self.network_timeout = state.target.timeouts.read_s
         super().__init__(environment)
-        agent: Any = self.client.client  # geventhttpclient's UserAgent under Locust's session
-        # Every status code is an answer to judge (404 is expected for two kinds): without
-        # this, each 404 takes the agent's error path, which formats a debug transcript.
-        agent.valid_response_codes = ALL_STATUS_CODES
-        # The API authenticates by key, not cookie; a cookie jar only costs time per request.
-        agent.cookiejar = None
+        self._gw = state
         self._rng = random.Random()
+        self._transport: Transport | None = None
         self._lookups: Lookups | None = None
         self._pool: Pool | None = None
 
     def on_start(self) -> None:
-        """Bind the lookups to this user's HTTP client, once the setup phase has ids."""
-        if self._gw.known is not None and self._gw.target is not None:
-            self._lookups = Lookups(self.client, self._gw, self._rng)
+        """Open this user's connections and bind the lookups, once the setup phase has ids."""
+        state, target = self._gw, self._gw.target
+        if state.known is None or target is None:
+            return
+        settings = state.settings
+        self._transport = Transport(
+            target.base_url or "",
+            # One request at a time in the closed model; the requests in flight in the open one.
+            concurrency=settings.max_in_flight if settings.open_model else 1,
+            connect_s=target.timeouts.connect_s,
+            read_s=target.timeouts.read_s,
+            headers=state.auth_headers,
+        )
+        self._lookups = Lookups(self._transport, state, self._rng, self.environment.events.request.fire)
 
     def wait_time(self) -> float:
         """Closed model: a pause uniform in [0, 2 x think time]; open model: none (the schedule paces)."""
@@ -264,9 +294,9 @@ class GatewayUser(FastHttpUser):
         pool = self._pool = Pool(settings.max_in_flight)
         recorder = self._gw.recorder
 
-        def one(lag_s: float) -> None:
+        def one(intended_at: float) -> None:
             try:
-                lookups.make(lookups.pick(), lag_s)
+                lookups.make(lookups.pick(), intended_at)
             except Exception as exc:  # one bad request must not end the dispatcher
                 log.exception("gatewatch: a scheduled request raised")
                 self.environment.events.user_error.fire(
@@ -278,9 +308,11 @@ class GatewayUser(FastHttpUser):
             clock=time.monotonic,
             sleep=gevent.sleep,
             slot_free=lambda: not pool.full(),
-            start=lambda lag: pool.spawn(one, lag),
+            # The intended start, on the wall clock Locust stamps requests with.
+            start=lambda lag: pool.spawn(one, time.time() - lag),
             report=lambda started, dropped: recorder.schedule(started, dropped, time.time()),
             running=lambda: self._gw.rate_per_user > 0,
+            wait_slot=lambda timeout: pool.wait_available(timeout=timeout),
         )
 
     def _schedule(self) -> ArrivalSchedule:
@@ -299,6 +331,8 @@ class GatewayUser(FastHttpUser):
         return ArrivalSchedule(state.rate_per_user, start, settings.max_lag_s, profile=profile)
 
     def on_stop(self) -> None:
-        """Stop the requests this dispatcher still has in flight."""
+        """Stop the requests this dispatcher still has in flight; close the connections."""
         if self._pool is not None:
             self._pool.kill(block=False)
+        if self._transport is not None:
+            self._transport.close()

@@ -88,12 +88,17 @@ class Faults:
     error_rate: float = 0.0
     drop_rate: float = 0.0
     malformed_rate: float = 0.0
+    #: A fraction of requests (`stall_rate`, spread evenly) freezes the whole simulator for
+    #: `stall_ms`, as a process pause would: every connection waits, not just that request.
+    stall_ms: float = 0.0
+    stall_rate: float = 0.0
     operations: frozenset[str] = OPERATIONS
 
     def __post_init__(self) -> None:
         _non_negative("latency_ms", self.latency_ms)
         _non_negative("jitter_ms", self.jitter_ms)
-        for name in ("error_rate", "drop_rate", "malformed_rate"):
+        _non_negative("stall_ms", self.stall_ms)
+        for name in ("error_rate", "drop_rate", "malformed_rate", "stall_rate"):
             _rate(name, getattr(self, name))
         unknown = set(self.operations) - OPERATIONS
         if unknown or not self.operations:
@@ -107,7 +112,12 @@ class Faults:
     def active(self) -> bool:
         """True when any fault would change an answer."""
         return bool(
-            self.latency_ms or self.jitter_ms or self.error_rate or self.drop_rate or self.malformed_rate
+            self.latency_ms
+            or self.jitter_ms
+            or self.error_rate
+            or self.drop_rate
+            or self.malformed_rate
+            or (self.stall_ms and self.stall_rate)
         )
 
     @classmethod
@@ -131,6 +141,8 @@ class Faults:
             "error_rate": self.error_rate,
             "drop_rate": self.drop_rate,
             "malformed_rate": self.malformed_rate,
+            "stall_ms": self.stall_ms,
+            "stall_rate": self.stall_rate,
             "operations": sorted(self.operations),
         }
 

@@ -1,4 +1,4 @@
-"""Transport faults as small composable pieces: latency, 500s, dropped connections, garbage.
+"""Transport faults as small composable pieces: latency, 500s, dropped connections, garbage, stalls.
 
 Faults are not contract violations (defects/ has those); they are the weather a probe
 and a load test must cope with. Each piece wraps the next like middleware; `build`
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import Awaitable, Callable
 from typing import Final, Protocol
 
@@ -69,6 +70,24 @@ class Latency:
     async def __call__(self, request: Request, call_next: Next) -> Outcome:
         delay = self.fixed_s + (self._random.uniform(0.0, self.jitter_s) if self.jitter_s else 0.0)
         await asyncio.sleep(delay)
+        return await call_next(request)
+
+
+class Stall:
+    """Freezes the whole simulator for `stall_s` on a fraction of requests: a process pause.
+
+    It blocks the event loop on purpose, so every connection waits, as behind a garbage
+    collector's pause or a stopped VM: what a load generator must not hide (coordinated
+    omission). One request's own delay is `Latency`.
+    """
+
+    def __init__(self, stall_s: float, rate: float) -> None:
+        self.stall_s = stall_s
+        self._spread = Spread(rate)
+
+    async def __call__(self, request: Request, call_next: Next) -> Outcome:
+        if self._spread.hit():
+            time.sleep(self.stall_s)  # blocking on purpose: the loop stops
         return await call_next(request)
 
 
@@ -145,6 +164,8 @@ def build(faults: Faults, render: Render, seed: int = 0) -> FaultChain | None:
     pieces: list[Fault] = []
     if faults.latency_ms or faults.jitter_ms:
         pieces.append(Latency(faults.latency_ms / 1000, faults.jitter_ms / 1000, seed))
+    if faults.stall_ms and faults.stall_rate:
+        pieces.append(Stall(faults.stall_ms / 1000, faults.stall_rate))
     if faults.drop_rate:
         pieces.append(Drops(faults.drop_rate))
     if faults.error_rate:

@@ -16,6 +16,10 @@ from gatewatch.core.records.codec import json_name
 LOAD_SUMMARY_VERSION = 1
 #: The aggregate over every kind of request: a gate key, a report row and the summary's key.
 ALL_KINDS = "all"
+#: `latency_ms` counts from each request's scheduled start (open model): coordinated omission shows.
+LATENCY_FROM_INTENDED = "intended start"
+#: `latency_ms` counts from when the request was sent (closed model: the same as the service time).
+LATENCY_FROM_SENT = "request start"
 
 
 class GateStatus(StrEnum):
@@ -51,13 +55,18 @@ class GateRecord:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class KindTotals:
-    """Requests of one kind (or of all together): counts, and HDR latencies in ms (min, mean, max, pNN)."""
+    """Requests of one kind (or of all together): counts, and HDR latencies in ms (min, mean, max, pNN).
+
+    `latency_ms` is the response time, from each request's intended start (the gated one);
+    `service_latency_ms` from when it was actually sent (absent in files written before it).
+    """
 
     requests: int | None
     failures: int | None
     warmup_requests: int | None
     throttled: int | None
     latency_ms: dict[str, float] | None
+    service_latency_ms: dict[str, float] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -154,6 +163,8 @@ class LoadSummary:
     validate_sample: float | None
     warmup_s: float | None
     precision: str | None
+    #: What `latency_ms` counts from: LATENCY_FROM_INTENDED (open model) or LATENCY_FROM_SENT.
+    latency_from: str | None = None
     gates: tuple[GateRecord, ...] = ()
     slo: dict[str, Any] | None  # the gates as declared (gatewatch.loadtest.gates.describe)
     kinds: dict[str, KindRecord] = field(default_factory=dict)
