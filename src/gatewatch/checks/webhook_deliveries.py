@@ -113,10 +113,14 @@ class WebhookFinding:
     detail: str
     fails: bool
 
+    def text(self) -> str:
+        """One line without the rule (for reports that show the rule beside it): `message id: detail`."""
+        about = f"{self.message_id}: " if self.message_id is not None else ""
+        return clip(f"{about}{self.detail}")
+
     def headline(self) -> str:
         """One line: `[rule] message id: detail`."""
-        about = f"{self.message_id}: " if self.message_id is not None else ""
-        return clip(f"[{self.rule}] {about}{self.detail}")
+        return clip(f"[{self.rule}] {self.text()}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -172,9 +172,9 @@ def judge(
     verdict = judge_webhooks(contract, polled, decoded, policy, now=time.monotonic())
     for finding in verdict.findings:
         if finding.rule in REPORTED_ONLY and contract.enabled(finding.rule):
-            gw.note(finding.rule, finding.headline())
+            gw.note(finding.rule, finding.text())
     failing = [
-        violation(contract, f.rule, f.headline(), None, judge_webhooks.__name__) for f in verdict.failures
+        violation(contract, f.rule, f.text(), None, judge_webhooks.__name__) for f in verdict.failures
     ]
     judged = payload_rules_judged(gw, deliveries, decoded) | set(verdict.judged)
     gw.judge(findings(contract, judged, [*wrong, *failing]))
