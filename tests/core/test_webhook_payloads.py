@@ -20,8 +20,10 @@ from gatewatch.checks.webhook_payloads import (
     PayloadRule,
     decode_deliveries,
     decode_delivery,
+    payload_channel,
     polled_message,
     rule_origin,
+    shape_fields,
 )
 from gatewatch.contract import Contract, dialect_names, resolve_contract
 from gatewatch.core.webhooks import Delivery
@@ -383,3 +385,18 @@ def test_every_webhook_rule_id_the_checks_use_is_in_rules_yaml() -> None:
         rules = resolve_contract(dialect).rules
         for rule in (*PayloadRule, *WebhookRule):
             assert rules[rule].summary, (dialect, rule)
+
+
+def test_a_payloads_channel_is_read_in_any_documented_shape_and_case() -> None:
+    contract = resolve_contract("vendor")
+    channel = contract.channels[0]
+    names = {
+        shape_name: shape_fields(contract, shape) for shape_name, shape in contract.webhooks.payloads.items()
+    }
+    fields = {name.get("channel") for name in names.values()} - {None}
+    assert fields, "some shape names its channel"
+    for field_name in fields:
+        assert payload_channel(contract, {field_name: channel}) == channel
+        assert payload_channel(contract, {field_name: channel.lower()}) == channel
+        assert payload_channel(contract, {field_name: "PIGEON"}) is None
+    assert payload_channel(contract, ["not", "an", "object"]) is None

@@ -229,6 +229,18 @@ def decode_delivery(
     return decoded, found
 
 
+def payload_channel(contract: Contract, body: object) -> str | None:
+    """The contract's channel a payload names, in any documented shape (the older guide's is lower-case)."""
+    if not isinstance(body, dict):
+        return None
+    by_folded = {channel.casefold(): channel for channel in contract.channels}
+    for shape in contract.webhooks.payloads.values():
+        value = body.get(shape_fields(contract, shape).get(PayloadRole.CHANNEL, ""))
+        if isinstance(value, str) and value.casefold() in by_folded:
+            return by_folded[value.casefold()]
+    return None
+
+
 def known_message_ids(contract: Contract, deliveries: Iterable[Delivery]) -> dict[str, str]:
     """The gateway's message id -> the harness's, learnt from payloads that carry both.
 

@@ -29,7 +29,7 @@ from gatewatch.checks.webhook_deliveries import (
     WebhookVerdict,
     judge_webhooks,
 )
-from gatewatch.checks.webhook_payloads import PayloadRule, decode_deliveries, polled_message
+from gatewatch.checks.webhook_payloads import PayloadRule, decode_deliveries, payload_channel, polled_message
 from gatewatch.core.options.webhooks import WebhookOptions
 from gatewatch.core.webhooks import Delivery, Receiver, ReceiverSettings, callback_url
 from gatewatch.suite.session import SuiteSession
@@ -39,6 +39,8 @@ GRACE_AFTER_DELETE = "webhook_grace_after_delete"
 #: Every delivery-webhook rule (what a run without a receiver leaves untested).
 DELIVERY_RULES: tuple[str, ...] = (*PayloadRule, *WebhookRule, GRACE_AFTER_DELETE)
 POLL_INTERVAL_S = 0.05
+#: Lookups a test may spend attributing webhooks for messages it did not send (1 under a rate limit).
+ATTRIBUTION_LOOKUPS = 5
 MAX_POLL_INTERVAL_S = 1.0
 MAX_POLLS = 10_000
 
@@ -156,13 +158,74 @@ def payload_rules_judged(
     return judged
 
 
+def _the_accounts_other_traffic(
+    gw: SuiteSession,
+    polled: Sequence[PolledMessage],
+    decoded: Sequence[DecodedDelivery],
+    theirs: frozenset[str],
+) -> set[str | None]:
+    """Message ids of webhooks that belong to this account's other traffic: left out of the verdict, noted.
+
+    The account's one callback gets every delivery of the account, not only this run's. A
+    webhook for a message this run did not send is looked up with the run's key on the
+    channel its payload names: found, it is the account's own (someone else's traffic);
+    404, it is another account's, and `judge_webhooks` fails it (`webhook_scoped`). Ids the
+    second account sent are never looked up: a webhook for one fails. A READ event that
+    names no message this run can match says nothing about scoping. Past the lookup budget
+    the rest are noted, not judged.
+    """
+    contract = gw.contract
+    ours = {m.message_id for m in polled}
+    budget = 1 if gw.rate_limited else ATTRIBUTION_LOOKUPS
+    own: set[str | None] = set()
+    unattributed: set[str | None] = set()
+    for one in decoded:
+        if one.message_id in ours or one.message_id in theirs or one.message_id in own | unattributed:
+            continue
+        if one.message_id is None:
+            if one.event_type != contract.webhooks.delivery_event:
+                unattributed.add(None)
+            continue
+        channel = payload_channel(contract, one.payload)
+        if channel is None:
+            continue  # judged a stranger: nothing to look it up by
+        if budget <= 0:
+            unattributed.add(one.message_id)
+            continue
+        budget -= 1
+        if gw.client.lookup(one.message_id, channel).status == contract.codes.ok:
+            own.add(one.message_id)
+    rule = WebhookRule.OWN_MESSAGE
+    if own and contract.enabled(rule):
+        gw.note(
+            rule,
+            f"{len(own)} message(s) of this account that this run did not send: their webhooks not judged",
+        )
+    if unattributed and contract.enabled(rule):
+        gw.note(
+            rule,
+            f"{len(unattributed)} message(s) this run did not send, not looked up: their webhooks not judged",
+        )
+    return own | unattributed
+
+
 def judge(
-    gw: SuiteSession, polled: Sequence[PolledMessage], deliveries: Sequence[Delivery], deadline_s: float
+    gw: SuiteSession,
+    polled: Sequence[PolledMessage],
+    deliveries: Sequence[Delivery],
+    deadline_s: float,
+    *,
+    theirs: frozenset[str] = frozenset(),
 ) -> WebhookVerdict:
-    """Judge what came against the polls; report it through the suite (raises on a failure)."""
+    """Judge what came against the polls; report it through the suite (raises on a failure).
+
+    `theirs`: the ids the second account sent (a webhook for one is never this account's).
+    """
     contract = gw.contract
     hooks = contract.webhooks
     decoded, wrong = decode_deliveries(contract, deliveries)
+    left_out = _the_accounts_other_traffic(gw, polled, decoded, theirs)
+    decoded = [d for d in decoded if d.message_id not in left_out]
     policy = WebhookPolicy(
         deadline_s=deadline_s,
         delivery_events=frozenset({hooks.delivery_event}),
@@ -173,9 +236,7 @@ def judge(
     for finding in verdict.findings:
         if finding.rule in REPORTED_ONLY and contract.enabled(finding.rule):
             gw.note(finding.rule, finding.text())
-    failing = [
-        violation(contract, f.rule, f.text(), None, judge_webhooks.__name__) for f in verdict.failures
-    ]
+    failing = [violation(contract, f.rule, f.text(), None, judge_webhooks.__name__) for f in verdict.failures]
     judged = payload_rules_judged(gw, deliveries, decoded) | set(verdict.judged)
     gw.judge(findings(contract, judged, [*wrong, *failing]))
     return verdict
