@@ -87,6 +87,12 @@ def test_each_command_passes_from_an_empty_folder(installed: Path, empty: Path, 
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
 
 
+def test_probe_rules_writes_the_shipped_slos_rules_from_an_empty_folder(installed: Path, empty: Path) -> None:
+    out = _run([str(installed / "gatewatch"), "probe-rules"], empty)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert (ROOT / "synthetic" / "slo-rules.yml").read_text() == out.stdout
+
+
 def test_simulate_prints_ready_and_stops_on_sigterm(installed: Path, empty: Path) -> None:
     proc = subprocess.Popen(
         [str(installed / "gatewatch"), "simulate", "--port", "0"],

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from gatewatch.cli.options import options_command
 from gatewatch.contract import default_contract
 from gatewatch.core.errors import ConfigError, ExitCode
-from gatewatch.core.options.probe_rules import ProbeRulesOptions
+from gatewatch.core.options.probe_rules import SHIPPED_SLO, ProbeRulesOptions
+from gatewatch.core.shipped import shipped_file
 from gatewatch.probe.alert_rules import generate
 from gatewatch.probe.slo import load_slo
 
@@ -18,7 +21,8 @@ def command(options: ProbeRulesOptions) -> int:
 
     Exit 0 when written, 2 when the SLO file is missing or wrong.
     """
-    rules = generate(load_slo(options.slo), default_contract(), slo_name=options.slo.name)
+    slo = options.slo or Path(shipped_file(SHIPPED_SLO))
+    rules = generate(load_slo(slo), default_contract(), slo_name=slo.name)
     if options.out is None:
         click.echo(rules, nl=False)
         return int(ExitCode.OK)

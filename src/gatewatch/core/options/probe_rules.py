@@ -7,7 +7,7 @@ from pathlib import Path
 
 from gatewatch.core.options.declare import CLI_ONLY, Options, ValueKind, option
 
-#: The SLO file shipped in the source checkout (relative to it).
+#: The SLO file shipped in the source checkout (relative to it; the wheel carries a copy).
 SHIPPED_SLO = "synthetic/slo.yaml"
 
 
@@ -15,12 +15,12 @@ SHIPPED_SLO = "synthetic/slo.yaml"
 class ProbeRulesOptions(Options):
     """The options of `gatewatch probe-rules`."""
 
-    slo: Path = option(
+    slo: Path | None = option(
         name="slo",
         kind=ValueKind.FILE,
-        default=Path(SHIPPED_SLO),
         surfaces=CLI_ONLY,
-        help="The SLO file: objectives per channel, the probe's schedule, flapping, burn-rate windows.",
+        help=f"The SLO file: objectives per channel, the probe's schedule, flapping, burn-rate windows "
+        f"(default ./{SHIPPED_SLO}, else the source checkout's, else the installed copy).",
     )
     out: Path | None = option(
         name="out",
