@@ -193,7 +193,8 @@ def _channel_timeline(channel: str, runs: tuple[ProbeRun, ...], colors: dict[str
     if hooked:
         caption += (
             " Under a run that had a receiver, a dashed webhook row: a dot where the first delivery report "
-            "of each status came; on the right its state and the webhook minus poll time to the final status."
+            "of each status came; on the right its state and the webhook minus poll time (arrival minus the "
+            "lookup that first showed the final status)."
         )
     return figure(
         timeline(

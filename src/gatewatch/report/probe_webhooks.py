@@ -74,9 +74,11 @@ def webhook_table(runs: Mapping[str, Sequence[ProbeRun]]) -> Html:
         ],
         rows,
         numeric=(1, 2, 3, 4, 5, 6, 7),
-        caption="Webhook minus poll: seconds to the final status by webhook minus by poll (negative: "
-        "the webhook came first). Counts over the runs with a receiver in the history read: lost and "
-        "contradicting webhooks are failures, duplicates and out-of-order ones are allowed and noted.",
+        caption="Webhook minus poll: when the delivery report arrived minus when a lookup first showed "
+        "the final status (negative: the webhook came first; the poll's dot on the timelines is placed "
+        "earlier, inside its whiskers, by the answer's updatedAt). Counts over the runs with a receiver "
+        "in the history read: lost and contradicting webhooks are failures, duplicates and "
+        "out-of-order ones are allowed and noted.",
     )
 
 
