@@ -56,4 +56,6 @@ def test_the_ramp_fails_when_throttling_starts_far_below_the_limit(
     onset = run.gate("throttle onset")
     assert onset["status"] == "fail" and onset["measured"] < 0.8, onset
     assert "throttle onset" in run.failed_gates()
-    assert run.summary["ramp"]["seconds"][0]["throttled"] > 0  # from the very start of the ramp
+    # From the start of the ramp: its first second offers twice the defect's limit, but the
+    # limiter's one-second windows need not line up with the ramp's, so it may split them.
+    assert any(second["throttled"] > 0 for second in run.summary["ramp"]["seconds"][:2])
