@@ -1,4 +1,4 @@
-"""The contract's validators inline the references to other schema files, with the same errors."""
+"""The contract's validators inline the references to other schema files, and a body is judged once."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from jsonschema import FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from gatewatch.checks import drift
 from gatewatch.contract import resolve_contract
 from gatewatch.contract.ecma import EcmaValidator, inline_refs
 
@@ -70,3 +71,25 @@ def test_a_recursive_or_local_reference_stays_a_reference() -> None:
     inlined = inline_refs(schemas["uses.json"], schemas, frozenset({"uses.json"}))
     assert _refs(inlined) == ["tree.json", "local.json"]  # tree.json's own child, and local.json
     assert inlined["properties"]["t"]["allOf"][0]["type"] == "object"
+
+
+def test_a_body_judged_once_is_not_validated_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    contract = resolve_contract("vendor")
+    schema = "status-body.json"
+    judged: list[Any] = []
+    real = drift._schema_problems
+
+    def counting(contract: Any, schema: str, body: Any) -> list[str]:
+        judged.append(body)
+        return real(contract, schema, body)
+
+    monkeypatch.setattr(drift, "_schema_problems", counting)
+    body = {contract.fields.channel: "fax", contract.fields.status: 7}
+    first = drift.schema_problems(contract, schema, body)
+    again = drift.schema_problems(contract, schema, dict(reversed(body.items())))  # the same JSON
+    assert first and again == first and len(judged) == 1
+    other = drift.schema_problems(contract, schema, {**body, contract.fields.id: ""})
+    assert len(judged) == 2 and other != first
+    # Another contract (here the strict one) judges the same body afresh.
+    drift.schema_problems(resolve_contract("strict"), schema, body)
+    assert len(judged) == 3
