@@ -1,7 +1,8 @@
 """The Locust users: look statuses up the way clients do, and judge every answer.
 
-`GatewayUser` is a Locust User on geventhttpclient's HTTPClient (transport.py), reporting
-each request to Locust's `request` event itself: the grouped names, the failures and the
+`GatewayUser` is a Locust User on its own kept-alive gevent sockets (transport.py: request
+bytes built once per known id, answers read by geventhttpclient's C parser), reporting each
+request to Locust's `request` event itself: the grouped names, the failures and the
 recorder's histograms are fed as a FastHttpUser would feed them, at about half its CPU per
 request. In the closed model (default) each user makes one request
 of a kind picked by the mix, pauses (think time), and repeats. In the open model
