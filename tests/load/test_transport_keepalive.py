@@ -14,14 +14,16 @@ ANSWER = b"HTTP/1.1 418 I'm a teapot\r\nContent-Type: text/plain\r\nX-Seen: %d\r
 
 
 @contextmanager
-def closing_server() -> Iterator[tuple[str, list[bytes]]]:
+def closing_server(
+    answer: bytes = ANSWER, connections: int = CONNECTIONS
+) -> Iterator[tuple[str, list[bytes]]]:
     """A server answering one request per connection, then closing it without saying so."""
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(10)
     requests: list[bytes] = []
 
     def serve() -> None:
-        for number in range(CONNECTIONS):  # bounded: one request per connection
+        for number in range(connections):  # bounded: one request per connection
             try:
                 conn, _ = listener.accept()
             except OSError:
@@ -35,7 +37,7 @@ def closing_server() -> Iterator[tuple[str, list[bytes]]]:
                         break
                     data += chunk
                 requests.append(data)
-                conn.sendall(ANSWER % number)
+                conn.sendall(answer.replace(b"%d", b"%d" % number))
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
@@ -76,3 +78,15 @@ def test_a_path_with_a_line_break_is_refused_before_anything_is_sent() -> None:
             raise AssertionError("a line break in a path was accepted")
     finally:
         transport.close()
+
+
+def test_a_body_without_a_length_ends_with_the_connection() -> None:
+    until_close = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{}"
+    with closing_server(until_close, connections=1) as (base_url, _):
+        transport = Transport(base_url, concurrency=1, connect_s=5, read_s=5, headers={})
+        try:
+            answer = transport.get("/status/a")
+        finally:
+            transport.close()
+    assert (answer.status, answer.body, answer.error) == (200, b"{}", None)
+    assert transport.reconnects == 0

@@ -74,6 +74,24 @@ class _StatusAndBody(HTTPResponseParser):
         self.complete = True
 
 
+def _read_answer(sock: gevent.socket.socket, parser: _StatusAndBody, chunks: list[bytes]) -> None:
+    """Read one answer into `parser`, each piece received appended to `chunks`."""
+    received = 0
+    while not parser.complete:  # bounded: MAX_ANSWER_BYTES, and each recv's timeout
+        data = sock.recv(BLOCK_BYTES)
+        if not data:
+            if chunks:  # a body that runs to the connection's close ends here
+                parser.feed(data)
+            if parser.complete:
+                return
+            raise HTTPConnectionClosed("connection closed before the answer ended")
+        received += len(data)
+        if received > MAX_ANSWER_BYTES:
+            raise AnswerTooLarge(f"the answer passed {MAX_ANSWER_BYTES} bytes")
+        chunks.append(data)
+        parser.feed(data)
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     """One request's outcome: status 0 and `error` when nothing usable came back."""
@@ -182,16 +200,7 @@ class Transport:
                 sent = sock.send(request)
                 if sent < len(request):
                     sock.sendall(request[sent:])
-                received = 0
-                while not parser.complete:  # bounded: MAX_ANSWER_BYTES, and each recv's timeout
-                    data = sock.recv(BLOCK_BYTES)
-                    if not data:
-                        raise HTTPConnectionClosed("connection closed before the answer ended")
-                    received += len(data)
-                    if received > MAX_ANSWER_BYTES:
-                        raise AnswerTooLarge(f"the answer passed {MAX_ANSWER_BYTES} bytes")
-                    chunks.append(data)
-                    parser.feed(data)
+                _read_answer(sock, parser, chunks)
             except (HTTPConnectionClosed, ConnectionResetError, BrokenPipeError):
                 sock.close()
                 if chunks or not kept:
