@@ -9,6 +9,7 @@ switches the contract.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from gatewatch.contract import Contract
@@ -31,8 +32,31 @@ def name_drift(contract: Contract, expected: str, came: str, what: str = "field"
     )
 
 
+# Bodies judged, by (contract, schema, the body as canonical JSON): a load test samples the
+# same few answers (its known ids) thousands of times, and a validation costs far more than
+# serialising the body. Bounded: the oldest entry goes first.
+_JUDGED: dict[tuple[int, str, str], tuple[Contract, tuple[str, ...]]] = {}
+JUDGED_MAX = 4096
+
+
 def schema_problems(contract: Contract, schema: str, body: Any) -> list[str]:
     """Why `body` does not match `schema`, a missing field under an alias said as drift, once."""
+    try:
+        key = (id(contract), schema, json.dumps(body, sort_keys=True))
+    except (TypeError, ValueError, RecursionError):  # not a JSON value: judged afresh
+        return _schema_problems(contract, schema, body)
+    found = _JUDGED.get(key)
+    # The contract itself is kept with the answer: an id reused after it is gone never matches.
+    if found is not None and found[0] is contract:
+        return list(found[1])
+    problems = _schema_problems(contract, schema, body)
+    if len(_JUDGED) >= JUDGED_MAX:
+        _JUDGED.pop(next(iter(_JUDGED), key), None)
+    _JUDGED[key] = (contract, tuple(problems))
+    return problems
+
+
+def _schema_problems(contract: Contract, schema: str, body: Any) -> list[str]:
     problems: list[str] = []
     drift: list[str] = []
     for error in sorted(contract.validator(schema).iter_errors(body), key=lambda e: list(e.path)):

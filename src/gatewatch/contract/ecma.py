@@ -36,8 +36,70 @@ def _pattern(validator: Any, pattern: str, instance: Any, schema: Mapping[str, A
 EcmaValidator = validators.extend(Draft202012Validator, {"pattern": _pattern})
 
 
+# Values that are data, not subschemas: a "$ref" key inside them is not a reference.
+_DATA_KEYWORDS = frozenset({"enum", "const", "examples", "default"})
+# What makes a schema depend on where it sits: inlined elsewhere, it would resolve differently.
+_PLACE_KEYWORDS = frozenset({"$id", "$defs", "definitions", "$anchor", "$dynamicAnchor", "$dynamicRef"})
+# Dropped from an inlined file's root: they only name the file and its dialect.
+_ROOT_ONLY = ("$id", "$schema")
+
+
+def _placeless(node: Any, root: bool = True) -> bool:
+    """True when `node` holds no local reference and no keyword tying it to its own file."""
+    if isinstance(node, list):
+        return all(_placeless(item, False) for item in node)
+    if not isinstance(node, Mapping):
+        return True
+    for key, value in node.items():
+        if key in _DATA_KEYWORDS:
+            continue
+        if (key in _PLACE_KEYWORDS and not (root and key == "$id")) or (
+            key == "$ref" and isinstance(value, str) and value.startswith("#")
+        ):
+            return False
+        if not _placeless(value, False):
+            return False
+    return True
+
+
+def inline_refs(
+    node: Any, schemas: Mapping[str, Mapping[str, Any]], within: frozenset[str] = frozenset()
+) -> Any:
+    """`node` with each `$ref` to another whole schema file replaced by that file's schema.
+
+    `{"$ref": "channel.json", ...}` becomes `{..., "allOf": [<channel.json>]}`: the same
+    errors (allOf yields its subschema's own), without a registry lookup per reference at
+    every validation, which is most of a validation's time. A reference that is recursive,
+    to a file not given, or to a schema tied to its own file (local `#` references,
+    `$defs`, anchors) stays a reference, resolved through the registry as before.
+    """
+    if isinstance(node, list):
+        return [inline_refs(item, schemas, within) for item in node]
+    if not isinstance(node, Mapping):
+        return node
+    out = {
+        key: value if key in _DATA_KEYWORDS else inline_refs(value, schemas, within)
+        for key, value in node.items()
+        if key != "$ref"
+    }
+    if "$ref" not in node:
+        return out
+    ref = node["$ref"]
+    target = schemas.get(ref) if isinstance(ref, str) else None
+    if target is None or ref in within or "allOf" in out or not _placeless(target):
+        out["$ref"] = ref
+        return out
+    inlined = inline_refs(target, schemas, within | {ref})
+    out["allOf"] = [{key: value for key, value in inlined.items() if key not in _ROOT_ONLY}]
+    return out
+
+
 def compile_schemas(schemas: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """A validator per schema file, each resolving `$ref`s to the others by file name."""
+    """A validator per schema file, each resolving `$ref`s to the others by file name.
+
+    The references to other files are inlined first (`inline_refs`); the registry resolves
+    what is left.
+    """
     resources = [
         (name, Resource.from_contents(dict(schema), default_specification=DRAFT202012))
         for name, schema in schemas.items()
@@ -45,6 +107,8 @@ def compile_schemas(schemas: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     registry: Registry[Any] = Registry().with_resources(resources)
     checker = FormatChecker()
     return {
-        name: EcmaValidator(dict(schema), registry=registry, format_checker=checker)
+        name: EcmaValidator(
+            inline_refs(schema, schemas, frozenset({name})), registry=registry, format_checker=checker
+        )
         for name, schema in schemas.items()
     }
