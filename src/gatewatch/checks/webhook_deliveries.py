@@ -70,6 +70,17 @@ class WebhookPolicy:
     #: a webhook for a message this run did not send is then reported, not failed.
     unknown_fails: bool = True
 
+    @classmethod
+    def of(cls, contract: Contract, *, deadline_s: float, unknown_fails: bool) -> WebhookPolicy:
+        """The policy the contract's event types give, with this deadline."""
+        hooks = contract.webhooks
+        return cls(
+            deadline_s=deadline_s,
+            delivery_events=frozenset({hooks.delivery_event}),
+            ignored_events=hooks.ignored_events,
+            unknown_fails=unknown_fails,
+        )
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PolledMessage:

@@ -18,7 +18,7 @@ mapping and the event types are the contract's; each rule's provenance is its ru
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -262,16 +262,23 @@ def known_message_ids(contract: Contract, deliveries: Iterable[Delivery]) -> dic
     return learnt
 
 
+def decode_each(
+    contract: Contract, deliveries: Iterable[Delivery]
+) -> Iterator[tuple[DecodedDelivery | None, list[Violation]]]:
+    """Each delivery decoded with the ids every payload teaches (`known_message_ids`), in order."""
+    kept = list(deliveries)
+    ids = known_message_ids(contract, kept)
+    for delivery in kept:
+        yield decode_delivery(contract, delivery, known_ids=ids)
+
+
 def decode_deliveries(
     contract: Contract, deliveries: Iterable[Delivery]
 ) -> tuple[list[DecodedDelivery], list[Violation]]:
     """Every delivery decoded (the ignored and unreadable left out), and every payload violation."""
-    kept = list(deliveries)
-    ids = known_message_ids(contract, kept)
     decoded: list[DecodedDelivery] = []
     found: list[Violation] = []
-    for delivery in kept:
-        one, wrong = decode_delivery(contract, delivery, known_ids=ids)
+    for one, wrong in decode_each(contract, deliveries):
         if one is not None:
             decoded.append(one)
         found += wrong

@@ -26,7 +26,7 @@ from gatewatch.checks.webhook_deliveries import (
     WebhookState,
     judge_webhooks,
 )
-from gatewatch.checks.webhook_payloads import decode_delivery, known_message_ids
+from gatewatch.checks.webhook_payloads import decode_each
 from gatewatch.contract import Contract
 from gatewatch.core.webhooks import Delivery, Receiver
 from gatewatch.probe.clock import Clock
@@ -93,15 +93,11 @@ class Follower:
             message_id=message_id, last_status=last_status, final_status=final_status, final_at=final_at
         )
         decoded, violations = self._decoded(message_id, self.receiver.deliveries())
-        hooks = self.contract.webhooks
-        policy = WebhookPolicy(
-            deadline_s=deadline_s,
-            delivery_events=frozenset({hooks.delivery_event}),
-            ignored_events=hooks.ignored_events,
-            unknown_fails=False,
-        )
+        policy = WebhookPolicy.of(self.contract, deadline_s=deadline_s, unknown_fails=False)
         verdict = judge_webhooks(self.contract, [polled], decoded, policy, now=clock.monotonic())
-        return _report(verdict.messages[0], decoded, violations, sent_at, hooks.delivery_event)
+        return _report(
+            verdict.messages[0], decoded, violations, sent_at, self.contract.webhooks.delivery_event
+        )
 
     def forget(self, before: float) -> None:
         """Drop what arrived before `before`: the runs that could want it have concluded."""
@@ -127,15 +123,13 @@ class Follower:
         self, message_id: str, deliveries: Sequence[Delivery]
     ) -> tuple[list[DecodedDelivery], list[Violation]]:
         """Every delivery decoded, and the payload violations of this message's only."""
-        ids = known_message_ids(self.contract, deliveries)
         decoded: list[DecodedDelivery] = []
         violations: list[Violation] = []
-        for delivery in deliveries:
-            one, wrong = decode_delivery(self.contract, delivery, known_ids=ids)
+        for one, wrong in decode_each(self.contract, deliveries):
             if one is not None:
                 decoded.append(one)
-            if wrong and one is not None and one.message_id == message_id:
-                violations += wrong
+                if one.message_id == message_id:
+                    violations += wrong
         return decoded, violations
 
 

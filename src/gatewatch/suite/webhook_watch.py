@@ -222,16 +222,10 @@ def judge(
     `theirs`: the ids the second account sent (a webhook for one is never this account's).
     """
     contract = gw.contract
-    hooks = contract.webhooks
     decoded, wrong = decode_deliveries(contract, deliveries)
     left_out = _the_accounts_other_traffic(gw, polled, decoded, theirs)
     decoded = [d for d in decoded if d.message_id not in left_out]
-    policy = WebhookPolicy(
-        deadline_s=deadline_s,
-        delivery_events=frozenset({hooks.delivery_event}),
-        ignored_events=frozenset(hooks.ignored_events),
-        unknown_fails=True,
-    )
+    policy = WebhookPolicy.of(contract, deadline_s=deadline_s, unknown_fails=True)
     verdict = judge_webhooks(contract, polled, decoded, policy, now=time.monotonic())
     for finding in verdict.findings:
         if finding.rule in REPORTED_ONLY and contract.enabled(finding.rule):
