@@ -22,6 +22,7 @@ import pytest
 
 from gatewatch.contract import default_contract
 from gatewatch.core.config import Run, local_target, resolve_run
+from gatewatch.core.errors import ConfigError
 from gatewatch.core.options import Declared, Options, Surface, TargetOptions, ValueKind
 from gatewatch.core.options.contract import ContractOptions
 from gatewatch.core.options.declare import ALL_SURFACES, embed, option
@@ -317,6 +318,16 @@ def test_a_replay_line_repeats_where_the_gateway_calls_back() -> None:
     assert "--replace-webhook" not in line, "an opt-in is given again on purpose"
     _, command, *args = shlex.split(line)
     assert parse(command, args).webhooks == hooks
+
+
+def test_a_wildcard_listen_address_needs_a_public_url_before_anything_is_sent() -> None:
+    target = local_target(default_contract())
+    with pytest.raises(ConfigError, match="no gateway can call") as refused:
+        WebhookOptions(webhook_listen="0.0.0.0:8443").listen_address(target)
+    assert "--webhook-public-url" in str(refused.value) and refused.value.key == "--webhook-listen"
+    behind = WebhookOptions(webhook_listen="0.0.0.0:8443", webhook_public_url="https://hooks.example.test/gw")
+    listen = behind.listen_address(target)
+    assert listen is not None and listen.wildcard
 
 
 # -- each thing read once ------------------------------------------------------------------

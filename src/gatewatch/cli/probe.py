@@ -168,12 +168,4 @@ def _webhook_listen(options: ProbeOptions, target: Target) -> ListenAddress | No
     """
     hooks = options.webhooks
     listen = hooks.listen_address(target)
-    if listen is not None and listen.wildcard and hooks.public_url() is None:
-        # Checked before anything is sent: no gateway can call back 0.0.0.0.
-        raise ConfigError(
-            f"the receiver would listen on {listen.host}, which no gateway can call: give the URL "
-            f"that forwards to it with {hooks.flag_of('webhook_public_url')}",
-            key=hooks.flag_of("webhook_listen"),
-        )
-    told = hooks.webhook_listen is not None
-    return listen if told or target.embedded else None
+    return listen if hooks.webhook_listen is not None or target.embedded else None

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from gatewatch.core.config import LOOPBACK_HOSTS, Target
 from gatewatch.core.errors import ConfigError
 from gatewatch.core.options.declare import SAFETY, Option, Options, Surface, ValueKind, option
-from gatewatch.core.webhooks import ListenAddress, parse_listen, parse_public_url
+from gatewatch.core.webhooks import ListenAddress, parse_listen, parse_public_url, require_callable
 
 _CLI_AND_PYTEST = frozenset({Surface.CLI, Surface.PYTEST})
 #: Where the receiver listens for a target on this machine when --webhook-listen is not given.
@@ -56,7 +56,15 @@ class WebhookOptions(Options):
     def listen_address(self, target: Target) -> ListenAddress | None:
         """Where to listen (ConfigError, exit 2, for a malformed value); None: no receiver for `target`."""
         if self.webhook_listen is not None:
-            return parse_listen(self.webhook_listen, key=self.flag_of("webhook_listen"))
+            listen = parse_listen(self.webhook_listen, key=self.flag_of("webhook_listen"))
+            # Checked before anything is sent or registered.
+            require_callable(
+                listen,
+                self.public_url(),
+                key=self.flag_of("webhook_listen"),
+                public_flag=self.flag_of("webhook_public_url"),
+            )
+            return listen
         if self.webhook_public_url is not None:
             # A public URL forwards to something: say where, rather than guess.
             raise ConfigError(

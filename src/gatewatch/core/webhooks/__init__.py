@@ -8,7 +8,13 @@ What a payload means is contract data, judged in `gatewatch.checks.webhook_deliv
 
 from __future__ import annotations
 
-from gatewatch.core.webhooks.addresses import ListenAddress, callback_url, parse_listen, parse_public_url
+from gatewatch.core.webhooks.addresses import (
+    ListenAddress,
+    callback_url,
+    parse_listen,
+    parse_public_url,
+    require_callable,
+)
 from gatewatch.core.webhooks.receiver import Delivery, Receiver, ReceiverCounts, ReceiverSettings, Reply
 
 __all__ = [
@@ -21,4 +27,5 @@ __all__ = [
     "callback_url",
     "parse_listen",
     "parse_public_url",
+    "require_callable",
 ]

@@ -85,13 +85,20 @@ def callback_url(listen: ListenAddress, public_url: str | None, bound_port: int)
     A wildcard host (0.0.0.0, ::) is where to bind, not an address anyone can call, so it
     needs a public URL.
     """
-    if public_url is not None:
-        return public_url
-    if listen.wildcard:
-        raise ConfigError(
-            f"the receiver listens on {listen.host}, which no gateway can call: give the public URL"
-        )
-    return listen.url(bound_port)
+    require_callable(listen, public_url)
+    return public_url if public_url is not None else listen.url(bound_port)
+
+
+def require_callable(
+    listen: ListenAddress, public_url: str | None, *, key: str | None = None, public_flag: str | None = None
+) -> None:
+    """ConfigError when nothing could call the receiver back: a wildcard host and no public URL.
+
+    `key` and `public_flag` name the flags, for a check made before anything is sent.
+    """
+    if public_url is None and listen.wildcard:
+        how = f"give the URL that forwards to it with {public_flag}" if public_flag else "give the public URL"
+        raise ConfigError(f"the receiver listens on {listen.host}, which no gateway can call: {how}", key=key)
 
 
 def _is_hostname(host: str) -> bool:
