@@ -19,14 +19,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from gatewatch.contract import metaschemas, shapes, webhooks
 from gatewatch.contract.contract import Contract
 from gatewatch.contract.ecma import compile_schemas
 from gatewatch.contract.extends import RULES_FILE, RulesChain, read_rules
 from gatewatch.contract.model import PATH_NOT_FOUND, AliasGroup, Codes, Precedence, Recipient, Rule
 from gatewatch.core.errors import ContractError
+from gatewatch.core.yamlfile import read_yaml
 
 CONTRACTS_ENV = "GATEWATCH_CONTRACTS"
 DIALECTS_DIR = "dialects"
@@ -121,12 +120,7 @@ def _load(root: Path) -> Contract:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ContractError(f"cannot read: {exc.strerror}", file=str(path)) from None
-    except yaml.YAMLError as exc:
-        raise ContractError(f"not valid YAML: {exc}", file=str(path)) from None
+    data = read_yaml(path, error=ContractError)
     if not isinstance(data, dict):
         raise ContractError("expected a mapping at the top level", file=str(path))
     return data

@@ -25,10 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from gatewatch.core.errors import ConfigError
 from gatewatch.core.records.load_summary import GateStatus
+from gatewatch.core.yamlfile import read_yaml
 from gatewatch.loadtest.kinds import ALL, KINDS
 from gatewatch.loadtest.ramp import RampPlan, onset
 from gatewatch.loadtest.recorder import Recorder
@@ -92,13 +91,7 @@ def load_slo(path: Path | str) -> Slo:
     """The gates in the YAML file at `path`; a ConfigError names the file and key when wrong."""
     path = Path(path)
     file = str(path)
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read the SLO file: {exc.strerror}", file=file) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {exc}", file=file) from None
-    return parse_slo(doc, file)
+    return parse_slo(read_yaml(path, cannot="cannot read the SLO file"), file)
 
 
 def parse_slo(doc: Any, file: str) -> Slo:

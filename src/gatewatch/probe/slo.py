@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from gatewatch.core.durations import parse_duration
 from gatewatch.core.errors import ConfigError
 from gatewatch.core.options.probe import DEFAULT_JOB
+from gatewatch.core.yamlfile import read_yaml
 
 #: The two SLIs: the share of runs delivered, and the share delivered within the channel's deadline.
 DELIVERED = "delivered"
@@ -87,12 +86,7 @@ class Slo:
 
 def load_slo(path: Path) -> Slo:
     """Read an SLO file; ConfigError naming the file and key when it is wrong."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read it: {exc.strerror or exc}", file=str(path)) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {exc}", file=str(path)) from None
+    raw = read_yaml(path, cannot="cannot read it")
     try:
         return parse_slo(raw if raw is not None else {})
     except ConfigError as exc:
