@@ -192,3 +192,12 @@ def test_a_target_elsewhere_without_a_listen_address_leaves_the_delivery_rules_u
     rules = reporter.rules()
     for rule in DELIVERY_RULES:
         assert (rules[rule].status, rules[rule].reason) == ("skipped", reason), rule
+
+
+def test_a_listen_address_no_gateway_can_call_is_a_usage_error_before_the_suite_runs(tmp_path: Path) -> None:
+    listen = WebhookOptions(webhook_listen="0.0.0.0:0").as_args()
+    run = run_suite(tmp_path / "r", *listen)
+    assert run.exit_code == 2, run.output[-2000:]
+    (line,) = run.output.strip().splitlines()
+    assert "--webhook-listen" in line and "--webhook-public-url" in line, line
+    assert not (tmp_path / "r" / "summary.json").exists()

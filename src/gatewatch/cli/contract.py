@@ -41,6 +41,7 @@ def command(options: ContractOptions) -> int:
     # before pytest starts, as `gatewatch: ...` on stderr like every other command. The
     # suite then runs on this resolved run, and does not check the target again.
     run = options.target.resolve()
+    options.webhooks.listen_address(run.target)  # where webhooks are received: checked here too
     preflight_target(run)
     # From here a SIGTERM, like Ctrl-C, ends pytest's session as interrupted and stops the
     # embedded simulator instead of leaving it running.
